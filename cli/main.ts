@@ -1,0 +1,58 @@
+import { Command, CommanderError } from "commander";
+import { specJsonSchema } from "#core/spec/load.ts";
+import { EXIT, reportError } from "./errors.ts";
+import { precheckCommand } from "./precheck.ts";
+import { runCommand } from "./run.ts";
+import { statusCommand } from "./status.ts";
+
+const program = new Command("dts")
+  .description("Serverless Data Transmission Service: migrate MySQL-compatible databases into MySQL or Kafka")
+  .option("--verbose", "print details and stack traces of errors")
+  .exitOverride()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+let exitCode: number = EXIT.ok;
+const run = (action: () => Promise<number>) => async () => {
+  exitCode = await action();
+};
+
+program
+  .command("precheck")
+  .description("check the source, destination and spec; exit 0 when nothing failed, 1 when a check failed")
+  .argument("<spec>", "task spec JSON file")
+  .option("--json", "print the report as JSON")
+  .action((spec: string, options: { json?: boolean }) => run(() => precheckCommand(spec, options))());
+
+program
+  .command("run")
+  .description("run the task's state machine on the local stack")
+  .argument("<spec>", "task spec JSON file")
+  .option("--json", "print the execution result as JSON")
+  .action((spec: string, options: { json?: boolean }) => run(() => runCommand(spec, options))());
+
+program
+  .command("status")
+  .description("show a task's phase, precheck report and last error")
+  .argument("<task>", "task name")
+  .option("--json", "print the task as JSON")
+  .action((task: string, options: { json?: boolean }) => run(() => statusCommand(task, options))());
+
+program
+  .command("schema")
+  .description("print the JSON Schema of the task spec (the API's request body)")
+  .action(() => {
+    process.stdout.write(`${JSON.stringify(specJsonSchema(), null, 2)}\n`);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+  } else {
+    exitCode = reportError(error, program.opts<{ verbose?: boolean }>().verbose === true);
+  }
+}
+// Leave through exitCode so pending output is flushed; open sockets must not keep us alive.
+process.exitCode = exitCode;
+setTimeout(() => process.exit(exitCode), 50).unref();

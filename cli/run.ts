@@ -1,0 +1,46 @@
+import { renderPrecheckReport } from "#core/precheck/render.ts";
+import { loadTaskSpec } from "#core/spec/load.ts";
+import { defaultTaskStore } from "#core/store/index.ts";
+import { runLocally, type StateEvent } from "../local/runner.ts";
+import { EXIT } from "./errors.ts";
+
+function describe(event: StateEvent): string | undefined {
+  switch (event.kind) {
+    case "entered":
+      return `> ${event.state}`;
+    case "retried":
+      return `  ${event.state}: retrying after ${event.error ?? "an error"}`;
+    case "caught":
+      return `  ${event.state}: failed with ${event.error ?? "an error"}`;
+    default:
+      return undefined;
+  }
+}
+
+/** `dts run <spec.json>`: runs the task's state machine locally and shows which state it is in. */
+export async function runCommand(file: string, options: { json?: boolean }): Promise<number> {
+  const spec = await loadTaskSpec(file);
+  const log = (line: string) => {
+    if (!options.json) process.stdout.write(`${line}\n`);
+  };
+  log(`Running task ${spec.name} on the local stack`);
+  const execution = await runLocally(spec, (event) => {
+    const line = describe(event);
+    if (line) log(line);
+  });
+  const task = await defaultTaskStore().get(spec.name);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ ...execution, definition: undefined, task }, null, 2)}\n`);
+  } else if (execution.status === "SUCCEEDED") {
+    if (task?.precheck) log(`\n${renderPrecheckReport(task.precheck)}`);
+    log(`\nTask ${spec.name} succeeded (phase: ${task?.phase ?? "unknown"}).`);
+  } else {
+    if (execution.error === "PrecheckFailed" && task?.precheck)
+      log(`\n${renderPrecheckReport(task.precheck)}`);
+    else log(`\n${execution.error}: ${execution.cause}`);
+    log(
+      `\nTask ${spec.name} failed in ${execution.states.at(-2) ?? "the first state"}. \`dts status ${spec.name}\` shows it.`,
+    );
+  }
+  return execution.status === "SUCCEEDED" ? EXIT.ok : EXIT.failed;
+}

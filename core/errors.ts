@@ -1,0 +1,37 @@
+/**
+ * The small set of error classes every layer uses. Each carries a message that says what to do;
+ * the CLI prints `message` (and `details` with --verbose), never a stack trace, for these.
+ */
+export class DtsError extends Error {
+  /** Lines with more detail (one per problem), shown with --verbose or under the message. */
+  readonly details: string[];
+
+  constructor(message: string, options: { cause?: unknown; details?: string[] } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options.details ?? [];
+  }
+}
+
+/** The task spec is invalid: the user must edit it. */
+export class SpecError extends DtsError {}
+
+/** A precheck item failed: the task must not start. */
+export class PrecheckError extends DtsError {}
+
+/** Worth retrying within the task's retry window (lost connection, lock wait). */
+export class RetriableError extends DtsError {}
+
+/** Not worth retrying: the task stops with this reason stored. */
+export class FatalError extends DtsError {}
+
+/** This writer lost its lease: another writer owns the task now. */
+export class FencedError extends DtsError {}
+
+/** The local environment is not ready (a server of the local stack is down, a file is missing). */
+export class EnvironmentError extends DtsError {}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,66 @@
+import type { Catalog } from "../source/catalog.ts";
+import type { ServerVersion } from "../source/flavour.ts";
+
+export type CheckStatus = "pass" | "warn" | "fail" | "skipped";
+
+export interface CheckResult {
+  /** Stable name, e.g. source.binlog_row_image. */
+  id: string;
+  title: string;
+  status: CheckStatus;
+  /** What was found. */
+  detail: string;
+  /** What to do about it (warn and fail). */
+  fix?: string;
+}
+
+export interface PrecheckReport {
+  task: string;
+  passed: boolean;
+  counts: Record<CheckStatus, number>;
+  checks: CheckResult[];
+  /** Facts later phases rely on (e.g. the Kafka topic's partition count). */
+  facts: Record<string, string | number | boolean>;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Something precheck could not reach: a connection error turned into words. */
+export interface Unreachable {
+  ok: false;
+  error: string;
+}
+
+export interface SourceFacts {
+  ok: true;
+  server: ServerVersion;
+  /** Lower-case variable name -> value (log_bin, binlog_format, binlog_row_image, ...). */
+  variables: Record<string, string>;
+  grants: string[];
+  catalog: Catalog;
+}
+
+export interface MysqlDestinationFacts {
+  ok: true;
+  kind: "mysql";
+  server: ServerVersion;
+  grants: string[];
+  /** Existing database names. */
+  databases: string[];
+  /** Existing tables as database.table, for the destination databases the task writes. */
+  tables: string[];
+}
+
+export interface KafkaDestinationFacts {
+  ok: true;
+  kind: "kafka";
+  /** topic -> partition count, for the topics the task writes (absent when the topic does not exist). */
+  topics: Record<string, number>;
+}
+
+export type DestinationFacts = MysqlDestinationFacts | KafkaDestinationFacts;
+
+export interface PrecheckFacts {
+  source: SourceFacts | Unreachable;
+  destination: DestinationFacts | Unreachable;
+}

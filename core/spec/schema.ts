@@ -1,0 +1,238 @@
+import { z } from "zod";
+
+/**
+ * The task spec: one JSON document per task, modelled on the parameters of the product we match
+ * (source, destination, migration types, conflict mode, selected objects with mapping and filters,
+ * capitalization, Kafka options, retry window, heartbeat, alerts, full-load tuning).
+ * Field descriptions end up in `dts schema` (the API's request body) and in error messages.
+ */
+
+const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+
+const identifier = (what: string) =>
+  z
+    .string()
+    .min(1, { error: `${what} must not be empty` })
+    .max(64, { error: `${what} is longer than MySQL's 64-character limit` })
+    .refine((s) => !s.endsWith(" "), { error: `${what} must not end with a space (MySQL rejects it)` });
+
+export const tlsSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({ description: "Use TLS for this connection." }),
+    ca: z.string().optional().meta({ description: "PEM text of the CA certificate to trust." }),
+    rejectUnauthorized: z
+      .boolean()
+      .default(true)
+      .meta({ description: "Refuse a server certificate that does not verify (keep true outside tests)." }),
+  })
+  .meta({ description: "TLS options; omit for a plaintext connection." });
+
+const secretFields = {
+  password: z
+    .string()
+    .optional()
+    .meta({ description: "Password, for local use. Prefer passwordSecretArn in AWS." }),
+  passwordSecretArn: z
+    .string()
+    .regex(SECRET_ARN, {
+      error: "must be a Secrets Manager ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
+    })
+    .optional()
+    .meta({
+      description:
+        "Secrets Manager secret holding the password (plain string or JSON with a 'password' key).",
+    }),
+};
+
+const oneSecret = (value: { password?: string | undefined; passwordSecretArn?: string | undefined }) =>
+  (value.password === undefined) !== (value.passwordSecretArn === undefined);
+const oneSecretError = {
+  error: "set exactly one of password or passwordSecretArn",
+  path: ["password"],
+};
+
+const endpointShape = {
+  host: z.string().min(1).meta({ description: "Host name or IP address of the server." }),
+  port: z
+    .number({ error: "must be a TCP port number such as 3306" })
+    .int()
+    .min(1)
+    .max(65535)
+    .default(3306)
+    .meta({ description: "TCP port." }),
+  user: z.string().min(1).meta({ description: "Database account used by the task." }),
+  ...secretFields,
+  tls: tlsSchema.optional(),
+};
+
+export const mysqlEndpointSchema = z.strictObject(endpointShape).refine(oneSecret, oneSecretError);
+
+const dmlOperation = z.enum(["insert", "update", "delete"]);
+const dmlList = z
+  .array(dmlOperation)
+  .min(1, { error: "list at least one of insert, update, delete (or leave the field out for all three)" })
+  .meta({ description: "DML operations migrated incrementally; default all three." });
+
+export const columnSelectionSchema = z.union([
+  identifier("column name"),
+  z.strictObject({
+    name: identifier("column name").meta({ description: "Source column name." }),
+    as: identifier("destination column name").optional().meta({ description: "Destination column name." }),
+  }),
+]);
+
+export const tableSelectionSchema = z.strictObject({
+  name: identifier("table name").meta({ description: "Source table name." }),
+  as: identifier("destination table name").optional().meta({ description: "Destination table name." }),
+  columns: z
+    .array(columnSelectionSchema)
+    .min(1, { error: "list at least one column, or leave columns out to migrate them all" })
+    .optional()
+    .meta({
+      description: "Columns to migrate (name or {name, as}); default all. Key columns must be included.",
+    }),
+  where: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "Row filter: a SQL condition on this table's columns, e.g. \"status <> 'void'\"." }),
+  dml: dmlList.optional(),
+});
+
+export const objectSelectionSchema = z.strictObject({
+  database: identifier("database name").meta({ description: "Source database (schema) name." }),
+  as: identifier("destination database name").optional().meta({ description: "Destination database name." }),
+  tables: z
+    .array(tableSelectionSchema)
+    .min(1, { error: "list at least one table, or leave tables out to migrate the whole database" })
+    .optional()
+    .meta({ description: "Tables to migrate; default the whole database (with views, triggers, routines)." }),
+  dml: dmlList.optional(),
+});
+
+export const kafkaDestinationSchema = z
+  .strictObject({
+    type: z.literal("kafka"),
+    brokers: z
+      .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: "must be host:port, e.g. 10.0.0.5:9092" }))
+      .min(1, { error: "list at least one broker as host:port" })
+      .meta({ description: "Bootstrap brokers, host:port." }),
+    topic: z.string().min(1).meta({ description: "Topic that receives row changes (must exist)." }),
+    ddlTopic: z.string().min(1).optional().meta({ description: "Topic for DDL records; default the topic." }),
+    format: z.enum(["canal-json", "dts-avro"]).default("dts-avro").meta({ description: "Message format." }),
+    partitionPolicy: z
+      .enum(["partition-0", "hash-table", "hash-pk"])
+      .default("partition-0")
+      .meta({ description: "How messages are routed to partitions." }),
+    partitionKeys: z
+      .record(
+        z.string().regex(/^[^.]+\.[^.]+$/, { error: "keys are source tables written database.table" }),
+        z.array(z.string().min(1)).min(1),
+      )
+      .optional()
+      .meta({ description: "hash-pk only: columns to hash per source table ('db.table' -> columns)." }),
+    sasl: z
+      .strictObject({
+        mechanism: z.literal("scram-sha-256", { error: "only scram-sha-256 is supported" }),
+        username: z.string().min(1),
+        ...secretFields,
+      })
+      .refine(oneSecret, oneSecretError)
+      .optional()
+      .meta({ description: "SASL/SCRAM-SHA-256 credentials; omit for an unauthenticated cluster." }),
+    tls: tlsSchema.optional(),
+    schemaRegistryUrl: z
+      .url({ error: "must be a URL such as http://registry:8081" })
+      .optional()
+      .meta({ description: "dts-avro only: Confluent schema registry; messages then use its wire format." }),
+  })
+  .refine((k) => k.partitionKeys === undefined || k.partitionPolicy === "hash-pk", {
+    error:
+      "partitionKeys only applies with partitionPolicy hash-pk: remove it or set partitionPolicy to hash-pk",
+    path: ["partitionKeys"],
+  })
+  .refine((k) => k.schemaRegistryUrl === undefined || k.format === "dts-avro", {
+    error: "schemaRegistryUrl only applies to format dts-avro: remove it or set format to dts-avro",
+    path: ["schemaRegistryUrl"],
+  });
+
+export const mysqlDestinationSchema = z
+  .strictObject({ type: z.literal("mysql"), ...endpointShape })
+  .refine(oneSecret, oneSecretError);
+
+const destinationSchema = z
+  .discriminatedUnion("type", [mysqlDestinationSchema, kafkaDestinationSchema], {
+    error: 'destination.type must be "mysql" or "kafka"',
+  })
+  .meta({ description: "Where the data goes: a MySQL-compatible server or a Kafka cluster." });
+
+export const migrationTypeSchema = z.enum(["schema", "full", "incremental"]);
+
+export const taskSpecSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(TASK_NAME, { error: "use 1-80 letters, digits, '-' or '_', starting with a letter or digit" })
+      .meta({ description: "Task name, unique per deployment." }),
+    source: mysqlEndpointSchema.meta({
+      description: "The MySQL-compatible source (MySQL 5.7/8.x, MariaDB, PolarDB-X 2.0).",
+    }),
+    destination: destinationSchema,
+    migrationTypes: z
+      .array(migrationTypeSchema)
+      .min(1, { error: 'list at least one of "schema", "full", "incremental"' })
+      .refine((types) => new Set(types).size === types.length, { error: "list each migration type once" })
+      .meta({ description: "Phases to run: schema, full, incremental (any combination)." }),
+    conflictMode: z
+      .enum(["precheck-and-report", "ignore-and-proceed"])
+      .default("precheck-and-report")
+      .meta({ description: "What to do with destination tables that already exist." }),
+    objects: z
+      .array(objectSelectionSchema)
+      .min(1, { error: "select at least one database" })
+      .meta({ description: "Selected databases, tables and columns, with name mapping and filters." }),
+    capitalization: z
+      .enum(["dts-default", "source", "upper", "lower"])
+      .default("dts-default")
+      .meta({ description: "Capitalization of destination names not mapped explicitly." }),
+    retryWindowMinutes: z
+      .number()
+      .int()
+      .min(10, { error: "must be between 10 and 1440 minutes (30 or more is recommended)" })
+      .max(1440, { error: "must be between 10 and 1440 minutes" })
+      .default(720)
+      .meta({ description: "How long lost connections are retried before the task fails." }),
+    heartbeat: z
+      .boolean()
+      .default(true)
+      .meta({ description: "Write dts_health_check.ha_health_check on the source every second." }),
+    alerts: z
+      .strictObject({
+        onFailure: z.boolean().default(true),
+        latencyThresholdSeconds: z.number().int().min(1).optional(),
+      })
+      .default({ onFailure: true })
+      .meta({ description: "Alerts: on task failure, and when latency exceeds a threshold." }),
+    fullLoad: z
+      .strictObject({
+        chunkRows: z.number().int().min(100).max(10_000_000).default(100_000),
+        parallelism: z.number().int().min(1).max(64).default(4),
+        rateLimitRowsPerSecond: z.number().int().min(1).optional(),
+      })
+      .default({ chunkRows: 100_000, parallelism: 4 })
+      .meta({
+        description: "Full-load tuning: rows per chunk, chunks copied at once, optional rows/s limit.",
+      }),
+  })
+  .meta({ title: "TaskSpec", description: "A data migration task." });
+
+export type TaskSpec = z.output<typeof taskSpecSchema>;
+export type TaskSpecInput = z.input<typeof taskSpecSchema>;
+export type MysqlEndpoint = z.output<typeof mysqlEndpointSchema>;
+export type KafkaDestination = z.output<typeof kafkaDestinationSchema>;
+export type MysqlDestination = Extract<TaskSpec["destination"], { type: "mysql" }>;
+export type ObjectSelection = z.output<typeof objectSelectionSchema>;
+export type TableSelection = z.output<typeof tableSelectionSchema>;
+export type MigrationType = z.output<typeof migrationTypeSchema>;
+export type DmlOperation = z.output<typeof dmlOperation>;

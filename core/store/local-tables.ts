@@ -1,0 +1,33 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+} from "@aws-sdk/client-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { TableNames } from "./dynamodb.ts";
+
+/** Creates the tables on DynamoDB Local when missing (in AWS, the CDK stack owns them). */
+export async function ensureLocalTables(client: DynamoDBDocumentClient, names: TableNames): Promise<void> {
+  await ensureTable(client, names.tasks, "name");
+}
+
+async function ensureTable(client: DynamoDBDocumentClient, table: string, key: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: table }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: table,
+        AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
+        KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
+  } catch (error) {
+    if ((error as Error).name !== "ResourceInUseException") throw error;
+  }
+}

@@ -1,0 +1,108 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { PrecheckReport } from "../precheck/types.ts";
+import type { TaskSpec } from "../spec/schema.ts";
+import type { Phase } from "../task/phases.ts";
+
+/** The task as operators see it: spec, phase, precheck report, last error, timestamps. */
+export interface TaskRecord {
+  name: string;
+  spec: TaskSpec;
+  phase: Phase;
+  createdAt: string;
+  updatedAt: string;
+  precheck?: PrecheckReport;
+  lastError?: { error: string; cause: string; state?: string; at: string };
+}
+
+/** The store port: one module owns how tasks are kept. */
+export interface TaskStore {
+  /** Creates the task, or replaces the spec of an existing one (its history stays). */
+  saveSpec(spec: TaskSpec): Promise<TaskRecord>;
+  get(name: string): Promise<TaskRecord | undefined>;
+  list(): Promise<TaskRecord[]>;
+  setPhase(name: string, phase: Phase): Promise<void>;
+  savePrecheck(name: string, report: PrecheckReport): Promise<void>;
+  recordFailure(name: string, failure: { error: string; cause: string; state?: string }): Promise<void>;
+}
+
+export class DynamoTaskStore implements TaskStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async saveSpec(spec: TaskSpec): Promise<TaskRecord> {
+    const now = new Date().toISOString();
+    const result = await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { name: spec.name },
+        UpdateExpression:
+          "SET #spec = :spec, updatedAt = :now, createdAt = if_not_exists(createdAt, :now), #phase = if_not_exists(#phase, :created)",
+        ExpressionAttributeNames: { "#spec": "spec", "#phase": "phase" },
+        ExpressionAttributeValues: { ":spec": spec, ":now": now, ":created": "created" },
+        ReturnValues: "ALL_NEW",
+      }),
+    );
+    return result.Attributes as TaskRecord;
+  }
+
+  async get(name: string): Promise<TaskRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({ TableName: this.table, Key: { name }, ConsistentRead: true }),
+    );
+    return result.Item as TaskRecord | undefined;
+  }
+
+  async list(): Promise<TaskRecord[]> {
+    const items: TaskRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }),
+      );
+      items.push(...((page.Items ?? []) as TaskRecord[]));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items.sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async setPhase(name: string, phase: Phase): Promise<void> {
+    await this.update(name, "SET #phase = :phase, updatedAt = :now", { ":phase": phase });
+  }
+
+  async savePrecheck(name: string, report: PrecheckReport): Promise<void> {
+    await this.update(name, "SET #phase = :phase, precheck = :report, updatedAt = :now", {
+      ":phase": report.passed ? "prechecked" : "precheck-failed",
+      ":report": report,
+    });
+  }
+
+  async recordFailure(
+    name: string,
+    failure: { error: string; cause: string; state?: string },
+  ): Promise<void> {
+    const at = new Date().toISOString();
+    await this.update(name, "SET #phase = :phase, lastError = :failure, updatedAt = :now", {
+      ":phase": "failed",
+      ":failure": { ...failure, at },
+    });
+  }
+
+  private async update(name: string, expression: string, values: Record<string, unknown>): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { name },
+        UpdateExpression: expression,
+        ConditionExpression: "attribute_exists(#name)",
+        ExpressionAttributeNames: {
+          "#name": "name",
+          ...(expression.includes("#phase") ? { "#phase": "phase" } : {}),
+        },
+        ExpressionAttributeValues: { ...values, ":now": new Date().toISOString() },
+      }),
+    );
+  }
+}

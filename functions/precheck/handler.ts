@@ -1,0 +1,32 @@
+import { livePrecheckPorts } from "#core/precheck/adapters.ts";
+import { runPrecheck } from "#core/precheck/run.ts";
+import { parseTaskSpec } from "#core/spec/load.ts";
+import { defaultTaskStore } from "#core/store/index.ts";
+
+export interface PrecheckEvent {
+  /** The task spec, as the execution input carries it (not yet validated). */
+  spec: unknown;
+}
+
+export interface PrecheckOutput {
+  taskName: string;
+  passed: boolean;
+  /** One line for the Fail state's cause and the console. */
+  summary: string;
+  failed: string[];
+}
+
+/** Lambda `precheck`: validate the spec, store the task, run every precheck item, store the report. */
+export async function handler(event: PrecheckEvent): Promise<PrecheckOutput> {
+  const spec = parseTaskSpec(event.spec, "the execution input");
+  const store = defaultTaskStore();
+  await store.saveSpec(spec);
+  await store.setPhase(spec.name, "prechecking");
+  const report = await runPrecheck(spec, livePrecheckPorts);
+  await store.savePrecheck(spec.name, report);
+  const failed = report.checks.filter((c) => c.status === "fail" || c.status === "skipped");
+  const summary = report.passed
+    ? `precheck passed (${report.counts.pass} passed, ${report.counts.warn} warning(s))`
+    : `precheck failed: ${failed.map((c) => `${c.id}: ${c.detail}. Fix: ${c.fix ?? "see the report"}`).join(" | ")}`;
+  return { taskName: spec.name, passed: report.passed, summary, failed: failed.map((c) => c.id) };
+}

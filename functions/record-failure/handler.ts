@@ -1,0 +1,38 @@
+import { defaultTaskStore } from "#core/store/index.ts";
+
+export interface RecordFailureEvent {
+  /** The execution input (the spec), possibly invalid. */
+  spec: unknown;
+  /** What a Catch put at $.error: { Error, Cause }. */
+  error: { Error?: string; Cause?: string };
+  state?: string;
+}
+
+export interface RecordFailureOutput {
+  error: string;
+  cause: string;
+}
+
+/** Lambda's Cause is JSON ({errorMessage, errorType, trace}); keep only the message. */
+export function readableCause(cause: string | undefined): string {
+  if (!cause) return "no cause was given";
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === "string") return parsed.errorMessage;
+  } catch {
+    // a plain-text cause
+  }
+  return cause;
+}
+
+/** Lambda `record-failure`: the Catch target of every Task; stores the reason on the task. */
+export async function handler(event: RecordFailureEvent): Promise<RecordFailureOutput> {
+  const error = event.error.Error ?? "Error";
+  const cause = readableCause(event.error.Cause);
+  const name = (event.spec as { name?: unknown } | null)?.name;
+  if (typeof name === "string" && error !== "SpecError") {
+    const store = defaultTaskStore();
+    if (await store.get(name)) await store.recordFailure(name, { error, cause, state: event.state });
+  }
+  return { error, cause };
+}

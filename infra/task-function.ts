@@ -1,0 +1,36 @@
+import { type Duration, Tags } from "aws-cdk-lib";
+import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import { functionEntry, REPO_ROOT } from "./paths.ts";
+
+/** Tag that tells the local runner which functions/<name>/handler.ts a Lambda deploys. */
+export const FUNCTION_TAG = "dts:function";
+
+export interface TaskFunctionProps {
+  /** Folder under functions/. */
+  name: string;
+  memoryMb: number;
+  timeout: Duration;
+  environment: Record<string, string>;
+}
+
+/** One Lambda per functions/<name>/handler.ts, bundled by the local esbuild (no Docker). */
+export function taskFunction(scope: Construct, id: string, props: TaskFunctionProps): NodejsFunction {
+  const fn = new NodejsFunction(scope, id, {
+    entry: functionEntry(props.name),
+    handler: "handler",
+    projectRoot: REPO_ROOT,
+    depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: props.memoryMb,
+    timeout: props.timeout,
+    environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
+    logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+    bundling: { format: OutputFormat.CJS, target: "node22", sourceMap: true, minify: false },
+  });
+  Tags.of(fn).add(FUNCTION_TAG, props.name);
+  return fn;
+}

@@ -1,0 +1,88 @@
+import { App } from "aws-cdk-lib";
+import { DtsStack } from "#infra/stack.ts";
+import { FUNCTION_TAG } from "#infra/task-function.ts";
+
+/** A CloudFormation template, as far as the local runner reads it. */
+export interface Template {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
+}
+
+export interface LocalDefinition {
+  /** The ASL text, with every CloudFormation reference resolved to a local ARN. */
+  text: string;
+  /** Task state name -> functions/<name> it invokes. */
+  functionsByState: Record<string, string>;
+}
+
+export const LOCAL_ACCOUNT = "000000000000";
+export const LOCAL_REGION = "us-east-1";
+const FUNCTION_ARN = new RegExp(`^arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:dts-(.+)$`);
+
+/** Synthesizes the CDK app in-process (bundling skipped: the local runner imports handlers directly). */
+export function synthesizeTemplate(): Template {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new DtsStack(app, "Dts");
+  const assembly = app.synth();
+  return assembly.getStackArtifact(stack.artifactId).template as Template;
+}
+
+function functionName(template: Template, logicalId: string): string {
+  const resource = template.Resources[logicalId];
+  const tags = (resource?.Properties?.Tags ?? []) as { Key: string; Value: string }[];
+  const tag = tags.find((t) => t.Key === FUNCTION_TAG);
+  if (!tag) throw new Error(`resource ${logicalId} is not a task function (no ${FUNCTION_TAG} tag)`);
+  return tag.Value;
+}
+
+function resolvePart(template: Template, part: unknown): string {
+  if (typeof part === "string") return part;
+  const object = part as Record<string, unknown>;
+  const getAtt = object["Fn::GetAtt"] as [string, string] | undefined;
+  if (getAtt && getAtt[1] === "Arn" && template.Resources[getAtt[0]]?.Type === "AWS::Lambda::Function") {
+    return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:dts-${functionName(template, getAtt[0])}`;
+  }
+  const ref = object.Ref as string | undefined;
+  const pseudo: Record<string, string> = {
+    "AWS::Partition": "aws",
+    "AWS::Region": LOCAL_REGION,
+    "AWS::AccountId": LOCAL_ACCOUNT,
+    "AWS::URLSuffix": "amazonaws.com",
+  };
+  if (ref && pseudo[ref]) return pseudo[ref];
+  if (ref && template.Resources[ref]) return `local-${ref}`;
+  throw new Error(`the local runner cannot resolve ${JSON.stringify(part)} in the state machine definition`);
+}
+
+function collectTasks(states: Record<string, Record<string, unknown>>, out: Record<string, string>): void {
+  for (const [name, state] of Object.entries(states)) {
+    const match = typeof state.Resource === "string" ? FUNCTION_ARN.exec(state.Resource) : null;
+    if (state.Type === "Task" && match?.[1]) out[name] = match[1];
+    for (const key of ["Iterator", "ItemProcessor"]) {
+      const inner = state[key] as { States?: Record<string, Record<string, unknown>> } | undefined;
+      if (inner?.States) collectTasks(inner.States, out);
+    }
+    for (const branch of (state.Branches ?? []) as { States: Record<string, Record<string, unknown>> }[]) {
+      collectTasks(branch.States, out);
+    }
+  }
+}
+
+/** Resolves the template's state machine DefinitionString (the only one in the stack). */
+export function resolveDefinition(template: Template): LocalDefinition {
+  const machines = Object.values(template.Resources).filter(
+    (r) => r.Type === "AWS::StepFunctions::StateMachine",
+  );
+  if (machines.length !== 1)
+    throw new Error(`expected one state machine in the template, found ${machines.length}`);
+  const raw = machines[0]?.Properties?.DefinitionString as string | { "Fn::Join": [string, unknown[]] };
+  const text =
+    typeof raw === "string"
+      ? raw
+      : raw["Fn::Join"][1].map((part) => resolvePart(template, part)).join(raw["Fn::Join"][0]);
+  const functionsByState: Record<string, string> = {};
+  collectTasks(
+    (JSON.parse(text) as { States: Record<string, Record<string, unknown>> }).States,
+    functionsByState,
+  );
+  return { text, functionsByState };
+}

@@ -1,0 +1,8 @@
+/** Endpoints of the local stack (scripts/stack), as environment variables the handlers read. */
+export function localEnvironment(): Record<string, string> {
+  return {
+    DYNAMODB_ENDPOINT: "http://127.0.0.1:38000",
+    AWS_REGION: "us-east-1",
+    DTS_TASKS_TABLE: "dts-tasks",
+  };
+}

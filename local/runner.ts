@@ -1,0 +1,90 @@
+import "./polyfills.ts";
+import { StateMachine } from "aws-local-stepfunctions";
+import { documentClient, tableNames } from "#core/store/dynamodb.ts";
+import { ensureLocalTables } from "#core/store/local-tables.ts";
+import { type LocalDefinition, resolveDefinition, synthesizeTemplate } from "./definition.ts";
+import { localEnvironment } from "./environment.ts";
+
+type Handler = (input: unknown) => Promise<unknown>;
+
+/** What happened in one local execution. */
+export interface LocalExecution {
+  status: "SUCCEEDED" | "FAILED";
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  /** The definition that ran (resolved from the synthesized template). */
+  definition: LocalDefinition;
+  /** States entered, in order. */
+  states: string[];
+}
+
+export interface StateEvent {
+  kind: "entered" | "exited" | "failed" | "retried" | "caught";
+  state: string;
+  error?: string;
+}
+
+async function loadHandler(name: string): Promise<Handler> {
+  const module = (await import(`#functions/${name}/handler.ts`)) as { handler: Handler };
+  return module.handler;
+}
+
+function causeText(cause: unknown): string {
+  if (typeof cause === "string") return cause;
+  if (cause instanceof Error) return cause.message;
+  return JSON.stringify(cause);
+}
+
+/**
+ * Runs the state machine CDK synthesizes, locally: every Task state invokes the same handler
+ * module its Lambda deploys; DynamoDB Local holds the task state.
+ */
+export async function runLocally(
+  input: unknown,
+  onEvent: (event: StateEvent) => void = () => undefined,
+): Promise<LocalExecution> {
+  Object.assign(process.env, { ...localEnvironment(), ...process.env });
+  await ensureLocalTables(documentClient(), tableNames());
+  const definition = resolveDefinition(synthesizeTemplate());
+  const taskResourceLocalHandlers: Record<string, Handler> = {};
+  for (const [state, fn] of Object.entries(definition.functionsByState)) {
+    taskResourceLocalHandlers[state] = await loadHandler(fn);
+  }
+  const machine = new StateMachine(JSON.parse(definition.text), { validationOptions: { checkArn: true } });
+  const execution = machine.run(input as never, {
+    overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never },
+  });
+  const states: string[] = [];
+  const logs = (async () => {
+    for await (const event of execution.eventLogs) {
+      if (!("state" in event)) continue;
+      const kind = {
+        StateEntered: "entered",
+        StateExited: "exited",
+        StateFailed: "failed",
+        StateRetried: "retried",
+        StateCaught: "caught",
+      }[event.type as string] as StateEvent["kind"] | undefined;
+      if (!kind) continue;
+      if (kind === "entered") states.push(event.state.name);
+      onEvent({ kind, state: event.state.name, error: "Error" in event ? String(event.Error) : undefined });
+    }
+  })();
+  try {
+    const output = await execution.result;
+    await logs;
+    return { status: "SUCCEEDED", output, definition, states };
+  } catch (error) {
+    await logs.catch(() => undefined);
+    const e = error as { name?: string; message?: string; cause?: unknown };
+    const failure = error as { Error?: string; Cause?: unknown };
+    return {
+      status: "FAILED",
+      error: failure.Error ?? e.name ?? "Error",
+      cause: causeText(failure.Cause ?? e.cause ?? e.message),
+      definition,
+      states,
+    };
+  }
+}
