@@ -1,9 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { specJsonSchema } from "#core/spec/load.ts";
+import { localEnvironment } from "../local/environment.ts";
 import { EXIT, reportError } from "./errors.ts";
 import { precheckCommand } from "./precheck.ts";
 import { runCommand } from "./run.ts";
 import { statusCommand } from "./status.ts";
+
+// The CLI drives the local stack unless the environment points elsewhere.
+for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
 
 const program = new Command("dts")
   .description("Serverless Data Transmission Service: migrate MySQL-compatible databases into MySQL or Kafka")

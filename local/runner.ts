@@ -44,7 +44,7 @@ export async function runLocally(
   input: unknown,
   onEvent: (event: StateEvent) => void = () => undefined,
 ): Promise<LocalExecution> {
-  Object.assign(process.env, { ...localEnvironment(), ...process.env });
+  for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
   await ensureLocalTables(documentClient(), tableNames());
   const definition = resolveDefinition(synthesizeTemplate());
   const taskResourceLocalHandlers: Record<string, Handler> = {};

@@ -1,0 +1,95 @@
+import { App } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { DtsStack } from "#infra/stack.ts";
+
+let template: Template;
+
+beforeAll(() => {
+  // Bundling is exercised by `cdk synth` in the integration tests; here the template's shape matters.
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  template = Template.fromStack(new DtsStack(app, "Dts"));
+});
+
+function definition(): { StartAt: string; States: Record<string, Record<string, unknown>> } {
+  const machines = template.findResources("AWS::StepFunctions::StateMachine");
+  const [machine] = Object.values(machines);
+  const join = machine?.Properties.DefinitionString["Fn::Join"] as [string, unknown[]];
+  const text = join[1].map((p) => (typeof p === "string" ? p : "ARN")).join("");
+  return JSON.parse(text);
+}
+
+describe("CDK stack", () => {
+  it("defines the task state machine: Start -> Precheck -> PrecheckPassed? -> Done | PrecheckFailed", () => {
+    const { StartAt, States } = definition();
+    expect(StartAt).toBe("Start");
+    expect(States.Start).toMatchObject({ Type: "Pass", Parameters: { "spec.$": "$" }, Next: "Precheck" });
+    expect(States.Precheck).toMatchObject({
+      Type: "Task",
+      ResultPath: "$.precheck",
+      Next: "PrecheckPassed?",
+    });
+    expect(States["PrecheckPassed?"]).toMatchObject({
+      Type: "Choice",
+      Choices: [{ Variable: "$.precheck.passed", BooleanEquals: true, Next: "Done" }],
+      Default: "PrecheckFailed",
+    });
+    expect(States.PrecheckFailed).toMatchObject({
+      Type: "Fail",
+      Error: "PrecheckFailed",
+      CausePath: "$.precheck.summary",
+    });
+  });
+
+  it("catches every Task error into RecordFailure, which stores the reason before failing", () => {
+    const { States } = definition();
+    const tasks = Object.entries(States).filter(([name, s]) => s.Type === "Task" && name !== "RecordFailure");
+    expect(tasks.length).toBeGreaterThan(0);
+    for (const [, state] of tasks) {
+      expect(state.Catch).toEqual([
+        { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
+      ]);
+      expect(state.Retry).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ ErrorEquals: ["RetriableError"], MaxAttempts: 3 }),
+        ]),
+      );
+    }
+    expect(States.RecordFailure).toMatchObject({ Next: "TaskFailed" });
+    expect(States.TaskFailed).toMatchObject({
+      Type: "Fail",
+      ErrorPath: "$.failure.error",
+      CausePath: "$.failure.cause",
+    });
+  });
+
+  it("deploys each handler as a nodejs22.x Lambda tagged with its functions/ folder", () => {
+    for (const name of ["precheck", "record-failure"]) {
+      template.hasResourceProperties("AWS::Lambda::Function", {
+        Runtime: "nodejs22.x",
+        Handler: "index.handler",
+        Tags: Match.arrayWith([{ Key: "dts:function", Value: name }]),
+        Environment: { Variables: Match.objectLike({ DTS_TASKS_TABLE: Match.anyValue() }) },
+      });
+    }
+  });
+
+  it("keeps tasks in an encrypted DynamoDB table with point-in-time recovery", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      KeySchema: [{ AttributeName: "name", KeyType: "HASH" }],
+      SSESpecification: { SSEEnabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    template.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Retain" });
+  });
+
+  it("lets the functions use the tasks table without wildcard actions", () => {
+    const policies = template.findResources("AWS::IAM::Policy");
+    const statements = Object.values(policies).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[],
+    );
+    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+    expect(actions).toContain("dynamodb:UpdateItem");
+    expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
+  });
+});

@@ -1,0 +1,107 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { defaultTaskStore } from "#core/store/index.ts";
+import { resolveDefinition, type Template } from "../../local/definition.ts";
+import { runLocally } from "../../local/runner.ts";
+import { specInput } from "../support/spec-fixtures.ts";
+import { dts, REPO, STACK, sql } from "../support/stack.ts";
+
+const run = promisify(execFile);
+
+beforeAll(async () => {
+  await sql(STACK.source.port, [
+    "DROP DATABASE IF EXISTS wf_shop",
+    "CREATE DATABASE wf_shop",
+    "CREATE TABLE wf_shop.orders (id BIGINT PRIMARY KEY, status VARCHAR(20))",
+    "DROP DATABASE IF EXISTS wf_nokey",
+    "CREATE DATABASE wf_nokey",
+    "CREATE TABLE wf_nokey.events (at DATETIME, payload TEXT)",
+  ]);
+  await sql(STACK.destination.port, ["DROP DATABASE IF EXISTS wf_shop", "DROP DATABASE IF EXISTS wf_nokey"]);
+});
+
+describe("the task state machine, run locally", () => {
+  it("runs precheck and succeeds, storing the report on the task", async () => {
+    const entered: string[] = [];
+    const execution = await runLocally(
+      specInput({ name: "wf-pass", objects: [{ database: "wf_shop" }] }),
+      (e) => {
+        if (e.kind === "entered") entered.push(e.state);
+      },
+    );
+    expect(execution.status).toBe("SUCCEEDED");
+    expect(entered).toEqual(["Start", "Precheck", "PrecheckPassed?", "Done"]);
+    const task = await defaultTaskStore().get("wf-pass");
+    expect(task?.phase).toBe("prechecked");
+    expect(task?.precheck?.passed).toBe(true);
+    expect(task?.spec.objects).toEqual([{ database: "wf_shop" }]);
+  });
+
+  it("fails with PrecheckFailed naming the failed check, and stores the report", async () => {
+    const execution = await runLocally(specInput({ name: "wf-fail", objects: [{ database: "wf_nokey" }] }));
+    expect(execution.status).toBe("FAILED");
+    expect(execution.error).toBe("PrecheckFailed");
+    expect(execution.cause).toMatch(/source\.table_keys: no PRIMARY KEY .*wf_nokey\.events/);
+    const task = await defaultTaskStore().get("wf-fail");
+    expect(task?.phase).toBe("precheck-failed");
+    expect(task?.precheck?.checks.find((c) => c.id === "source.table_keys")?.status).toBe("fail");
+  });
+
+  it("rejects an invalid spec given as the execution input with a readable error", async () => {
+    const execution = await runLocally({ ...specInput({ name: "wf-invalid" }), retryWindowMinutes: 1 });
+    expect(execution.status).toBe("FAILED");
+    expect(execution.states).toEqual(["Start", "Precheck", "RecordFailure", "TaskFailed"]);
+    expect(execution.error).toBe("SpecError");
+    expect(execution.cause).toMatch(/\$\.retryWindowMinutes: must be between 10 and 1440 minutes/);
+  });
+
+  it("executes exactly the definition in the template `cdk synth` writes", async () => {
+    const out = await mkdtemp(join(tmpdir(), "dts-synth-"));
+    await run("npx", ["cdk", "synth", "--quiet", "--output", out], { cwd: REPO });
+    const template = JSON.parse(await readFile(join(out, "Dts.template.json"), "utf8")) as Template;
+    const execution = await runLocally(
+      specInput({ name: "wf-definition", objects: [{ database: "wf_shop" }] }),
+    );
+    expect(execution.definition.text).toBe(resolveDefinition(template).text);
+    // Every literal part of the synthesized DefinitionString is in the executed text, in order.
+    const machine = Object.values(template.Resources).find(
+      (r) => r.Type === "AWS::StepFunctions::StateMachine",
+    );
+    const parts = (machine?.Properties?.DefinitionString as { "Fn::Join": [string, unknown[]] })[
+      "Fn::Join"
+    ][1];
+    let at = 0;
+    for (const part of parts.filter((p): p is string => typeof p === "string")) {
+      at = execution.definition.text.indexOf(part, at);
+      expect(at).toBeGreaterThanOrEqual(0);
+    }
+    expect(Object.keys(JSON.parse(execution.definition.text).States)).toEqual(
+      expect.arrayContaining([
+        "Start",
+        "Precheck",
+        "PrecheckPassed?",
+        "Done",
+        "PrecheckFailed",
+        "RecordFailure",
+      ]),
+    );
+  });
+
+  it("shows the task with dts status", async () => {
+    await runLocally(specInput({ name: "wf-status", objects: [{ database: "wf_shop" }] }));
+    const result = await dts(["status", "wf-status"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Task\s+wf-status$/m);
+    expect(result.stdout).toMatch(/^Phase\s+prechecked$/m);
+    expect(result.stdout).toMatch(/Precheck passed/);
+    const missing = await dts(["status", "no-such-task"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      "dts: no task named no-such-task: start it with `dts run <spec.json>` first\n",
+    );
+  });
+});

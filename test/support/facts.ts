@@ -1,0 +1,61 @@
+import type { MysqlDestinationFacts, PrecheckFacts, SourceFacts } from "#core/precheck/types.ts";
+import type { Catalog, CatalogTable } from "#core/source/catalog.ts";
+import { detectServerVersion } from "#core/source/flavour.ts";
+
+export function table(database: string, name: string, overrides: Partial<CatalogTable> = {}): CatalogTable {
+  return {
+    database,
+    name,
+    columns: [
+      { name: "id", dataType: "bigint", columnType: "bigint(20)", nullable: false },
+      { name: "status", dataType: "varchar", columnType: "varchar(20)", nullable: true },
+      { name: "amount", dataType: "decimal", columnType: "decimal(10,2)", nullable: true },
+    ],
+    keys: [{ name: "PRIMARY", primary: true, unique: true, columns: ["id"] }],
+    estimatedRows: 10,
+    ...overrides,
+  };
+}
+
+export function catalogOf(...tables: CatalogTable[]): Catalog {
+  const catalog: Catalog = new Map();
+  for (const t of tables) {
+    if (!catalog.has(t.database)) catalog.set(t.database, new Map());
+    catalog.get(t.database)?.set(t.name, t);
+  }
+  return catalog;
+}
+
+/** A healthy MariaDB source: ROW, FULL, 7 days, a replication account. */
+export function sourceFacts(overrides: Partial<SourceFacts> = {}): SourceFacts {
+  return {
+    ok: true,
+    server: detectServerVersion("10.11.6-MariaDB-log", "Debian 12"),
+    variables: {
+      log_bin: "ON",
+      binlog_format: "ROW",
+      binlog_row_image: "FULL",
+      binlog_expire_logs_seconds: "604800",
+      expire_logs_days: "7.000000",
+    },
+    grants: ["GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `dts`@`%`"],
+    catalog: catalogOf(table("shop", "orders"), table("shop", "customers")),
+    ...overrides,
+  };
+}
+
+export function destinationFacts(overrides: Partial<MysqlDestinationFacts> = {}): MysqlDestinationFacts {
+  return {
+    ok: true,
+    kind: "mysql",
+    server: detectServerVersion("10.11.6-MariaDB", ""),
+    grants: ["GRANT ALL PRIVILEGES ON *.* TO `root`@`%`"],
+    databases: ["mysql", "information_schema"],
+    tables: [],
+    ...overrides,
+  };
+}
+
+export function facts(overrides: Partial<PrecheckFacts> = {}): PrecheckFacts {
+  return { source: sourceFacts(), destination: destinationFacts(), ...overrides };
+}

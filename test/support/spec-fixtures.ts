@@ -1,0 +1,18 @@
+import { parseTaskSpec } from "#core/spec/load.ts";
+import type { TaskSpec, TaskSpecInput } from "#core/spec/schema.ts";
+
+/** A valid spec input for a MySQL destination; tests override what they exercise. */
+export function specInput(overrides: Partial<TaskSpecInput> = {}): TaskSpecInput {
+  return {
+    name: "shop-migration",
+    source: { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" },
+    destination: { type: "mysql", host: "127.0.0.1", port: 33062, user: "root", password: "dts-root" },
+    migrationTypes: ["schema", "full", "incremental"],
+    objects: [{ database: "shop" }],
+    ...overrides,
+  };
+}
+
+export function spec(overrides: Partial<TaskSpecInput> = {}): TaskSpec {
+  return parseTaskSpec(specInput(overrides));
+}
