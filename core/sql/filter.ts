@@ -154,7 +154,10 @@ function toOperand(node: Node, filter: string, columns: Map<string, string>): Op
     case "single_quote_string":
     case "double_quote_string":
     case "string":
-      return { kind: "value", value: String(node.value) };
+      return {
+        kind: "value",
+        value: unescapeString(String(node.value), node.type === "double_quote_string" ? '"' : "'"),
+      };
     case "bool":
       return { kind: "value", value: Boolean(node.value) };
     case "null":
@@ -162,6 +165,25 @@ function toOperand(node: Node, filter: string, columns: Map<string, string>): Op
     default:
       return reject(node, filter, "is not a column or a literal");
   }
+}
+
+const ESCAPES: Record<string, string> = { "0": "\0", b: "\b", n: "\n", r: "\r", t: "\t", Z: "\x1a" };
+
+/** The parser keeps a literal's escapes as written; MySQL reads '' and backslash escapes (\% and \_ stay). */
+export function unescapeString(raw: string, quote: "'" | '"'): string {
+  let out = "";
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i] ?? "";
+    const next = raw[i + 1] ?? "";
+    if (ch === quote && next === quote) {
+      out += quote;
+      i++;
+    } else if (ch === "\\" && next !== "") {
+      out += next === "%" || next === "_" ? `\\${next}` : (ESCAPES[next] ?? next);
+      i++;
+    } else out += ch;
+  }
+  return out;
 }
 
 function reject(node: Node, filter: string, problem: string): never {

@@ -71,9 +71,8 @@ describe("the task state machine, run locally", () => {
     const machine = Object.values(template.Resources).find(
       (r) => r.Type === "AWS::StepFunctions::StateMachine",
     );
-    const parts = (machine?.Properties?.DefinitionString as { "Fn::Join": [string, unknown[]] })[
-      "Fn::Join"
-    ][1];
+    const definitionString = machine?.Properties?.DefinitionString as { "Fn::Join": [string, unknown[]] } | undefined;
+    const parts = definitionString?.["Fn::Join"][1] ?? [];
     let at = 0;
     for (const part of parts.filter((p): p is string => typeof p === "string")) {
       at = execution.definition.text.indexOf(part, at);
