@@ -1,0 +1,156 @@
+import { crc32 } from "node:zlib";
+import type { Connection } from "mysql2/promise";
+import type { FieldInfo } from "../sql/literals.ts";
+import { type KeyRange, rangeCondition } from "./range.ts";
+import { type RawRow, rowRenderer } from "./raw-query.ts";
+import type { TableCopyPlan } from "./table-plan.ts";
+
+export interface CopyOptions {
+  /** ignore-and-proceed keeps destination rows whose key exists; otherwise the copy owns the table. */
+  keepExisting: boolean;
+  /** Rows per second across this copy, when the task sets a rate limit. */
+  rateLimitRowsPerSecond?: number | undefined;
+  /** Flush an INSERT when it reaches this many bytes (default 1 MiB). */
+  batchBytes?: number;
+  /** INSERTs sent but not yet acknowledged before reading pauses (default 2). */
+  inFlight?: number;
+  onRows?: (rows: number) => void;
+}
+
+export interface CopyResult {
+  rows: number;
+  /** Order-independent checksum of the rows as read (sum of CRC-32 of each rendered row, mod 2^48). */
+  checksum: string;
+}
+
+const CHECKSUM_MOD = 2 ** 48;
+
+/** The SELECT that reads a chunk: selected columns, key range, WHERE filter. */
+export function chunkSelect(plan: TableCopyPlan, range: KeyRange): string {
+  const filter = plan.filterSql ? ` AND ${plan.filterSql}` : "";
+  return `SELECT ${plan.sourceColumns.join(", ")} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}`;
+}
+
+function insertPrefix(plan: TableCopyPlan): string {
+  return `INSERT INTO ${plan.destinationTable} (${plan.destinationColumns.join(", ")}) VALUES `;
+}
+
+function insertSuffix(plan: TableCopyPlan, keepExisting: boolean): string {
+  // Keeping existing rows: a duplicate key updates nothing (unlike INSERT IGNORE, other errors still fail).
+  const first = plan.destinationKey[0] ?? "";
+  return keepExisting ? ` ON DUPLICATE KEY UPDATE ${first} = ${first}` : "";
+}
+
+/** Deletes a chunk's range from the destination, in batches (before re-copying an interrupted chunk). */
+export async function clearDestinationRange(destination: Connection, plan: TableCopyPlan, range: KeyRange) {
+  const where = rangeCondition(plan.destinationKey, range);
+  for (;;) {
+    const [result] = await destination.query(`DELETE FROM ${plan.destinationTable} WHERE ${where} LIMIT 10000`);
+    if ((result as { affectedRows: number }).affectedRows < 10000) return;
+  }
+}
+
+/**
+ * Streams a chunk from the source and writes it with multi-row INSERTs, reading ahead while the
+ * destination writes (bounded: reading pauses while `inFlight` INSERTs are unacknowledged).
+ * Values go from the source's bytes to SQL literals without JS conversion.
+ */
+export function copyRange(
+  source: Connection,
+  destination: Connection,
+  plan: TableCopyPlan,
+  range: KeyRange,
+  options: CopyOptions,
+): Promise<CopyResult> {
+  const batchBytes = options.batchBytes ?? 1 << 20;
+  const maxInFlight = options.inFlight ?? 2;
+  const prefix = insertPrefix(plan);
+  const suffix = insertSuffix(plan, options.keepExisting);
+  const core = (source as unknown as { connection: import("mysql2").Connection }).connection;
+  const started = Date.now();
+
+  return new Promise<CopyResult>((resolve, reject) => {
+    let render: ((row: RawRow) => string) | undefined;
+    let batch: string[] = [];
+    let bytes = 0;
+    let rows = 0;
+    let checksum = 0;
+    let inFlight = 0;
+    let paused = false;
+    let failed = false;
+    let ended = false;
+    let writes: Promise<void> = Promise.resolve();
+
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      if (paused) core.resume();
+      reject(error);
+    };
+    const finish = () => {
+      writes.then(() => {
+        if (!failed) resolve({ rows, checksum: checksum.toString() });
+      }, fail);
+    };
+    const flush = () => {
+      if (batch.length === 0) return;
+      const sql = prefix + batch.join(",") + suffix;
+      const count = batch.length;
+      batch = [];
+      bytes = 0;
+      inFlight++;
+      writes = writes.then(async () => {
+        if (failed) return;
+        await destination.query(sql);
+        inFlight--;
+        options.onRows?.(count);
+        if (paused && inFlight < maxInFlight) {
+          paused = false;
+          core.resume();
+        }
+      });
+      writes.catch(fail);
+      if (inFlight >= maxInFlight && !paused) {
+        paused = true;
+        core.pause();
+      }
+    };
+    const throttle = () => {
+      const limit = options.rateLimitRowsPerSecond;
+      if (!limit) return;
+      const due = started + (rows / limit) * 1000 - Date.now();
+      if (due > 20 && !paused) {
+        paused = true;
+        core.pause();
+        setTimeout(() => {
+          if (paused && inFlight < maxInFlight) {
+            paused = false;
+            core.resume();
+          }
+        }, due);
+      }
+    };
+
+    const query = core.query({ sql: chunkSelect(plan, range), typeCast: false, rowsAsArray: true });
+    query.on("fields", (fields: FieldInfo[]) => {
+      render = rowRenderer(fields);
+    });
+    query.on("result", (row: unknown) => {
+      if (failed || !render) return;
+      const text = render(row as RawRow);
+      batch.push(text);
+      bytes += text.length;
+      rows++;
+      checksum = (checksum + crc32(text)) % CHECKSUM_MOD;
+      if (bytes >= batchBytes) flush();
+      throttle();
+    });
+    query.on("error", fail);
+    query.on("end", () => {
+      if (ended) return;
+      ended = true;
+      flush();
+      finish();
+    });
+  });
+}

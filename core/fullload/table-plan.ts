@@ -1,0 +1,58 @@
+import type { CatalogTable } from "../source/catalog.ts";
+import { rowKey } from "../source/catalog.ts";
+import { FatalError } from "../errors.ts";
+import type { SelectedTable } from "../spec/mapping.ts";
+import { parseFilter, renderFilter } from "../sql/filter.ts";
+import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
+import { quoteText } from "../sql/literals.ts";
+
+/** How one selected table is read and written: quoted names, key columns on both sides, filter SQL. */
+export interface TableCopyPlan {
+  /** `db`.`table` on the source. */
+  sourceTable: string;
+  /** `db`.`table` on the destination. */
+  destinationTable: string;
+  sourceColumns: string[];
+  destinationColumns: string[];
+  sourceKey: string[];
+  destinationKey: string[];
+  /** Rendered WHERE filter (values inlined safely), or undefined. */
+  filterSql: string | undefined;
+}
+
+function inlineParams(sql: string, params: (string | number | boolean | null)[]): string {
+  let index = 0;
+  return sql.replace(/\?/g, () => {
+    const value = params[index++];
+    if (typeof value === "string") return quoteText(value);
+    return String(value);
+  });
+}
+
+export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): TableCopyPlan {
+  const key = rowKey(table);
+  if (!key) {
+    throw new FatalError(
+      `${selected.source.database}.${selected.source.table} has no primary key or NOT NULL unique key: add one or leave the table out`,
+    );
+  }
+  const destinationOf = new Map(selected.columns.map((c) => [c.source, c.destination]));
+  const missingKey = key.columns.filter((c) => !destinationOf.has(c));
+  if (missingKey.length > 0) {
+    throw new FatalError(`the key columns ${missingKey.join(", ")} of ${table.database}.${table.name} are not selected`);
+  }
+  let filterSql: string | undefined;
+  if (selected.where) {
+    const { sql, params } = renderFilter(parseFilter(selected.where, table.columns.map((c) => c.name)));
+    filterSql = inlineParams(sql, params);
+  }
+  return {
+    sourceTable: quoteQualified(selected.source.database, selected.source.table),
+    destinationTable: quoteQualified(selected.destination.database, selected.destination.table),
+    sourceColumns: selected.columns.map((c) => quoteIdentifier(c.source)),
+    destinationColumns: selected.columns.map((c) => quoteIdentifier(c.destination)),
+    sourceKey: key.columns.map(quoteIdentifier),
+    destinationKey: key.columns.map((c) => quoteIdentifier(destinationOf.get(c) ?? c)),
+    filterSql,
+  };
+}

@@ -1,0 +1,109 @@
+import { FatalError } from "../errors.ts";
+import type { SelectedTable } from "../spec/mapping.ts";
+import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
+
+/** A destination CREATE TABLE and what was left out of it (shown to the user). */
+export interface TableDdl {
+  sql: string;
+  notes: string[];
+}
+
+const COLUMN_LINE = /^ {2}`((?:[^`]|``)+)` (.*?)(,?)$/;
+const INDEX_LINE = /^ {2}((?:PRIMARY|UNIQUE|FULLTEXT|SPATIAL) KEY|KEY|INDEX|UNIQUE INDEX)(?: `((?:[^`]|``)+)`)? \((.*)\)(.*?)(,?)$/;
+const GENERATED = /\bGENERATED ALWAYS AS\b|\bAS \(.*\) (VIRTUAL|STORED|PERSISTENT)\b/i;
+
+function unquote(name: string): string {
+  return name.replaceAll("``", "`");
+}
+
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = "";
+  for (const ch of text) {
+    if (ch === "`") quoted = !quoted;
+    if (!quoted && ch === "(") depth++;
+    if (!quoted && ch === ")") depth--;
+    if (!quoted && depth === 0 && ch === ",") {
+      parts.push(current);
+      current = "";
+    } else current += ch;
+  }
+  parts.push(current);
+  return parts;
+}
+
+/**
+ * Rewrites the source's SHOW CREATE TABLE for the destination: mapped database, table and column
+ * names, only the selected columns, indexes kept (those over dropped columns left out), charsets
+ * and collations kept; foreign keys left out (they would reject rows copied in any order);
+ * AUTO_INCREMENT counter left to the data.
+ */
+export function destinationCreateTable(showCreate: string, table: SelectedTable, ifNotExists: boolean): TableDdl {
+  const lines = showCreate.split("\n");
+  const rename = new Map(table.columns.map((c) => [c.source, c.destination]));
+  const renamedOrDropped = (name: string) => rename.get(name) !== name;
+  const notes: string[] = [];
+  const body: string[] = [];
+  let tableChanged = false;
+
+  for (const line of lines.slice(1, -1)) {
+    const column = COLUMN_LINE.exec(line);
+    if (column) {
+      const name = unquote(column[1] ?? "");
+      const destination = rename.get(name);
+      if (destination === undefined) {
+        tableChanged = true;
+        continue;
+      }
+      if (destination !== name) tableChanged = true;
+      if (GENERATED.test(column[2] ?? "") && table.columns.some((c) => renamedOrDropped(c.source))) {
+        throw new FatalError(
+          `${table.source.database}.${table.source.table}.${name} is a generated column; renaming or leaving out columns of this table is not supported: select all its columns unrenamed`,
+        );
+      }
+      body.push(`  ${quoteIdentifier(destination)} ${column[2]}`);
+      continue;
+    }
+    const index = INDEX_LINE.exec(line);
+    if (index) {
+      const parts = splitTopLevel(index[3] ?? "").map((p) => p.trim());
+      const mapped: string[] = [];
+      let dropped = false;
+      for (const part of parts) {
+        const m = /^`((?:[^`]|``)+)`(.*)$/.exec(part);
+        const destination = m ? rename.get(unquote(m[1] ?? "")) : undefined;
+        if (!m || destination === undefined) {
+          dropped = true;
+          break;
+        }
+        mapped.push(`${quoteIdentifier(destination)}${m[2]}`);
+      }
+      const label = `${index[1]}${index[2] ? ` ${index[2]}` : ""}`;
+      if (dropped) {
+        notes.push(`${label} left out: it uses a column that is not migrated`);
+        continue;
+      }
+      body.push(`  ${index[1]}${index[2] ? ` \`${index[2]}\`` : ""} (${mapped.join(",")})${index[4] ?? ""}`);
+      continue;
+    }
+    const trimmed = line.trim().replace(/,$/, "");
+    if (/^CONSTRAINT .* FOREIGN KEY/i.test(trimmed) || /^FOREIGN KEY/i.test(trimmed)) {
+      notes.push(`foreign key left out (${trimmed.slice(0, 80)}): DTS does not migrate foreign keys`);
+      continue;
+    }
+    if (/^CONSTRAINT .* CHECK/i.test(trimmed) || /^CHECK/i.test(trimmed)) {
+      if (tableChanged) notes.push(`check constraint left out because columns are renamed or left out: ${trimmed.slice(0, 80)}`);
+      else body.push(`  ${trimmed}`);
+      continue;
+    }
+    throw new FatalError(
+      `cannot translate this line of ${table.source.database}.${table.source.table}'s definition: ${trimmed.slice(0, 120)}`,
+    );
+  }
+  const options = (lines[lines.length - 1] ?? ")").replace(/ AUTO_INCREMENT=\d+/, "");
+  const name = quoteQualified(table.destination.database, table.destination.table);
+  const create = `CREATE TABLE ${ifNotExists ? "IF NOT EXISTS " : ""}${name} (`;
+  return { sql: [create, body.join(",\n"), options].join("\n"), notes };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { FatalError } from "#core/errors.ts";
+import { destinationCreateTable } from "#core/schema/create-table.ts";
+import type { SelectedTable } from "#core/spec/mapping.ts";
+
+const SHOW_CREATE = `CREATE TABLE \`orders\` (
+  \`id\` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  \`customer_id\` bigint(20) unsigned NOT NULL,
+  \`status\` enum('new','paid') CHARACTER SET latin1 COLLATE latin1_swedish_ci NOT NULL DEFAULT 'new',
+  \`note\` text DEFAULT NULL COMMENT 'a, b (c)',
+  \`weird\`\`name\` int(11) DEFAULT NULL,
+  PRIMARY KEY (\`id\`),
+  UNIQUE KEY \`uk_note\` (\`note\`(10),\`status\`),
+  KEY \`idx_customer\` (\`customer_id\`) USING BTREE,
+  CONSTRAINT \`fk_customer\` FOREIGN KEY (\`customer_id\`) REFERENCES \`customers\` (\`id\`) ON DELETE CASCADE,
+  CONSTRAINT \`chk_status\` CHECK (\`status\` <> '')
+) ENGINE=InnoDB AUTO_INCREMENT=42 DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='orders'`;
+
+function selected(columns: [string, string][]): SelectedTable {
+  return {
+    source: { database: "shop", table: "orders" },
+    destination: { database: "shop2", table: "orders_v2" },
+    columns: columns.map(([source, destination]) => ({ source, destination })),
+    where: undefined,
+    dml: ["insert", "update", "delete"],
+    explicit: true,
+  };
+}
+
+describe("destination CREATE TABLE", () => {
+  it("keeps every column, index, charset and collation, drops foreign keys and the counter", () => {
+    const all = selected([
+      ["id", "id"],
+      ["customer_id", "customer_id"],
+      ["status", "status"],
+      ["note", "note"],
+      ["weird`name", "weird`name"],
+    ]);
+    const ddl = destinationCreateTable(SHOW_CREATE, all, false);
+    expect(ddl.sql).toBe(`CREATE TABLE \`shop2\`.\`orders_v2\` (
+  \`id\` bigint(20) unsigned NOT NULL AUTO_INCREMENT,
+  \`customer_id\` bigint(20) unsigned NOT NULL,
+  \`status\` enum('new','paid') CHARACTER SET latin1 COLLATE latin1_swedish_ci NOT NULL DEFAULT 'new',
+  \`note\` text DEFAULT NULL COMMENT 'a, b (c)',
+  \`weird\`\`name\` int(11) DEFAULT NULL,
+  PRIMARY KEY (\`id\`),
+  UNIQUE KEY \`uk_note\` (\`note\`(10),\`status\`),
+  KEY \`idx_customer\` (\`customer_id\`) USING BTREE,
+  CONSTRAINT \`chk_status\` CHECK (\`status\` <> '')
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci COMMENT='orders'`);
+    expect(ddl.notes).toEqual([expect.stringMatching(/^foreign key left out \(CONSTRAINT `fk_customer`/)]);
+  });
+
+  it("renames columns everywhere and leaves out unselected columns with their indexes", () => {
+    const subset = selected([
+      ["id", "order_id"],
+      ["status", "state"],
+      ["note", "note"],
+    ]);
+    const ddl = destinationCreateTable(SHOW_CREATE, subset, true);
+    expect(ddl.sql).toMatch(/^CREATE TABLE IF NOT EXISTS `shop2`\.`orders_v2` \(\n {2}`order_id` bigint/);
+    expect(ddl.sql).toContain("  `state` enum('new','paid') CHARACTER SET latin1");
+    expect(ddl.sql).toContain("  PRIMARY KEY (`order_id`)");
+    expect(ddl.sql).toContain("  UNIQUE KEY `uk_note` (`note`(10),`state`)");
+    expect(ddl.sql).not.toContain("customer_id");
+    expect(ddl.sql).not.toContain("CHECK");
+    expect(ddl.notes).toEqual(
+      expect.arrayContaining([
+        "KEY idx_customer left out: it uses a column that is not migrated",
+        expect.stringMatching(/^check constraint left out/),
+      ]),
+    );
+  });
+
+  it("refuses to rewrite a generated column's table when columns change", () => {
+    const generated = "CREATE TABLE `t` (\n  `a` int(11) NOT NULL,\n  `b` int(11) GENERATED ALWAYS AS (`a` + 1) VIRTUAL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB";
+    const renamed = { ...selected([["a", "x"], ["b", "b"]]) };
+    expect(() => destinationCreateTable(generated, renamed, false)).toThrow(FatalError);
+  });
+
+  it("stops on a definition line it cannot translate instead of diverging", () => {
+    const odd = "CREATE TABLE `t` (\n  `a` int(11) NOT NULL,\n  PERIOD FOR p (`s`, `e`)\n) ENGINE=InnoDB";
+    expect(() => destinationCreateTable(odd, selected([["a", "a"]]), false)).toThrow(/cannot translate this line/);
+  });
+});
