@@ -12,23 +12,28 @@ export class DtsStack extends Stack {
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
     this.tables = new Tables(this, "Tables");
-    const environment = { DTS_TASKS_TABLE: this.tables.tasks.tableName };
+    const environment = {
+      DTS_TASKS_TABLE: this.tables.tasks.tableName,
+      DTS_CHUNKS_TABLE: this.tables.chunks.tableName,
+    };
 
-    const precheck = taskFunction(this, "PrecheckFunction", {
-      name: "precheck",
-      memoryMb: 512,
-      timeout: Duration.minutes(2),
-      environment,
-    });
-    const recordFailure = taskFunction(this, "RecordFailureFunction", {
-      name: "record-failure",
-      memoryMb: 256,
-      timeout: Duration.seconds(30),
-      environment,
-    });
-    this.tables.tasks.grantReadWriteData(precheck);
-    this.tables.tasks.grantReadWriteData(recordFailure);
-
-    this.workflow = new Workflow(this, "Workflow", { precheck, recordFailure });
+    const fn = (name: string, memoryMb: number, timeout: Duration) => {
+      const id = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+      const created = taskFunction(this, `${id}Function`, { name, memoryMb, timeout, environment });
+      this.tables.tasks.grantReadWriteData(created);
+      this.tables.chunks.grantReadWriteData(created);
+      return created;
+    };
+    const functions = {
+      precheck: fn("precheck", 512, Duration.minutes(2)),
+      capturePosition: fn("capture-position", 256, Duration.minutes(1)),
+      schema: fn("schema", 512, Duration.minutes(10)),
+      planChunks: fn("plan-chunks", 512, Duration.minutes(10)),
+      // Copy workers stop claiming chunks two minutes before Lambda's 15-minute limit.
+      copyChunk: fn("copy-chunk", 1769, Duration.minutes(15)),
+      fullLoadStatus: fn("full-load-status", 256, Duration.minutes(1)),
+      recordFailure: fn("record-failure", 256, Duration.seconds(30)),
+    };
+    this.workflow = new Workflow(this, "Workflow", functions);
   }
 }

@@ -7,14 +7,23 @@ export interface TablesProps {
   retain?: boolean;
 }
 
-/** DynamoDB tables: tasks (spec, phase, progress, last error). Encrypted, with point-in-time recovery. */
+/** DynamoDB tables: tasks (spec, phase, progress, last error) and the chunk ledger. Encrypted, with PITR. */
 export class Tables extends Construct {
   readonly tasks: Table;
+  readonly chunks: Table;
 
   constructor(scope: Construct, id: string, props: TablesProps = {}) {
     super(scope, id);
     this.tasks = new Table(this, "Tasks", {
       partitionKey: { name: "name", type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    this.chunks = new Table(this, "Chunks", {
+      partitionKey: { name: "task", type: AttributeType.STRING },
+      sortKey: { name: "id", type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

@@ -8,6 +8,7 @@ import {
   Fail,
   JsonPath,
   LogLevel,
+  Map as MapState,
   Pass,
   StateMachine,
   Succeed,
@@ -16,8 +17,14 @@ import {
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 
-export interface WorkflowProps {
+/** The phase Lambdas the state machine invokes. */
+export interface WorkflowFunctions {
   precheck: NodejsFunction;
+  capturePosition: NodejsFunction;
+  schema: NodejsFunction;
+  planChunks: NodejsFunction;
+  copyChunk: NodejsFunction;
+  fullLoadStatus: NodejsFunction;
   recordFailure: NodejsFunction;
 }
 
@@ -28,51 +35,97 @@ export const RETRIABLE_ERRORS = ["RetriableError"];
  * The task state machine, defined once: AWS runs it, and the local runner executes the definition
  * this construct synthesizes. Execution input: the task spec.
  *
- *   Start -> Precheck -> PrecheckPassed? -> Done | PrecheckFailed
- *   (any Task error) -> RecordFailure -> TaskFailed
+ *   Start -> Precheck -> PrecheckPassed? -> CapturePosition -> [Schema] -> [PlanChunks -> CopyChunks
+ *   (Map of copy workers) -> FullLoadStatus -> FullLoadDone? (loop until every chunk is done)] -> Done
+ *   Any Task error -> RecordFailure (reason stored on the task) -> TaskFailed
  */
 export class Workflow extends Construct {
   readonly stateMachine: StateMachine;
 
-  constructor(scope: Construct, id: string, props: WorkflowProps) {
+  constructor(scope: Construct, id: string, fns: WorkflowFunctions) {
     super(scope, id);
 
-    const recordFailure = new LambdaInvoke(this, "RecordFailure", {
-      lambdaFunction: props.recordFailure,
-      payload: TaskInput.fromObject({
-        spec: JsonPath.objectAt("$.spec"),
-        error: JsonPath.objectAt("$.error"),
-      }),
-      payloadResponseOnly: true,
-      resultPath: "$.failure",
+    const recordFailure = this.invoke("RecordFailure", fns.recordFailure, "$.failure", {
+      spec: JsonPath.objectAt("$.spec"),
+      error: JsonPath.objectAt("$.error"),
     }).next(
       new Fail(this, "TaskFailed", {
         errorPath: JsonPath.stringAt("$.failure.error"),
         causePath: JsonPath.stringAt("$.failure.cause"),
       }),
     );
+    const guarded = (task: LambdaInvoke | MapState) => {
+      if (task instanceof LambdaInvoke) {
+        task.addRetry({
+          errors: RETRIABLE_ERRORS,
+          interval: Duration.seconds(5),
+          maxAttempts: 3,
+          backoffRate: 2,
+        });
+      }
+      task.addCatch(recordFailure, { errors: ["States.ALL"], resultPath: "$.error" });
+      return task;
+    };
+    const specOnly = { spec: JsonPath.objectAt("$.spec") };
 
-    const precheck = new LambdaInvoke(this, "Precheck", {
-      lambdaFunction: props.precheck,
-      payload: TaskInput.fromObject({ spec: JsonPath.objectAt("$.spec") }),
-      payloadResponseOnly: true,
-      resultPath: "$.precheck",
+    const start = new Pass(this, "Start", {
+      comment:
+        "The execution input is the task spec; keep it under $.spec, with the execution id, for every state.",
+      parameters: { "spec.$": "$", "execution.$": "$$.Execution.Id" },
     });
-    precheck.addRetry({
+    const precheck = guarded(this.invoke("Precheck", fns.precheck, "$.precheck", specOnly));
+    const capturePosition = guarded(
+      this.invoke("CapturePosition", fns.capturePosition, "$.position", specOnly),
+    );
+    const schema = guarded(this.invoke("Schema", fns.schema, "$.schema", specOnly));
+    const planChunks = guarded(this.invoke("PlanChunks", fns.planChunks, "$.plan", specOnly));
+
+    const copyWorker = this.invoke("CopyChunk", fns.copyChunk, "$", {
+      spec: JsonPath.objectAt("$.spec"),
+      execution: JsonPath.stringAt("$.execution"),
+      worker: JsonPath.numberAt("$.worker"),
+      workers: JsonPath.numberAt("$.workers"),
+    });
+    copyWorker.addRetry({
       errors: RETRIABLE_ERRORS,
       interval: Duration.seconds(5),
       maxAttempts: 3,
       backoffRate: 2,
     });
-    precheck.addCatch(recordFailure, { errors: ["States.ALL"], resultPath: "$.error" });
+    const copyChunks = guarded(
+      new MapState(this, "CopyChunks", {
+        comment: "One item per copy worker (spec.fullLoad.parallelism); each claims chunks from the ledger.",
+        itemsPath: "$.plan.workers",
+        itemSelector: {
+          "spec.$": "$.spec",
+          "execution.$": "$.execution",
+          "worker.$": "$$.Map.Item.Value.worker",
+          "workers.$": "$$.Map.Item.Value.workers",
+        },
+        resultPath: JsonPath.DISCARD,
+      }).itemProcessor(copyWorker),
+    );
+    const fullLoadStatus = guarded(this.invoke("FullLoadStatus", fns.fullLoadStatus, "$.fullLoad", specOnly));
+    const done = new Succeed(this, "Done");
 
-    const start = new Pass(this, "Start", {
-      comment: "The execution input is the task spec; keep it under $.spec for every state.",
-      parameters: { "spec.$": "$" },
-    });
-
+    const fullLoad = planChunks
+      .next(copyChunks)
+      .next(fullLoadStatus)
+      .next(
+        new Choice(this, "FullLoadDone?")
+          .when(Condition.booleanEquals("$.fullLoad.done", true), done)
+          .otherwise(copyChunks),
+      );
+    const afterSchema = new Choice(this, "FullSelected?")
+      .when(Condition.booleanEquals("$.precheck.phases.full", true), fullLoad)
+      .otherwise(done);
+    const phases = capturePosition.next(
+      new Choice(this, "SchemaSelected?")
+        .when(Condition.booleanEquals("$.precheck.phases.schema", true), schema.next(afterSchema))
+        .otherwise(afterSchema),
+    );
     const decide = new Choice(this, "PrecheckPassed?")
-      .when(Condition.booleanEquals("$.precheck.passed", true), new Succeed(this, "Done"))
+      .when(Condition.booleanEquals("$.precheck.passed", true), phases)
       .otherwise(
         new Fail(this, "PrecheckFailed", {
           error: "PrecheckFailed",
@@ -82,12 +135,27 @@ export class Workflow extends Construct {
 
     this.stateMachine = new StateMachine(this, "StateMachine", {
       definitionBody: DefinitionBody.fromChainable(start.next(precheck).next(decide)),
-      timeout: Duration.days(30),
+      // Full loads of large databases take days; the tailer runs on its own after StartTailer.
+      timeout: Duration.days(7),
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, "ExecutionLogs", { retention: RetentionDays.ONE_MONTH }),
         level: LogLevel.ERROR,
       },
+    });
+  }
+
+  private invoke(
+    id: string,
+    fn: NodejsFunction,
+    resultPath: string,
+    payload: Record<string, unknown>,
+  ): LambdaInvoke {
+    return new LambdaInvoke(this, id, {
+      lambdaFunction: fn,
+      payload: TaskInput.fromObject(payload),
+      payloadResponseOnly: true,
+      resultPath,
     });
   }
 }

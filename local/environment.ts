@@ -4,5 +4,6 @@ export function localEnvironment(): Record<string, string> {
     DYNAMODB_ENDPOINT: "http://127.0.0.1:38000",
     AWS_REGION: "us-east-1",
     DTS_TASKS_TABLE: "dts-tasks",
+    DTS_CHUNKS_TABLE: "dts-chunks",
   };
 }

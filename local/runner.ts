@@ -52,8 +52,11 @@ export async function runLocally(
     taskResourceLocalHandlers[state] = await loadHandler(fn);
   }
   const machine = new StateMachine(JSON.parse(definition.text), { validationOptions: { checkArn: true } });
+  const name = (input as { name?: unknown } | null)?.name;
+  const executionId = `arn:aws:states:us-east-1:000000000000:execution:dts-local:${String(name ?? "task")}-${Date.now()}`;
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never },
+    context: { Execution: { Id: executionId, Input: input, StartTime: new Date().toISOString() } } as never,
   });
   const states: string[] = [];
   const logs = (async () => {

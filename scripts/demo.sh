@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-mariadb_root() { mariadb --host=127.0.0.1 --port="$1" --user=root --password=dts-root --batch; }
+mariadb_root() { mariadb --host=127.0.0.1 --port="$1" --user=root --password=dts-root --default-character-set=utf8mb4 --batch; }
 
 step "Starting the local stack (MariaDB source and destination, Kafka, DynamoDB Local)"
 bash scripts/stack/stack.sh up

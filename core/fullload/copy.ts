@@ -45,7 +45,9 @@ function insertSuffix(plan: TableCopyPlan, keepExisting: boolean): string {
 export async function clearDestinationRange(destination: Connection, plan: TableCopyPlan, range: KeyRange) {
   const where = rangeCondition(plan.destinationKey, range);
   for (;;) {
-    const [result] = await destination.query(`DELETE FROM ${plan.destinationTable} WHERE ${where} LIMIT 10000`);
+    const [result] = await destination.query(
+      `DELETE FROM ${plan.destinationTable} WHERE ${where} LIMIT 10000`,
+    );
     if ((result as { affectedRows: number }).affectedRows < 10000) return;
   }
 }

@@ -1,5 +1,5 @@
 import type { Connection } from "mysql2/promise";
-import { keyOrder, type KeyRange, rangeCondition } from "./range.ts";
+import { type KeyRange, keyOrder, rangeCondition } from "./range.ts";
 import { literalRows } from "./raw-query.ts";
 import type { TableCopyPlan } from "./table-plan.ts";
 

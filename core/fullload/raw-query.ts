@@ -1,10 +1,13 @@
 import type { Connection } from "mysql2/promise";
-import { type FieldInfo, rowRenderer, renderLiteral, literalKind } from "../sql/literals.ts";
+import { type FieldInfo, literalKind, renderLiteral, rowRenderer } from "../sql/literals.ts";
 
 export type RawRow = (Buffer | null)[];
 
 /** Runs a query returning raw values (no JS conversion) and the column definitions. */
-export async function rawQuery(connection: Connection, sql: string): Promise<{ rows: RawRow[]; fields: FieldInfo[] }> {
+export async function rawQuery(
+  connection: Connection,
+  sql: string,
+): Promise<{ rows: RawRow[]; fields: FieldInfo[] }> {
   const [rows, fields] = await connection.query({ sql, typeCast: false, rowsAsArray: true });
   return { rows: rows as unknown as RawRow[], fields: fields as unknown as FieldInfo[] };
 }

@@ -1,6 +1,6 @@
+import { FatalError } from "../errors.ts";
 import type { CatalogTable } from "../source/catalog.ts";
 import { rowKey } from "../source/catalog.ts";
-import { FatalError } from "../errors.ts";
 import type { SelectedTable } from "../spec/mapping.ts";
 import { parseFilter, renderFilter } from "../sql/filter.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
@@ -39,18 +39,27 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
   const destinationOf = new Map(selected.columns.map((c) => [c.source, c.destination]));
   const missingKey = key.columns.filter((c) => !destinationOf.has(c));
   if (missingKey.length > 0) {
-    throw new FatalError(`the key columns ${missingKey.join(", ")} of ${table.database}.${table.name} are not selected`);
+    throw new FatalError(
+      `the key columns ${missingKey.join(", ")} of ${table.database}.${table.name} are not selected`,
+    );
   }
+  const generated = new Set(table.columns.filter((c) => c.generated).map((c) => c.name));
+  const copied = selected.columns.filter((c) => !generated.has(c.source));
   let filterSql: string | undefined;
   if (selected.where) {
-    const { sql, params } = renderFilter(parseFilter(selected.where, table.columns.map((c) => c.name)));
+    const { sql, params } = renderFilter(
+      parseFilter(
+        selected.where,
+        table.columns.map((c) => c.name),
+      ),
+    );
     filterSql = inlineParams(sql, params);
   }
   return {
     sourceTable: quoteQualified(selected.source.database, selected.source.table),
     destinationTable: quoteQualified(selected.destination.database, selected.destination.table),
-    sourceColumns: selected.columns.map((c) => quoteIdentifier(c.source)),
-    destinationColumns: selected.columns.map((c) => quoteIdentifier(c.destination)),
+    sourceColumns: copied.map((c) => quoteIdentifier(c.source)),
+    destinationColumns: copied.map((c) => quoteIdentifier(c.destination)),
     sourceKey: key.columns.map(quoteIdentifier),
     destinationKey: key.columns.map((c) => quoteIdentifier(destinationOf.get(c) ?? c)),
     filterSql,

@@ -94,7 +94,11 @@ export function summarize(
   };
 }
 
-export async function runPrecheck(spec: TaskSpec, ports: PrecheckPorts): Promise<PrecheckReport> {
+export async function runPrecheck(
+  spec: TaskSpec,
+  ports: PrecheckPorts,
+  options: { ownedTables?: string[] } = {},
+): Promise<PrecheckReport> {
   const startedAt = new Date();
   const databases = [
     ...new Set(spec.objects.map((o) => o.as ?? capitalize(o.database, spec.capitalization))),
@@ -103,6 +107,6 @@ export async function runPrecheck(spec: TaskSpec, ports: PrecheckPorts): Promise
     ports.inspectSource(spec),
     ports.inspectDestination(spec, databases),
   ]);
-  const facts: PrecheckFacts = { source, destination };
+  const facts: PrecheckFacts = { source, destination, ownedTables: options.ownedTables };
   return summarize(spec, facts, evaluatePrecheck(spec, facts), startedAt);
 }

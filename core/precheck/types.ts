@@ -63,4 +63,6 @@ export type DestinationFacts = MysqlDestinationFacts | KafkaDestinationFacts;
 export interface PrecheckFacts {
   source: SourceFacts | Unreachable;
   destination: DestinationFacts | Unreachable;
+  /** Destination tables an earlier run of this task created: not conflicts when it resumes. */
+  ownedTables?: string[];
 }

@@ -9,7 +9,8 @@ export interface TableDdl {
 }
 
 const COLUMN_LINE = /^ {2}`((?:[^`]|``)+)` (.*?)(,?)$/;
-const INDEX_LINE = /^ {2}((?:PRIMARY|UNIQUE|FULLTEXT|SPATIAL) KEY|KEY|INDEX|UNIQUE INDEX)(?: `((?:[^`]|``)+)`)? \((.*)\)(.*?)(,?)$/;
+const INDEX_LINE =
+  /^ {2}((?:PRIMARY|UNIQUE|FULLTEXT|SPATIAL) KEY|KEY|INDEX|UNIQUE INDEX)(?: `((?:[^`]|``)+)`)? \((.*)\)(.*?)(,?)$/;
 const GENERATED = /\bGENERATED ALWAYS AS\b|\bAS \(.*\) (VIRTUAL|STORED|PERSISTENT)\b/i;
 
 function unquote(name: string): string {
@@ -40,7 +41,11 @@ function splitTopLevel(text: string): string[] {
  * and collations kept; foreign keys left out (they would reject rows copied in any order);
  * AUTO_INCREMENT counter left to the data.
  */
-export function destinationCreateTable(showCreate: string, table: SelectedTable, ifNotExists: boolean): TableDdl {
+export function destinationCreateTable(
+  showCreate: string,
+  table: SelectedTable,
+  ifNotExists: boolean,
+): TableDdl {
   const lines = showCreate.split("\n");
   const rename = new Map(table.columns.map((c) => [c.source, c.destination]));
   const renamedOrDropped = (name: string) => rename.get(name) !== name;
@@ -94,7 +99,10 @@ export function destinationCreateTable(showCreate: string, table: SelectedTable,
       continue;
     }
     if (/^CONSTRAINT .* CHECK/i.test(trimmed) || /^CHECK/i.test(trimmed)) {
-      if (tableChanged) notes.push(`check constraint left out because columns are renamed or left out: ${trimmed.slice(0, 80)}`);
+      if (tableChanged)
+        notes.push(
+          `check constraint left out because columns are renamed or left out: ${trimmed.slice(0, 80)}`,
+        );
       else body.push(`  ${trimmed}`);
       continue;
     }

@@ -6,6 +6,8 @@ export interface CatalogColumn {
   /** information_schema COLUMN_TYPE as declared: int(10) unsigned, varchar(50), ... */
   columnType: string;
   nullable: boolean;
+  /** A generated (virtual or stored) column: created by the schema, never written by the copy. */
+  generated: boolean;
 }
 
 export interface CatalogKey {

@@ -49,3 +49,37 @@ export function describeConnectionError(error: unknown): string {
       return e.sqlMessage ?? e.message ?? String(error);
   }
 }
+
+/**
+ * Session settings for writing the destination: zero dates and explicit zeros in AUTO_INCREMENT
+ * columns are kept as the source has them, strict mode turns truncation into an error, and
+ * foreign keys (not migrated) are not checked.
+ */
+export const DESTINATION_SQL_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
+
+export async function openDestination(endpoint: MysqlEndpoint): Promise<mysql.Connection> {
+  const connection = await openConnection(endpoint);
+  await connection.query(`SET SESSION sql_mode = '${DESTINATION_SQL_MODE}', foreign_key_checks = 0`);
+  return connection;
+}
+
+/** Source sessions may be paused by backpressure while streaming a chunk: allow long writes. */
+export async function openSource(endpoint: MysqlEndpoint): Promise<mysql.Connection> {
+  const connection = await openConnection(endpoint);
+  await connection.query("SET SESSION net_write_timeout = 3600, net_read_timeout = 3600");
+  return connection;
+}
+
+/** Runs `work` with an open connection and always closes it. */
+export async function withConnections<T>(
+  opens: (() => Promise<mysql.Connection>)[],
+  work: (...connections: mysql.Connection[]) => Promise<T>,
+): Promise<T> {
+  const connections: mysql.Connection[] = [];
+  try {
+    for (const open of opens) connections.push(await open());
+    return await work(...connections);
+  } finally {
+    await Promise.all(connections.map((c) => c.end().catch(() => undefined)));
+  }
+}

@@ -13,7 +13,10 @@ export interface BinlogPosition {
 }
 
 /** The row SHOW MASTER STATUS / SHOW BINARY LOG STATUS returns (column names differ slightly). */
-export function positionFromStatusRow(row: Record<string, unknown> | undefined): Omit<BinlogPosition, "gtid"> & {
+export function positionFromStatusRow(row: Record<string, unknown> | undefined): Omit<
+  BinlogPosition,
+  "gtid"
+> & {
   executedGtidSet?: string;
 } {
   if (!row || row.File === undefined || row.File === null || row.File === "") {
@@ -26,7 +29,10 @@ export function positionFromStatusRow(row: Record<string, unknown> | undefined):
 }
 
 /** Reads the current binlog position with the statement the source's flavour and version answer. */
-export async function captureBinlogPosition(connection: Connection, server: ServerVersion): Promise<BinlogPosition> {
+export async function captureBinlogPosition(
+  connection: Connection,
+  server: ServerVersion,
+): Promise<BinlogPosition> {
   const [rows] = await connection.query<RowDataPacket[]>(binlogStatusStatement(server));
   const { file, position, executedGtidSet } = positionFromStatusRow(rows[0]);
   if (server.flavour === "mariadb") {
@@ -34,7 +40,8 @@ export async function captureBinlogPosition(connection: Connection, server: Serv
     const gtid = String(gtidRow?.gtid ?? "");
     return gtid ? { file, position, gtid, gtidFlavour: "mariadb" } : { file, position };
   }
-  if (server.flavour === "mysql" && executedGtidSet) return { file, position, gtid: executedGtidSet, gtidFlavour: "mysql" };
+  if (server.flavour === "mysql" && executedGtidSet)
+    return { file, position, gtid: executedGtidSet, gtidFlavour: "mysql" };
   // PolarDB-X does not support GTID subscription: file + position only.
   return { file, position };
 }

@@ -90,7 +90,9 @@ export class ChunkLedger {
     for (let i = 0; i < requests.length; i += 25) {
       let pending: Record<string, unknown>[] | undefined = requests.slice(i, i + 25);
       for (let attempt = 0; pending && pending.length > 0; attempt++) {
-        const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }));
+        const result = await this.client.send(
+          new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),
+        );
         pending = result.UnprocessedItems?.[this.table] as Record<string, unknown>[] | undefined;
         if (pending?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
       }
@@ -106,7 +108,8 @@ export class ChunkLedger {
       (c) => c.state === "pending" || c.execution !== execution,
     );
     // Workers start at different places so they rarely race for the same chunk.
-    const offset = candidates.length === 0 ? 0 : Math.floor((worker * candidates.length) / Math.max(1, workers));
+    const offset =
+      candidates.length === 0 ? 0 : Math.floor((worker * candidates.length) / Math.max(1, workers));
     for (let i = 0; i < candidates.length; i++) {
       const chunk = candidates[(offset + i) % candidates.length] as Chunk;
       try {
@@ -114,7 +117,8 @@ export class ChunkLedger {
           new UpdateCommand({
             TableName: this.table,
             Key: { task, id: chunk.id },
-            UpdateExpression: "SET #state = :copying, execution = :me, updatedAt = :now, #rows = :zero ADD attempts :one",
+            UpdateExpression:
+              "SET #state = :copying, execution = :me, updatedAt = :now, #rows = :zero ADD attempts :one",
             ConditionExpression: "#state = :pending OR (#state = :copying AND execution <> :me)",
             ExpressionAttributeNames: { "#state": "state", "#rows": "rows" },
             ExpressionAttributeValues: {
@@ -144,7 +148,12 @@ export class ChunkLedger {
           UpdateExpression: "SET #rows = :rows, updatedAt = :now",
           ConditionExpression: "execution = :me AND #state = :copying",
           ExpressionAttributeNames: { "#rows": "rows", "#state": "state" },
-          ExpressionAttributeValues: { ":rows": rows, ":now": new Date().toISOString(), ":me": execution, ":copying": "copying" },
+          ExpressionAttributeValues: {
+            ":rows": rows,
+            ":now": new Date().toISOString(),
+            ":me": execution,
+            ":copying": "copying",
+          },
         }),
       )
       .catch((error: Error) => {

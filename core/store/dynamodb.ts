@@ -4,10 +4,11 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 /** Names of the DynamoDB tables, from the environment the stack or the local runner sets. */
 export interface TableNames {
   tasks: string;
+  chunks: string;
 }
 
 export function tableNames(env: NodeJS.ProcessEnv = process.env): TableNames {
-  return { tasks: env.DTS_TASKS_TABLE ?? "dts-tasks" };
+  return { tasks: env.DTS_TASKS_TABLE ?? "dts-tasks", chunks: env.DTS_CHUNKS_TABLE ?? "dts-chunks" };
 }
 
 /** A document client; with DYNAMODB_ENDPOINT set (DynamoDB Local) it uses local credentials. */

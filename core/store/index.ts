@@ -1,7 +1,15 @@
+import { ChunkLedger } from "./chunk-ledger.ts";
 import { documentClient, tableNames } from "./dynamodb.ts";
 import { DynamoTaskStore, type TaskStore } from "./task-store.ts";
 
 let store: TaskStore | undefined;
+let ledger: ChunkLedger | undefined;
+
+/** The chunk ledger for this process. */
+export function defaultChunkLedger(): ChunkLedger {
+  ledger ??= new ChunkLedger(documentClient(), tableNames().chunks);
+  return ledger;
+}
 
 /** The task store for this process, configured from the environment (table names, endpoint). */
 export function defaultTaskStore(): TaskStore {

@@ -9,9 +9,15 @@ import type { TableNames } from "./dynamodb.ts";
 /** Creates the tables on DynamoDB Local when missing (in AWS, the CDK stack owns them). */
 export async function ensureLocalTables(client: DynamoDBDocumentClient, names: TableNames): Promise<void> {
   await ensureTable(client, names.tasks, "name");
+  await ensureTable(client, names.chunks, "task", "id");
 }
 
-async function ensureTable(client: DynamoDBDocumentClient, table: string, key: string): Promise<void> {
+async function ensureTable(
+  client: DynamoDBDocumentClient,
+  table: string,
+  key: string,
+  sort?: string,
+): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: table }));
     return;
@@ -22,8 +28,14 @@ async function ensureTable(client: DynamoDBDocumentClient, table: string, key: s
     await client.send(
       new CreateTableCommand({
         TableName: table,
-        AttributeDefinitions: [{ AttributeName: key, AttributeType: "S" }],
-        KeySchema: [{ AttributeName: key, KeyType: "HASH" }],
+        AttributeDefinitions: [
+          { AttributeName: key, AttributeType: "S" },
+          ...(sort ? [{ AttributeName: sort, AttributeType: "S" as const }] : []),
+        ],
+        KeySchema: [
+          { AttributeName: key, KeyType: "HASH" },
+          ...(sort ? [{ AttributeName: sort, KeyType: "RANGE" as const }] : []),
+        ],
         BillingMode: "PAY_PER_REQUEST",
       }),
     );

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { PrecheckReport } from "../precheck/types.ts";
+import type { BinlogPosition } from "../source/position.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import type { Phase } from "../task/phases.ts";
 
@@ -13,6 +14,28 @@ export interface TaskRecord {
   updatedAt: string;
   precheck?: PrecheckReport;
   lastError?: { error: string; cause: string; state?: string; at: string };
+  /** Where incremental migration starts: captured before the first chunk was read. */
+  position?: BinlogPosition & { capturedAt: string };
+  schema?: SchemaOutcome;
+  fullLoad?: FullLoadOutcome;
+}
+
+export interface SchemaOutcome {
+  /** Destination tables this task created (database.table); precheck does not count them as conflicts. */
+  createdTables: string[];
+  /** What was left out or changed, for the user. */
+  notes: string[];
+  completedAt: string;
+}
+
+export interface FullLoadOutcome {
+  /** Identifies the plan in the chunk ledger; a resumed run reuses a plan with the same id. */
+  planId: string;
+  chunks: number;
+  estimatedRows: number;
+  startedAt: string;
+  completedAt?: string;
+  rows?: number;
 }
 
 /** The store port: one module owns how tasks are kept. */
@@ -24,6 +47,13 @@ export interface TaskStore {
   setPhase(name: string, phase: Phase): Promise<void>;
   savePrecheck(name: string, report: PrecheckReport): Promise<void>;
   recordFailure(name: string, failure: { error: string; cause: string; state?: string }): Promise<void>;
+  /** Sets one top-level field (position, schema, fullLoad) and optionally the phase. */
+  saveOutcome<K extends "position" | "schema" | "fullLoad">(
+    name: string,
+    field: K,
+    value: TaskRecord[K],
+    phase?: Phase,
+  ): Promise<void>;
 }
 
 export class DynamoTaskStore implements TaskStore {
@@ -90,7 +120,30 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  private async update(name: string, expression: string, values: Record<string, unknown>): Promise<void> {
+  async saveOutcome<K extends "position" | "schema" | "fullLoad">(
+    name: string,
+    field: K,
+    value: TaskRecord[K],
+    phase?: Phase,
+  ): Promise<void> {
+    const setPhase = phase ? ", #phase = :phase" : "";
+    await this.update(
+      name,
+      `SET #field = :value, updatedAt = :now${setPhase}`,
+      {
+        ":value": value,
+        ...(phase ? { ":phase": phase } : {}),
+      },
+      { "#field": field },
+    );
+  }
+
+  private async update(
+    name: string,
+    expression: string,
+    values: Record<string, unknown>,
+    names: Record<string, string> = {},
+  ): Promise<void> {
     await this.client.send(
       new UpdateCommand({
         TableName: this.table,
@@ -100,6 +153,7 @@ export class DynamoTaskStore implements TaskStore {
         ExpressionAttributeNames: {
           "#name": "name",
           ...(expression.includes("#phase") ? { "#phase": "phase" } : {}),
+          ...names,
         },
         ExpressionAttributeValues: { ...values, ":now": new Date().toISOString() },
       }),

@@ -14,19 +14,26 @@ export interface PrecheckOutput {
   /** One line for the Fail state's cause and the console. */
   summary: string;
   failed: string[];
+  /** Which phases the state machine runs after precheck. */
+  phases: { schema: boolean; full: boolean; incremental: boolean };
 }
 
 /** Lambda `precheck`: validate the spec, store the task, run every precheck item, store the report. */
 export async function handler(event: PrecheckEvent): Promise<PrecheckOutput> {
   const spec = parseTaskSpec(event.spec, "the execution input");
   const store = defaultTaskStore();
-  await store.saveSpec(spec);
+  const task = await store.saveSpec(spec);
   await store.setPhase(spec.name, "prechecking");
-  const report = await runPrecheck(spec, livePrecheckPorts);
+  const report = await runPrecheck(spec, livePrecheckPorts, { ownedTables: task.schema?.createdTables });
   await store.savePrecheck(spec.name, report);
   const failed = report.checks.filter((c) => c.status === "fail" || c.status === "skipped");
   const summary = report.passed
     ? `precheck passed (${report.counts.pass} passed, ${report.counts.warn} warning(s))`
     : `precheck failed: ${failed.map((c) => `${c.id}: ${c.detail}. Fix: ${c.fix ?? "see the report"}`).join(" | ")}`;
-  return { taskName: spec.name, passed: report.passed, summary, failed: failed.map((c) => c.id) };
+  const phases = {
+    schema: spec.migrationTypes.includes("schema"),
+    full: spec.migrationTypes.includes("full"),
+    incremental: spec.migrationTypes.includes("incremental"),
+  };
+  return { taskName: spec.name, passed: report.passed, summary, failed: failed.map((c) => c.id), phases };
 }

@@ -47,7 +47,7 @@ INSERT INTO orders (customer_id, status, amount, note, placed_at) VALUES
 INSERT INTO order_items VALUES
   (1, 1, 'SKU-1', 2, 50.25), (1, 2, 'SKU-2', 1, 20.00),
   (2, 1, 'SKU-3', 1, 99.99), (3, 1, 'SKU-1', 1, 5.00),
-  (5, 1, 'SKU-9', 10, 123456789.01);
+  (5, 1, 'SKU-9', 10, 12345678.01);
 
 -- The task's accounts: least privilege, as the product documents them.
 CREATE OR REPLACE USER 'dts_reader'@'%' IDENTIFIED BY 'reader-pass';

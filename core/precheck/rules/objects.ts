@@ -162,7 +162,10 @@ export const tableConflicts: Rule = {
       return undefined;
     if (!ctx.facts.destination.ok || ctx.facts.destination.kind !== "mysql")
       return skipped("destination unreachable");
-    const existing = new Set(ctx.facts.destination.tables.map((t) => t.toLowerCase()));
+    const owned = new Set((ctx.facts.ownedTables ?? []).map((t) => t.toLowerCase()));
+    const existing = new Set(
+      ctx.facts.destination.tables.map((t) => t.toLowerCase()).filter((t) => !owned.has(t)),
+    );
     const conflicts = ctx.selected
       .filter((t) => existing.has(qualified(t.destination).toLowerCase()))
       .map((t) => qualified(t.destination));

@@ -1,0 +1,105 @@
+import { createHash } from "node:crypto";
+import type { Connection } from "mysql2/promise";
+import { FatalError } from "../errors.ts";
+import { catalogTable } from "../source/catalog.ts";
+import { readCatalog } from "../source/catalog-reader.ts";
+import { qualified, selectedTables } from "../spec/mapping.ts";
+import type { TaskSpec } from "../spec/schema.ts";
+import { type Chunk, type ChunkLedger, chunkId } from "../store/chunk-ledger.ts";
+import { copyRange } from "./copy.ts";
+import { planRanges } from "./planner.ts";
+import { type TableCopyPlan, tableCopyPlan } from "./table-plan.ts";
+
+/** Every selected table with its copy plan, indexed as the ledger's tableIndex. */
+export async function copyPlans(spec: TaskSpec, source: Connection): Promise<TableCopyPlan[]> {
+  const catalog = await readCatalog(source, [...new Set(spec.objects.map((o) => o.database))]);
+  return selectedTables(spec, catalog).map((selected) => {
+    const table = catalogTable(catalog, selected.source.database, selected.source.table);
+    if (!table)
+      throw new FatalError(
+        `${qualified(selected.source)} no longer exists on the source: run precheck again`,
+      );
+    return tableCopyPlan(selected, table);
+  });
+}
+
+/** A plan is reused when the selection and chunk size are unchanged (a resumed run). */
+export function planId(spec: TaskSpec): string {
+  const basis = JSON.stringify({
+    objects: spec.objects,
+    capitalization: spec.capitalization,
+    rows: spec.fullLoad.chunkRows,
+  });
+  return createHash("sha256").update(basis).digest("hex").slice(0, 16);
+}
+
+/** Splits every selected table into chunks and writes the ledger. */
+export async function planChunks(spec: TaskSpec, source: Connection, ledger: ChunkLedger): Promise<Chunk[]> {
+  const plans = await copyPlans(spec, source);
+  const chunks: Chunk[] = [];
+  const now = new Date().toISOString();
+  for (const [tableIndex, plan] of plans.entries()) {
+    const ranges = await planRanges(source, plan, spec.fullLoad.chunkRows);
+    for (const [index, range] of ranges.entries()) {
+      chunks.push({
+        task: spec.name,
+        id: chunkId(tableIndex, index),
+        tableIndex,
+        table: plan.sourceTable.replaceAll("`", ""),
+        lower: range.lower,
+        upper: range.upper,
+        estimatedRows: range.rows,
+        state: "pending",
+        rows: 0,
+        attempts: 0,
+        updatedAt: now,
+      });
+    }
+  }
+  await ledger.replace(spec.name, chunks);
+  return chunks;
+}
+
+export interface CopyWorkerContext {
+  spec: TaskSpec;
+  execution: string;
+  worker: number;
+  workers: number;
+  source: Connection;
+  destination: Connection;
+  ledger: ChunkLedger;
+  /** Stop claiming new chunks after this time (ms since epoch): Lambda's 15-minute limit. */
+  deadline?: number;
+}
+
+/** Claims chunks and copies them until none is left (or the deadline nears); returns chunks copied. */
+export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copied: number; more: boolean }> {
+  const { spec, execution, ledger } = context;
+  const plans = await copyPlans(spec, context.source);
+  let copied = 0;
+  for (;;) {
+    if (context.deadline !== undefined && Date.now() > context.deadline) return { copied, more: true };
+    const chunk = await ledger.claim(spec.name, execution, context.worker, context.workers);
+    if (!chunk) return { copied, more: false };
+    const plan = plans[chunk.tableIndex];
+    if (!plan)
+      throw new FatalError(`chunk ${chunk.id} names table ${chunk.table} that the task no longer selects`);
+    let reported = 0;
+    let lastReport = Date.now();
+    const result = await copyRange(context.source, context.destination, plan, chunk, {
+      keepExisting: spec.conflictMode === "ignore-and-proceed",
+      rateLimitRowsPerSecond: spec.fullLoad.rateLimitRowsPerSecond
+        ? Math.max(1, Math.floor(spec.fullLoad.rateLimitRowsPerSecond / context.workers))
+        : undefined,
+      onRows: (rows) => {
+        reported += rows;
+        if (Date.now() - lastReport > 1000) {
+          lastReport = Date.now();
+          void ledger.progress(spec.name, chunk.id, execution, reported).catch(() => undefined);
+        }
+      },
+    });
+    await ledger.markDone(spec.name, chunk.id, execution, result.rows, result.checksum);
+    copied++;
+  }
+}

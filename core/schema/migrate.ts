@@ -1,0 +1,106 @@
+import type { Connection, RowDataPacket } from "mysql2/promise";
+import { readCatalog } from "../source/catalog-reader.ts";
+import { qualified, selectedTables } from "../spec/mapping.ts";
+import type { TaskSpec } from "../spec/schema.ts";
+import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
+import type { SchemaOutcome } from "../store/task-store.ts";
+import { destinationCreateTable } from "./create-table.ts";
+import { rewriteView } from "./views.ts";
+
+async function existingTables(destination: Connection, databases: string[]): Promise<Set<string>> {
+  const [rows] = await destination.query<RowDataPacket[]>(
+    "SELECT CONCAT(TABLE_SCHEMA, '.', TABLE_NAME) AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)",
+    [databases.length > 0 ? databases : [""]],
+  );
+  return new Set(rows.map((r) => String(r.name)));
+}
+
+/**
+ * Schema migration: creates the destination databases (source charset and collation) and tables
+ * (mapped, selected columns, indexes kept), then the views of whole-database selections.
+ * Idempotent: tables that exist are kept, so a resumed run goes on where it stopped.
+ */
+export async function migrateSchema(
+  spec: TaskSpec,
+  source: Connection,
+  destination: Connection,
+  ownedBefore: readonly string[],
+): Promise<SchemaOutcome> {
+  const databases = [...new Set(spec.objects.map((o) => o.database))];
+  const catalog = await readCatalog(source, databases);
+  const tables = selectedTables(spec, catalog);
+  const notes: string[] = [];
+  const destinationDatabases = [...new Set(tables.map((t) => t.destination.database))];
+  const before = await existingTables(destination, destinationDatabases);
+
+  for (const object of spec.objects) {
+    const target = tables.find((t) => t.source.database === object.database)?.destination.database;
+    if (!target) continue;
+    const [[schema]] = await source.query<RowDataPacket[]>(
+      "SELECT DEFAULT_CHARACTER_SET_NAME AS cs, DEFAULT_COLLATION_NAME AS co FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+      [object.database],
+    );
+    await destination.query(
+      `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(target)} CHARACTER SET ${String(schema?.cs ?? "utf8mb4")} COLLATE ${String(schema?.co ?? "utf8mb4_general_ci")}`,
+    );
+  }
+
+  const created = new Set(ownedBefore);
+  for (const table of tables) {
+    const name = qualified(table.destination);
+    if (before.has(name) && !created.has(name)) {
+      notes.push(`${name} already existed and was kept as it is`);
+      continue;
+    }
+    const [[row]] = await source.query<RowDataPacket[]>(
+      `SHOW CREATE TABLE ${quoteQualified(table.source.database, table.source.table)}`,
+    );
+    const ddl = destinationCreateTable(String(row?.["Create Table"]), table, true);
+    await destination.query(ddl.sql);
+    notes.push(...ddl.notes.map((n) => `${name}: ${n}`));
+    created.add(name);
+  }
+
+  for (const object of spec.objects.filter((o) => !o.tables)) {
+    notes.push(...(await migrateViews(object.database, tables, source, destination)));
+  }
+  return { createdTables: [...created].sort(), notes, completedAt: new Date().toISOString() };
+}
+
+async function migrateViews(
+  database: string,
+  tables: ReturnType<typeof selectedTables>,
+  source: Connection,
+  destination: Connection,
+): Promise<string[]> {
+  const [views] = await source.query<RowDataPacket[]>(
+    "SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+    [database],
+  );
+  const target = tables.find((t) => t.source.database === database)?.destination.database ?? database;
+  let pending = views.map((v) => String(v.name));
+  const notes: string[] = [];
+  // Views may use other views: create what can be created, then retry the rest.
+  for (let round = 0; pending.length > 0 && round < 10; round++) {
+    const failed: string[] = [];
+    let lastError = "";
+    for (const view of pending) {
+      const [[row]] = await source.query<RowDataPacket[]>(
+        `SHOW CREATE VIEW ${quoteQualified(database, view)}`,
+      );
+      const sql = rewriteView(String(row?.["Create View"]), { database, view, target, tables });
+      try {
+        await destination.query(sql);
+      } catch (error) {
+        failed.push(view);
+        lastError = (error as Error).message;
+      }
+    }
+    if (failed.length === pending.length) {
+      notes.push(`views not created: ${failed.join(", ")} (${lastError})`);
+      break;
+    }
+    pending = failed;
+  }
+  return notes;
+}

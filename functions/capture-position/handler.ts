@@ -1,0 +1,26 @@
+import type { RowDataPacket } from "mysql2/promise";
+import { openSource, withConnections } from "#core/source/connection.ts";
+import { detectServerVersion } from "#core/source/flavour.ts";
+import { type BinlogPosition, captureBinlogPosition } from "#core/source/position.ts";
+import { parseTaskSpec } from "#core/spec/load.ts";
+import { defaultTaskStore } from "#core/store/index.ts";
+
+/**
+ * Lambda `capture-position`: reads the source's binlog position before the first chunk is read
+ * and stores it on the task. A run resuming an unfinished full load keeps the position it had.
+ */
+export async function handler(event: { spec: unknown }): Promise<BinlogPosition & { resumed: boolean }> {
+  const spec = parseTaskSpec(event.spec, "the execution input");
+  const store = defaultTaskStore();
+  const task = await store.get(spec.name);
+  if (task?.position && task.fullLoad && !task.fullLoad.completedAt) {
+    const { capturedAt: _, ...position } = task.position;
+    return { ...position, resumed: true };
+  }
+  const position = await withConnections([() => openSource(spec.source)], async (source) => {
+    const [[row]] = await source.query<RowDataPacket[]>("SELECT @@version AS v, @@version_comment AS c");
+    return captureBinlogPosition(source, detectServerVersion(String(row?.v), String(row?.c)));
+  });
+  await store.saveOutcome(spec.name, "position", { ...position, capturedAt: new Date().toISOString() });
+  return { ...position, resumed: false };
+}

@@ -1,0 +1,47 @@
+import { planChunks, planId } from "#core/fullload/service.ts";
+import { openSource, withConnections } from "#core/source/connection.ts";
+import { parseTaskSpec } from "#core/spec/load.ts";
+import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+
+export interface PlanOutput {
+  /** One item per copy worker: the Map state's items. */
+  workers: { worker: number; workers: number }[];
+  chunks: number;
+  estimatedRows: number;
+  resumed: boolean;
+}
+
+/**
+ * Lambda `plan-chunks`: splits every selected table into key ranges and writes the chunk ledger.
+ * An unfinished plan with the same selection is kept, so `dts run` again copies only what is left.
+ */
+export async function handler(event: { spec: unknown }): Promise<PlanOutput> {
+  const spec = parseTaskSpec(event.spec, "the execution input");
+  const store = defaultTaskStore();
+  const ledger = defaultChunkLedger();
+  const task = await store.get(spec.name);
+  const id = planId(spec);
+  const workers = Array.from({ length: spec.fullLoad.parallelism }, (_, worker) => ({
+    worker,
+    workers: spec.fullLoad.parallelism,
+  }));
+  const previous = task?.fullLoad;
+  if (previous && previous.planId === id && !previous.completedAt) {
+    const summary = await ledger.summary(spec.name);
+    if (summary.chunks > 0) {
+      await store.setPhase(spec.name, "full-load");
+      return { workers, chunks: summary.chunks, estimatedRows: summary.estimatedRows, resumed: true };
+    }
+  }
+  const chunks = await withConnections([() => openSource(spec.source)], (source) =>
+    planChunks(spec, source, ledger),
+  );
+  const estimatedRows = chunks.reduce((n, c) => n + c.estimatedRows, 0);
+  await store.saveOutcome(
+    spec.name,
+    "fullLoad",
+    { planId: id, chunks: chunks.length, estimatedRows, startedAt: new Date().toISOString() },
+    "full-load",
+  );
+  return { workers, chunks: chunks.length, estimatedRows, resumed: false };
+}
