@@ -5,6 +5,7 @@ import { EXIT, reportError } from "./errors.ts";
 import { precheckCommand } from "./precheck.ts";
 import { runCommand } from "./run.ts";
 import { statusCommand } from "./status.ts";
+import { verifyCommand } from "./verify.ts";
 
 // The CLI drives the local stack unless the environment points elsewhere.
 for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
@@ -40,6 +41,13 @@ program
   .argument("<task>", "task name")
   .option("--json", "print the task as JSON")
   .action((task: string, options: { json?: boolean }) => run(() => statusCommand(task, options))());
+
+program
+  .command("verify")
+  .description("compare source and destination chunk by chunk; exit 0 when equal, 1 when not")
+  .argument("<spec>", "task spec JSON file")
+  .option("--json", "print the report as JSON")
+  .action((spec: string, options: { json?: boolean }) => run(() => verifyCommand(spec, options))());
 
 program
   .command("schema")

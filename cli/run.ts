@@ -1,8 +1,9 @@
 import { renderPrecheckReport } from "#core/precheck/render.ts";
 import { loadTaskSpec } from "#core/spec/load.ts";
-import { defaultTaskStore } from "#core/store/index.ts";
+import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 import { runLocally, type StateEvent } from "../local/runner.ts";
 import { EXIT } from "./errors.ts";
+import { FullLoadProgress } from "./progress.ts";
 
 function describe(event: StateEvent): string | undefined {
   switch (event.kind) {
@@ -24,10 +25,15 @@ export async function runCommand(file: string, options: { json?: boolean }): Pro
     if (!options.json) process.stdout.write(`${line}\n`);
   };
   log(`Running task ${spec.name} on the local stack`);
+  const progress = new FullLoadProgress(() => defaultChunkLedger().summary(spec.name));
   const execution = await runLocally(spec, (event) => {
+    if (event.kind === "entered" && event.state === "CopyChunk") return;
+    if (event.kind === "entered" && event.state === "CopyChunks" && !options.json) progress.start();
+    if (event.kind === "entered" && event.state === "FullLoadDone?") void progress.stop();
     const line = describe(event);
     if (line) log(line);
   });
+  await progress.stop();
   const task = await defaultTaskStore().get(spec.name);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ...execution, definition: undefined, task }, null, 2)}\n`);

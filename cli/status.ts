@@ -1,6 +1,6 @@
 import { DtsError } from "#core/errors.ts";
 import { renderPrecheckReport } from "#core/precheck/render.ts";
-import { defaultTaskStore } from "#core/store/index.ts";
+import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 import { EXIT } from "./errors.ts";
 
 /** `dts status <task-name> [--json]`: the task as DynamoDB holds it. */
@@ -18,6 +18,25 @@ export async function statusCommand(name: string, options: { json?: boolean }): 
     `Created   ${task.createdAt}`,
     `Updated   ${task.updatedAt}`,
   ];
+  if (task.position) {
+    const gtid = task.position.gtid ? ` (GTID ${task.position.gtid})` : "";
+    lines.push(
+      `Position  ${task.position.file}:${task.position.position}${gtid}, captured ${task.position.capturedAt}`,
+    );
+  }
+  if (task.schema) {
+    lines.push(`Schema    ${task.schema.createdTables.length} table(s) created, ${task.schema.completedAt}`);
+    for (const note of task.schema.notes) lines.push(`          note: ${note}`);
+  }
+  if (task.fullLoad) {
+    const summary = await defaultChunkLedger().summary(name);
+    const total = Math.max(summary.estimatedRows, summary.rowsCopied, 1);
+    const percent = Math.floor((summary.rowsCopied / total) * 100);
+    const state = task.fullLoad.completedAt ? `done at ${task.fullLoad.completedAt}` : "in progress";
+    lines.push(
+      `Full load ${summary.rowsCopied}/${summary.estimatedRows} rows (${percent}%), chunks ${summary.done}/${summary.chunks}, ${state}`,
+    );
+  }
   if (task.lastError) {
     lines.push(`Error     ${task.lastError.error}: ${task.lastError.cause} (at ${task.lastError.at})`);
   }

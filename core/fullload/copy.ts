@@ -28,7 +28,7 @@ const CHECKSUM_MOD = 2 ** 48;
 /** The SELECT that reads a chunk: selected columns, key range, WHERE filter. */
 export function chunkSelect(plan: TableCopyPlan, range: KeyRange): string {
   const filter = plan.filterSql ? ` AND ${plan.filterSql}` : "";
-  return `SELECT ${plan.sourceColumns.join(", ")} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}`;
+  return `SELECT ${plan.sourceSelect.join(", ")} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}`;
 }
 
 function insertPrefix(plan: TableCopyPlan): string {

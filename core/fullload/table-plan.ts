@@ -13,6 +13,8 @@ export interface TableCopyPlan {
   /** `db`.`table` on the destination. */
   destinationTable: string;
   sourceColumns: string[];
+  /** What the copy selects per column: the column, or an exact rendering of it (FLOAT as double). */
+  sourceSelect: string[];
   destinationColumns: string[];
   sourceKey: string[];
   destinationKey: string[];
@@ -29,6 +31,14 @@ function inlineParams(sql: string, params: (string | number | boolean | null)[])
   });
 }
 
+/**
+ * MariaDB prints FLOAT with 6 significant digits (16777216 comes out as 16777200); as a double
+ * (`+ 0E0`, exact for every float) the text round-trips to the same FLOAT.
+ */
+export function exactSelect(column: string, dataType: string): string {
+  return dataType === "float" ? `(${column} + 0E0)` : column;
+}
+
 export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): TableCopyPlan {
   const key = rowKey(table);
   if (!key) {
@@ -43,6 +53,7 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
       `the key columns ${missingKey.join(", ")} of ${table.database}.${table.name} are not selected`,
     );
   }
+  const types = new Map(table.columns.map((c) => [c.name, c.dataType]));
   const generated = new Set(table.columns.filter((c) => c.generated).map((c) => c.name));
   const copied = selected.columns.filter((c) => !generated.has(c.source));
   let filterSql: string | undefined;
@@ -59,6 +70,7 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
     sourceTable: quoteQualified(selected.source.database, selected.source.table),
     destinationTable: quoteQualified(selected.destination.database, selected.destination.table),
     sourceColumns: copied.map((c) => quoteIdentifier(c.source)),
+    sourceSelect: copied.map((c) => exactSelect(quoteIdentifier(c.source), types.get(c.source) ?? "")),
     destinationColumns: copied.map((c) => quoteIdentifier(c.destination)),
     sourceKey: key.columns.map(quoteIdentifier),
     destinationKey: key.columns.map((c) => quoteIdentifier(destinationOf.get(c) ?? c)),

@@ -1,5 +1,6 @@
 import mysql from "mysql2/promise";
 import { resolvePassword } from "../adapters/secrets.ts";
+import { FatalError, RetriableError } from "../errors.ts";
 import type { MysqlEndpoint } from "../spec/schema.ts";
 
 /** Opens one connection with the session settings every phase relies on (UTC, utf8mb4, strict). */
@@ -57,15 +58,32 @@ export function describeConnectionError(error: unknown): string {
  */
 export const DESTINATION_SQL_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
 
+/** Opens a connection for a role; a failure says which endpoint and whether it is worth retrying. */
+async function openFor(role: "source" | "destination", endpoint: MysqlEndpoint): Promise<mysql.Connection> {
+  try {
+    return await openConnection(endpoint);
+  } catch (error) {
+    const where = `${role} ${endpoint.user}@${endpoint.host}:${endpoint.port}`;
+    const text = `cannot connect to the ${where}: ${describeConnectionError(error)}`;
+    const code = (error as { code?: string }).code ?? "";
+    if (
+      ["ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "PROTOCOL_CONNECTION_LOST"].includes(code)
+    ) {
+      throw new RetriableError(text, { cause: error });
+    }
+    throw new FatalError(`${text}; check ${role}.user and ${role}.password`, { cause: error });
+  }
+}
+
 export async function openDestination(endpoint: MysqlEndpoint): Promise<mysql.Connection> {
-  const connection = await openConnection(endpoint);
+  const connection = await openFor("destination", endpoint);
   await connection.query(`SET SESSION sql_mode = '${DESTINATION_SQL_MODE}', foreign_key_checks = 0`);
   return connection;
 }
 
 /** Source sessions may be paused by backpressure while streaming a chunk: allow long writes. */
 export async function openSource(endpoint: MysqlEndpoint): Promise<mysql.Connection> {
-  const connection = await openConnection(endpoint);
+  const connection = await openFor("source", endpoint);
   await connection.query("SET SESSION net_write_timeout = 3600, net_read_timeout = 3600");
   return connection;
 }
