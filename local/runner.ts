@@ -80,12 +80,14 @@ export async function runLocally(
     return { status: "SUCCEEDED", output, definition, states };
   } catch (error) {
     await logs.catch(() => undefined);
-    const e = error as { name?: string; message?: string; cause?: unknown };
-    const failure = error as { Error?: string; Cause?: unknown };
+    // aws-local-stepfunctions wraps the failure: ExecutionError { cause: Error { name: Error, message: Cause } }.
+    const failure =
+      (error as { cause?: unknown }).cause instanceof Error ? (error as { cause: Error }).cause : error;
+    const e = failure as { name?: string; message?: string };
     return {
       status: "FAILED",
-      error: failure.Error ?? e.name ?? "Error",
-      cause: causeText(failure.Cause ?? e.cause ?? e.message),
+      error: e.name ?? "Error",
+      cause: causeText(e.message ?? failure),
       definition,
       states,
     };

@@ -24,7 +24,9 @@ export function literalKind(field: FieldInfo): LiteralKind {
   return field.characterSet === BINARY_CHARSET ? "hex" : "text";
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and Ctrl-Z are exactly what MySQL string literals escape.
 const NEEDS_ESCAPE = /[\0\n\r\x1a'"\\]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above.
 const ESCAPE = /[\0\n\r\x1a'"\\]/g;
 const ESCAPED: Record<string, string> = {
   "\0": "\\0",

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { PrecheckReport } from "../precheck/types.ts";
 import type { BinlogPosition } from "../source/position.ts";
 import type { TaskSpec } from "../spec/schema.ts";

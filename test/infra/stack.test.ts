@@ -20,10 +20,14 @@ function definition(): { StartAt: string; States: Record<string, Record<string, 
 }
 
 describe("CDK stack", () => {
-  it("defines the task state machine: Start -> Precheck -> PrecheckPassed? -> Done | PrecheckFailed", () => {
+  it("defines the phases in order: precheck, position, schema, plan, copy workers, until every chunk is done", () => {
     const { StartAt, States } = definition();
     expect(StartAt).toBe("Start");
-    expect(States.Start).toMatchObject({ Type: "Pass", Parameters: { "spec.$": "$" }, Next: "Precheck" });
+    expect(States.Start).toMatchObject({
+      Type: "Pass",
+      Parameters: { "spec.$": "$", "execution.$": "$$.Execution.Id" },
+      Next: "Precheck",
+    });
     expect(States.Precheck).toMatchObject({
       Type: "Task",
       ResultPath: "$.precheck",
@@ -31,13 +35,35 @@ describe("CDK stack", () => {
     });
     expect(States["PrecheckPassed?"]).toMatchObject({
       Type: "Choice",
-      Choices: [{ Variable: "$.precheck.passed", BooleanEquals: true, Next: "Done" }],
+      Choices: [{ Variable: "$.precheck.passed", BooleanEquals: true, Next: "CapturePosition" }],
       Default: "PrecheckFailed",
     });
     expect(States.PrecheckFailed).toMatchObject({
       Type: "Fail",
       Error: "PrecheckFailed",
       CausePath: "$.precheck.summary",
+    });
+    expect(States.CapturePosition).toMatchObject({ Type: "Task", Next: "SchemaSelected?" });
+    expect(States["SchemaSelected?"]).toMatchObject({
+      Choices: [{ Variable: "$.precheck.phases.schema", BooleanEquals: true, Next: "Schema" }],
+      Default: "FullSelected?",
+    });
+    expect(States.Schema).toMatchObject({ Type: "Task", Next: "FullSelected?" });
+    expect(States["FullSelected?"]).toMatchObject({
+      Choices: [{ Variable: "$.precheck.phases.full", BooleanEquals: true, Next: "PlanChunks" }],
+      Default: "Done",
+    });
+    expect(States.PlanChunks).toMatchObject({ Type: "Task", ResultPath: "$.plan", Next: "CopyChunks" });
+    expect(States.CopyChunks).toMatchObject({
+      Type: "Map",
+      ItemsPath: "$.plan.workers",
+      ResultPath: null,
+      Next: "FullLoadStatus",
+      ItemProcessor: { StartAt: "CopyChunk" },
+    });
+    expect(States["FullLoadDone?"]).toMatchObject({
+      Choices: [{ Variable: "$.fullLoad.done", BooleanEquals: true, Next: "Done" }],
+      Default: "CopyChunks",
     });
   });
 
@@ -63,23 +89,53 @@ describe("CDK stack", () => {
     });
   });
 
+  it("gives copy workers Lambda's full 15 minutes", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Tags: Match.arrayWith([{ Key: "dts:function", Value: "copy-chunk" }]),
+      Timeout: 900,
+    });
+  });
+
   it("deploys each handler as a nodejs22.x Lambda tagged with its functions/ folder", () => {
-    for (const name of ["precheck", "record-failure"]) {
+    const names = [
+      "precheck",
+      "capture-position",
+      "schema",
+      "plan-chunks",
+      "copy-chunk",
+      "full-load-status",
+      "record-failure",
+    ];
+    expect(Object.keys(template.findResources("AWS::Lambda::Function"))).toHaveLength(names.length);
+    for (const name of names) {
       template.hasResourceProperties("AWS::Lambda::Function", {
         Runtime: "nodejs22.x",
         Handler: "index.handler",
         Tags: Match.arrayWith([{ Key: "dts:function", Value: name }]),
-        Environment: { Variables: Match.objectLike({ DTS_TASKS_TABLE: Match.anyValue() }) },
+        Environment: {
+          Variables: Match.objectLike({
+            DTS_TASKS_TABLE: Match.anyValue(),
+            DTS_CHUNKS_TABLE: Match.anyValue(),
+          }),
+        },
       });
     }
   });
 
-  it("keeps tasks in an encrypted DynamoDB table with point-in-time recovery", () => {
-    template.hasResourceProperties("AWS::DynamoDB::Table", {
-      KeySchema: [{ AttributeName: "name", KeyType: "HASH" }],
-      SSESpecification: { SSEEnabled: true },
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-    });
+  it("keeps tasks and the chunk ledger in encrypted DynamoDB tables with point-in-time recovery", () => {
+    for (const keys of [
+      [{ AttributeName: "name", KeyType: "HASH" }],
+      [
+        { AttributeName: "task", KeyType: "HASH" },
+        { AttributeName: "id", KeyType: "RANGE" },
+      ],
+    ]) {
+      template.hasResourceProperties("AWS::DynamoDB::Table", {
+        KeySchema: keys,
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+    }
     template.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Retain" });
   });
 

@@ -12,33 +12,73 @@ import { dts, REPO, STACK, sql } from "../support/stack.ts";
 
 const run = promisify(execFile);
 
+const SHOPS = ["wf_run", "wf_definition", "wf_status", "wf_invalid"];
+
 beforeAll(async () => {
-  await sql(STACK.source.port, [
-    "DROP DATABASE IF EXISTS wf_shop",
-    "CREATE DATABASE wf_shop",
-    "CREATE TABLE wf_shop.orders (id BIGINT PRIMARY KEY, status VARCHAR(20))",
-    "DROP DATABASE IF EXISTS wf_nokey",
-    "CREATE DATABASE wf_nokey",
-    "CREATE TABLE wf_nokey.events (at DATETIME, payload TEXT)",
-  ]);
-  await sql(STACK.destination.port, ["DROP DATABASE IF EXISTS wf_shop", "DROP DATABASE IF EXISTS wf_nokey"]);
+  await sql(
+    STACK.source.port,
+    SHOPS.flatMap((db) => [
+      `DROP DATABASE IF EXISTS ${db}`,
+      `CREATE DATABASE ${db}`,
+      `CREATE TABLE ${db}.orders (id BIGINT PRIMARY KEY, status VARCHAR(20))`,
+      `INSERT INTO ${db}.orders VALUES (1, 'new'), (2, 'paid'), (3, 'void')`,
+    ]).concat([
+      "DROP DATABASE IF EXISTS wf_nokey",
+      "CREATE DATABASE wf_nokey",
+      "CREATE TABLE wf_nokey.events (at DATETIME, payload TEXT)",
+    ]),
+  );
+  await sql(
+    STACK.destination.port,
+    [...SHOPS, "wf_nokey"].map((db) => `DROP DATABASE IF EXISTS ${db}`),
+  );
 });
 
 describe("the task state machine, run locally", () => {
-  it("runs precheck and succeeds, storing the report on the task", async () => {
+  it("runs precheck, position, schema and the chunked full load, recording each on the task", async () => {
     const entered: string[] = [];
-    const execution = await runLocally(
-      specInput({ name: "wf-pass", objects: [{ database: "wf_shop" }] }),
-      (e) => {
-        if (e.kind === "entered") entered.push(e.state);
-      },
-    );
+    const spec = specInput({
+      name: "wf-run",
+      objects: [{ database: "wf_run" }],
+      migrationTypes: ["schema", "full"],
+    });
+    const execution = await runLocally(spec, (e) => {
+      if (e.kind === "entered") entered.push(e.state);
+    });
     expect(execution.status).toBe("SUCCEEDED");
-    expect(entered).toEqual(["Start", "Precheck", "PrecheckPassed?", "Done"]);
-    const task = await defaultTaskStore().get("wf-pass");
-    expect(task?.phase).toBe("prechecked");
+    expect(entered.filter((s) => s !== "CopyChunk")).toEqual([
+      "Start",
+      "Precheck",
+      "PrecheckPassed?",
+      "CapturePosition",
+      "SchemaSelected?",
+      "Schema",
+      "FullSelected?",
+      "PlanChunks",
+      "CopyChunks",
+      "FullLoadStatus",
+      "FullLoadDone?",
+      "Done",
+    ]);
+    expect(entered.filter((s) => s === "CopyChunk")).toHaveLength(4);
+    const task = await defaultTaskStore().get("wf-run");
+    expect(task?.phase).toBe("completed");
     expect(task?.precheck?.passed).toBe(true);
-    expect(task?.spec.objects).toEqual([{ database: "wf_shop" }]);
+    expect(task?.position?.file).toMatch(/^mysql-bin\.\d+$/);
+    expect(task?.schema?.createdTables).toEqual(["wf_run.orders"]);
+    expect(task?.fullLoad).toMatchObject({
+      chunks: 1,
+      estimatedRows: 3,
+      rows: 3,
+      completedAt: expect.any(String),
+    });
+    expect(await sql(STACK.destination.port, ["SELECT id, status FROM wf_run.orders ORDER BY id"])).toEqual([
+      [
+        { id: 1, status: "new" },
+        { id: 2, status: "paid" },
+        { id: 3, status: "void" },
+      ],
+    ]);
   });
 
   it("fails with PrecheckFailed naming the failed check, and stores the report", async () => {
@@ -52,7 +92,10 @@ describe("the task state machine, run locally", () => {
   });
 
   it("rejects an invalid spec given as the execution input with a readable error", async () => {
-    const execution = await runLocally({ ...specInput({ name: "wf-invalid" }), retryWindowMinutes: 1 });
+    const execution = await runLocally({
+      ...specInput({ name: "wf-invalid", objects: [{ database: "wf_invalid" }] }),
+      retryWindowMinutes: 1,
+    });
     expect(execution.status).toBe("FAILED");
     expect(execution.states).toEqual(["Start", "Precheck", "RecordFailure", "TaskFailed"]);
     expect(execution.error).toBe("SpecError");
@@ -71,7 +114,9 @@ describe("the task state machine, run locally", () => {
     const machine = Object.values(template.Resources).find(
       (r) => r.Type === "AWS::StepFunctions::StateMachine",
     );
-    const definitionString = machine?.Properties?.DefinitionString as { "Fn::Join": [string, unknown[]] } | undefined;
+    const definitionString = machine?.Properties?.DefinitionString as
+      | { "Fn::Join": [string, unknown[]] }
+      | undefined;
     const parts = definitionString?.["Fn::Join"][1] ?? [];
     let at = 0;
     for (const part of parts.filter((p): p is string => typeof p === "string")) {
@@ -91,11 +136,19 @@ describe("the task state machine, run locally", () => {
   });
 
   it("shows the task with dts status", async () => {
-    await runLocally(specInput({ name: "wf-status", objects: [{ database: "wf_shop" }] }));
+    await runLocally(
+      specInput({
+        name: "wf-status",
+        objects: [{ database: "wf_status" }],
+        migrationTypes: ["schema", "full"],
+      }),
+    );
     const result = await dts(["status", "wf-status"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Task\s+wf-status$/m);
-    expect(result.stdout).toMatch(/^Phase\s+prechecked$/m);
+    expect(result.stdout).toMatch(/^Phase\s+completed$/m);
+    expect(result.stdout).toMatch(/^Position\s+mysql-bin\.\d+:\d+ \(GTID [\d-]+\)/m);
+    expect(result.stdout).toMatch(/^Full load 3\/3 rows \(100%\), chunks 1\/1, done at /m);
     expect(result.stdout).toMatch(/Precheck passed/);
     const missing = await dts(["status", "no-such-task"]);
     expect(missing.code).toBe(1);

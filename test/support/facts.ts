@@ -7,9 +7,9 @@ export function table(database: string, name: string, overrides: Partial<Catalog
     database,
     name,
     columns: [
-      { name: "id", dataType: "bigint", columnType: "bigint(20)", nullable: false },
-      { name: "status", dataType: "varchar", columnType: "varchar(20)", nullable: true },
-      { name: "amount", dataType: "decimal", columnType: "decimal(10,2)", nullable: true },
+      { name: "id", dataType: "bigint", columnType: "bigint(20)", nullable: false, generated: false },
+      { name: "status", dataType: "varchar", columnType: "varchar(20)", nullable: true, generated: false },
+      { name: "amount", dataType: "decimal", columnType: "decimal(10,2)", nullable: true, generated: false },
     ],
     keys: [{ name: "PRIMARY", primary: true, unique: true, columns: ["id"] }],
     estimatedRows: 10,

@@ -73,13 +73,21 @@ describe("destination CREATE TABLE", () => {
   });
 
   it("refuses to rewrite a generated column's table when columns change", () => {
-    const generated = "CREATE TABLE `t` (\n  `a` int(11) NOT NULL,\n  `b` int(11) GENERATED ALWAYS AS (`a` + 1) VIRTUAL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB";
-    const renamed = { ...selected([["a", "x"], ["b", "b"]]) };
+    const generated =
+      "CREATE TABLE `t` (\n  `a` int(11) NOT NULL,\n  `b` int(11) GENERATED ALWAYS AS (`a` + 1) VIRTUAL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB";
+    const renamed = {
+      ...selected([
+        ["a", "x"],
+        ["b", "b"],
+      ]),
+    };
     expect(() => destinationCreateTable(generated, renamed, false)).toThrow(FatalError);
   });
 
   it("stops on a definition line it cannot translate instead of diverging", () => {
     const odd = "CREATE TABLE `t` (\n  `a` int(11) NOT NULL,\n  PERIOD FOR p (`s`, `e`)\n) ENGINE=InnoDB";
-    expect(() => destinationCreateTable(odd, selected([["a", "a"]]), false)).toThrow(/cannot translate this line/);
+    expect(() => destinationCreateTable(odd, selected([["a", "a"]]), false)).toThrow(
+      /cannot translate this line/,
+    );
   });
 });

@@ -9,7 +9,8 @@ describe("binlog position from the status row", () => {
       Position: 157,
       Binlog_Do_DB: "",
       Binlog_Ignore_DB: "",
-      Executed_Gtid_Set: "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,\n4f22gb58-71ca-11e1-9e33-c80aa9429562:1-9",
+      Executed_Gtid_Set:
+        "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5,\n4f22gb58-71ca-11e1-9e33-c80aa9429562:1-9",
     };
     expect(positionFromStatusRow(row)).toEqual({
       file: "binlog.000042",
