@@ -48,11 +48,15 @@ export class FullLoadProgress {
     }
   }
 
-  async stop(): Promise<void> {
-    if (!this.timer) return;
+  private stopping: Promise<void> | undefined;
+
+  /** Stops once (later calls wait for the first), after drawing the final numbers. */
+  stop(): Promise<void> {
+    if (!this.timer) return this.stopping ?? Promise.resolve();
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.tick();
-    this.bar?.stop();
+    this.lastLine = 0;
+    this.stopping = this.tick().then(() => this.bar?.stop());
+    return this.stopping;
   }
 }

@@ -1,4 +1,4 @@
-import { renderPrecheckReport } from "#core/precheck/render.ts";
+import { precheckLine, renderPrecheckReport } from "#core/precheck/render.ts";
 import { loadTaskSpec } from "#core/spec/load.ts";
 import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 import { runLocally, type StateEvent } from "../local/runner.ts";
@@ -38,8 +38,19 @@ export async function runCommand(file: string, options: { json?: boolean }): Pro
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ...execution, definition: undefined, task }, null, 2)}\n`);
   } else if (execution.status === "SUCCEEDED") {
-    if (task?.precheck) log(`\n${renderPrecheckReport(task.precheck)}`);
-    log(`\nTask ${spec.name} succeeded (phase: ${task?.phase ?? "unknown"}).`);
+    if (task?.precheck) log(`\n${precheckLine(task.precheck)}`);
+    if (task?.schema) log(`Schema: ${task.schema.createdTables.length} table(s) in the destination`);
+    for (const note of task?.schema?.notes ?? []) log(`  note: ${note}`);
+    if (task?.fullLoad?.completedAt) {
+      const seconds = (Date.parse(task.fullLoad.completedAt) - Date.parse(task.fullLoad.startedAt)) / 1000;
+      const rows = task.fullLoad.rows ?? 0;
+      log(
+        `Full load: ${rows} row(s) in ${task.fullLoad.chunks} chunk(s), ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`,
+      );
+    }
+    log(
+      `\nTask ${spec.name} succeeded (phase: ${task?.phase ?? "unknown"}). Check the copy with \`dts verify\`.`,
+    );
   } else {
     if (execution.error === "PrecheckFailed" && task?.precheck)
       log(`\n${renderPrecheckReport(task.precheck)}`);

@@ -1,5 +1,5 @@
 import { DtsError } from "#core/errors.ts";
-import { renderPrecheckReport } from "#core/precheck/render.ts";
+import { precheckLine, renderPrecheckReport } from "#core/precheck/render.ts";
 import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 import { EXIT } from "./errors.ts";
 
@@ -32,15 +32,23 @@ export async function statusCommand(name: string, options: { json?: boolean }): 
     const summary = await defaultChunkLedger().summary(name);
     const total = Math.max(summary.estimatedRows, summary.rowsCopied, 1);
     const percent = Math.floor((summary.rowsCopied / total) * 100);
-    const state = task.fullLoad.completedAt ? `done at ${task.fullLoad.completedAt}` : "in progress";
-    lines.push(
-      `Full load ${summary.rowsCopied}/${summary.estimatedRows} rows (${percent}%), chunks ${summary.done}/${summary.chunks}, ${state}`,
-    );
+    if (task.fullLoad.completedAt) {
+      const filtered = summary.estimatedRows - summary.rowsCopied;
+      const note = filtered > 0 ? ` (${filtered} left out by filters)` : "";
+      lines.push(
+        `Full load ${summary.rowsCopied} rows copied${note}, chunks ${summary.done}/${summary.chunks}, done at ${task.fullLoad.completedAt}`,
+      );
+    } else {
+      lines.push(
+        `Full load ${summary.rowsCopied}/${summary.estimatedRows} rows (${percent}%), chunks ${summary.done}/${summary.chunks}, in progress`,
+      );
+    }
   }
   if (task.lastError) {
     lines.push(`Error     ${task.lastError.error}: ${task.lastError.cause} (at ${task.lastError.at})`);
   }
-  if (task.precheck) lines.push("", renderPrecheckReport(task.precheck));
+  if (task.precheck?.passed) lines.push(`${precheckLine(task.precheck)} (${task.precheck.finishedAt})`);
+  else if (task.precheck) lines.push("", renderPrecheckReport(task.precheck));
   process.stdout.write(`${lines.join("\n")}\n`);
   return EXIT.ok;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # npm run demo: start the local stack, create the sample shop database on the source, and run the
-# example task through the state machine (precheck for now; later phases extend this script).
+# example task through the state machine: precheck, schema and full load, then verify.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,5 +28,8 @@ node bin/dts.js run examples/shop-to-mysql.json
 
 step "dts status shop-to-mysql"
 node bin/dts.js status shop-to-mysql
+
+step "dts verify examples/shop-to-mysql.json (chunk checksums on both sides, filter applied)"
+node bin/dts.js verify examples/shop-to-mysql.json
 
 printf '\nThe stack keeps running; stop it with: npm run stack:down\n'

@@ -35,21 +35,17 @@ function insertPrefix(plan: TableCopyPlan): string {
   return `INSERT INTO ${plan.destinationTable} (${plan.destinationColumns.join(", ")}) VALUES `;
 }
 
-function insertSuffix(plan: TableCopyPlan, keepExisting: boolean): string {
-  // Keeping existing rows: a duplicate key updates nothing (unlike INSERT IGNORE, other errors still fail).
+/**
+ * Copying a chunk twice gives the same result: a row whose key exists is overwritten with the
+ * source's values; under ignore-and-proceed it is kept as it is (and, unlike INSERT IGNORE,
+ * every other error still fails the chunk).
+ */
+export function insertSuffix(plan: TableCopyPlan, keepExisting: boolean): string {
   const first = plan.destinationKey[0] ?? "";
-  return keepExisting ? ` ON DUPLICATE KEY UPDATE ${first} = ${first}` : "";
-}
-
-/** Deletes a chunk's range from the destination, in batches (before re-copying an interrupted chunk). */
-export async function clearDestinationRange(destination: Connection, plan: TableCopyPlan, range: KeyRange) {
-  const where = rangeCondition(plan.destinationKey, range);
-  for (;;) {
-    const [result] = await destination.query(
-      `DELETE FROM ${plan.destinationTable} WHERE ${where} LIMIT 10000`,
-    );
-    if ((result as { affectedRows: number }).affectedRows < 10000) return;
-  }
+  if (keepExisting) return ` ON DUPLICATE KEY UPDATE ${first} = ${first}`;
+  const keys = new Set(plan.destinationKey);
+  const values = plan.destinationColumns.filter((c) => !keys.has(c)).map((c) => `${c} = VALUES(${c})`);
+  return ` ON DUPLICATE KEY UPDATE ${values.length > 0 ? values.join(", ") : `${first} = ${first}`}`;
 }
 
 /**

@@ -31,10 +31,13 @@ export function renderPrecheckReport(report: PrecheckReport, width = 100): strin
       }
     }
   }
-  const { pass, warn, fail, skipped } = report.counts;
-  out.push("");
-  out.push(
-    `${report.passed ? "Precheck passed" : "Precheck failed"}: ${pass} passed, ${warn} warning(s), ${fail} failed${skipped ? `, ${skipped} not run` : ""}.`,
-  );
+  out.push("", precheckLine(report));
   return out.join("\n");
+}
+
+/** One line: passed or failed, with the counts. */
+export function precheckLine(report: PrecheckReport): string {
+  const { pass, warn, fail, skipped } = report.counts;
+  const verdict = report.passed ? "Precheck passed" : "Precheck failed";
+  return `${verdict}: ${pass} passed, ${warn} warning(s), ${fail} failed${skipped ? `, ${skipped} not run` : ""}.`;
 }
