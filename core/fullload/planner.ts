@@ -36,6 +36,9 @@ export async function planRanges(
     `SELECT COUNT(*) FROM ${plan.sourceTable} WHERE ${rangeCondition(key, { lower, upper: null })}`,
   )) as [[string]];
   const remaining = Number(count);
-  if (remaining > 0 || ranges.length === 0) ranges.push({ lower, upper: null, rows: remaining });
+  const last = ranges.at(-1);
+  // The last range is open-ended, so rows beyond the last boundary (inserted since) are never outside every chunk.
+  if (remaining > 0 || !last) ranges.push({ lower, upper: null, rows: remaining });
+  else last.upper = null;
   return ranges;
 }

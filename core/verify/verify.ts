@@ -46,7 +46,7 @@ async function chunkSum(
   side: Side,
   range: KeyRange,
 ): Promise<{ rows: number; sum: string }> {
-  const [[row]] = (await literalRows(
+  const [row] = (await literalRows(
     connection,
     `SELECT COUNT(*), COALESCE(SUM(${rowFingerprint(side.columns, side.floats)}), 0) FROM ${side.table} WHERE ${where(side, range)}`,
   )) as [[string, string]];

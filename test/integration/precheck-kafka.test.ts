@@ -41,7 +41,10 @@ describe("precheck of a Kafka destination (SASL/SCRAM-SHA-256 listener)", () => 
   });
 
   it("fails destination.connectivity with a wrong password, naming the credentials", async () => {
-    const report = await runPrecheck(spec(kafkaSpec({ sasl: { ...scram, password: "wrong" } })), livePrecheckPorts);
+    const report = await runPrecheck(
+      spec(kafkaSpec({ sasl: { ...scram, password: "wrong" } })),
+      livePrecheckPorts,
+    );
     expect(report.checks.find((c) => c.id === "destination.connectivity")).toMatchObject({
       status: "fail",
       detail: expect.stringMatching(/SASL|authentication|credentials/i),
@@ -51,7 +54,10 @@ describe("precheck of a Kafka destination (SASL/SCRAM-SHA-256 listener)", () => 
   });
 
   it("fails kafka.topic for a topic that does not exist, and does not create it", async () => {
-    const report = await runPrecheck(spec(kafkaSpec({ sasl: scram, ddlTopic: "pk-missing-ddl" })), livePrecheckPorts);
+    const report = await runPrecheck(
+      spec(kafkaSpec({ sasl: scram, ddlTopic: "pk-missing-ddl" })),
+      livePrecheckPorts,
+    );
     expect(report.checks.find((c) => c.id === "kafka.topic")).toMatchObject({
       status: "fail",
       detail: "topic(s) pk-missing-ddl do not exist",
