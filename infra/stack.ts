@@ -32,6 +32,8 @@ export class DtsStack extends Stack {
       // Copy workers stop claiming chunks two minutes before Lambda's 15-minute limit.
       copyChunk: fn("copy-chunk", 1769, Duration.minutes(15)),
       fullLoadStatus: fn("full-load-status", 256, Duration.minutes(1)),
+      // Sorted index builds after the load; very large tables may need longer than one Lambda.
+      buildIndexes: fn("build-indexes", 256, Duration.minutes(15)),
       recordFailure: fn("record-failure", 256, Duration.seconds(30)),
     };
     this.workflow = new Workflow(this, "Workflow", functions);

@@ -25,6 +25,7 @@ export interface WorkflowFunctions {
   planChunks: NodejsFunction;
   copyChunk: NodejsFunction;
   fullLoadStatus: NodejsFunction;
+  buildIndexes: NodejsFunction;
   recordFailure: NodejsFunction;
 }
 
@@ -36,7 +37,8 @@ export const RETRIABLE_ERRORS = ["RetriableError"];
  * this construct synthesizes. Execution input: the task spec.
  *
  *   Start -> Precheck -> PrecheckPassed? -> CapturePosition -> [Schema] -> [PlanChunks -> CopyChunks
- *   (Map of copy workers) -> FullLoadStatus -> FullLoadDone? (loop until every chunk is done)] -> Done
+ *   (Map of copy workers) -> FullLoadStatus -> FullLoadDone? (loop until every chunk is done)
+ *   -> BuildIndexes] -> Done
  *   Any Task error -> RecordFailure (reason stored on the task) -> TaskFailed
  */
 export class Workflow extends Construct {
@@ -107,13 +109,14 @@ export class Workflow extends Construct {
     );
     const fullLoadStatus = guarded(this.invoke("FullLoadStatus", fns.fullLoadStatus, "$.fullLoad", specOnly));
     const done = new Succeed(this, "Done");
+    const buildIndexes = guarded(this.invoke("BuildIndexes", fns.buildIndexes, "$.indexes", specOnly));
 
     const fullLoad = planChunks
       .next(copyChunks)
       .next(fullLoadStatus)
       .next(
         new Choice(this, "FullLoadDone?")
-          .when(Condition.booleanEquals("$.fullLoad.done", true), done)
+          .when(Condition.booleanEquals("$.fullLoad.done", true), buildIndexes.next(done))
           .otherwise(copyChunks),
       );
     const afterSchema = new Choice(this, "FullSelected?")

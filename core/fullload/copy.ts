@@ -1,8 +1,6 @@
 import { crc32 } from "node:zlib";
 import type { Connection } from "mysql2/promise";
-import type { FieldInfo } from "../sql/literals.ts";
 import { type KeyRange, rangeCondition } from "./range.ts";
-import { type RawRow, rowRenderer } from "./raw-query.ts";
 import type { TableCopyPlan } from "./table-plan.ts";
 
 export interface CopyOptions {
@@ -19,16 +17,14 @@ export interface CopyOptions {
 
 export interface CopyResult {
   rows: number;
-  /** Order-independent checksum of the rows as read (sum of CRC-32 of each rendered row, mod 2^48). */
+  /** CRC-32 of the rows as read, in key order (the same chunk read twice gives the same checksum). */
   checksum: string;
 }
-
-const CHECKSUM_MOD = 2 ** 48;
 
 /** The SELECT that reads a chunk: selected columns, key range, WHERE filter. */
 export function chunkSelect(plan: TableCopyPlan, range: KeyRange): string {
   const filter = plan.filterSql ? ` AND ${plan.filterSql}` : "";
-  return `SELECT ${plan.sourceSelect.join(", ")} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}`;
+  return `SELECT ${plan.tupleSelect} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}`;
 }
 
 function insertPrefix(plan: TableCopyPlan): string {
@@ -51,7 +47,7 @@ export function insertSuffix(plan: TableCopyPlan, keepExisting: boolean): string
 /**
  * Streams a chunk from the source and writes it with multi-row INSERTs, reading ahead while the
  * destination writes (bounded: reading pauses while `inFlight` INSERTs are unacknowledged).
- * Values go from the source's bytes to SQL literals without JS conversion.
+ * The source renders each row as a SQL tuple (tuple.ts), so values never become JS numbers or dates.
  */
 export function copyRange(
   source: Connection,
@@ -68,7 +64,6 @@ export function copyRange(
   const started = Date.now();
 
   return new Promise<CopyResult>((resolve, reject) => {
-    let render: ((row: RawRow) => string) | undefined;
     let batch: string[] = [];
     let bytes = 0;
     let rows = 0;
@@ -92,7 +87,9 @@ export function copyRange(
     };
     const flush = () => {
       if (batch.length === 0) return;
-      const sql = prefix + batch.join(",") + suffix;
+      const values = batch.join(",");
+      checksum = crc32(values, checksum);
+      const sql = prefix + values + suffix;
       const count = batch.length;
       batch = [];
       bytes = 0;
@@ -129,17 +126,14 @@ export function copyRange(
       }
     };
 
-    const query = core.query({ sql: chunkSelect(plan, range), typeCast: false, rowsAsArray: true });
-    query.on("fields", (fields: FieldInfo[]) => {
-      render = rowRenderer(fields);
-    });
+    const query = core.query({ sql: chunkSelect(plan, range), rowsAsArray: true });
     query.on("result", (row: unknown) => {
-      if (failed || !render) return;
-      const text = render(row as RawRow);
+      if (failed) return;
+      const value = (row as [string | Buffer])[0];
+      const text = typeof value === "string" ? value : value.toString("utf8");
       batch.push(text);
       bytes += text.length;
       rows++;
-      checksum = (checksum + crc32(text)) % CHECKSUM_MOD;
       if (bytes >= batchBytes) flush();
       throttle();
     });

@@ -5,6 +5,7 @@ import type { SelectedTable } from "../spec/mapping.ts";
 import { parseFilter, renderFilter } from "../sql/filter.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 import { quoteText } from "../sql/literals.ts";
+import { tupleExpression } from "./tuple.ts";
 
 /** How one selected table is read and written: quoted names, key columns on both sides, filter SQL. */
 export interface TableCopyPlan {
@@ -18,6 +19,8 @@ export interface TableCopyPlan {
   destinationColumns: string[];
   sourceKey: string[];
   destinationKey: string[];
+  /** The expression that renders a row as a SQL tuple on the source (see tuple.ts). */
+  tupleSelect: string;
   /** Rendered WHERE filter (values inlined safely), or undefined. */
   filterSql: string | undefined;
 }
@@ -71,6 +74,9 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
     destinationTable: quoteQualified(selected.destination.database, selected.destination.table),
     sourceColumns: copied.map((c) => quoteIdentifier(c.source)),
     sourceSelect: copied.map((c) => exactSelect(quoteIdentifier(c.source), types.get(c.source) ?? "")),
+    tupleSelect: tupleExpression(
+      copied.map((c) => ({ column: quoteIdentifier(c.source), dataType: types.get(c.source) ?? "" })),
+    ),
     destinationColumns: copied.map((c) => quoteIdentifier(c.destination)),
     sourceKey: key.columns.map(quoteIdentifier),
     destinationKey: key.columns.map((c) => quoteIdentifier(destinationOf.get(c) ?? c)),

@@ -6,6 +6,8 @@ import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 export interface TableDdl {
   sql: string;
   notes: string[];
+  /** Non-unique indexes left for after the full load (`ADD KEY ...` clauses), when deferring. */
+  deferredIndexes: { name: string; clause: string }[];
 }
 
 const COLUMN_LINE = /^ {2}`((?:[^`]|``)+)` (.*?)(,?)$/;
@@ -45,12 +47,15 @@ export function destinationCreateTable(
   showCreate: string,
   table: SelectedTable,
   ifNotExists: boolean,
+  deferSecondary = false,
 ): TableDdl {
   const lines = showCreate.split("\n");
   const rename = new Map(table.columns.map((c) => [c.source, c.destination]));
   const renamedOrDropped = (name: string) => rename.get(name) !== name;
   const notes: string[] = [];
   const body: string[] = [];
+  const deferredIndexes: TableDdl["deferredIndexes"] = [];
+  let autoIncrement: string | undefined;
   let tableChanged = false;
 
   for (const line of lines.slice(1, -1)) {
@@ -68,6 +73,7 @@ export function destinationCreateTable(
           `${table.source.database}.${table.source.table}.${name} is a generated column; renaming or leaving out columns of this table is not supported: select all its columns unrenamed`,
         );
       }
+      if (/\bAUTO_INCREMENT\b/i.test(column[2] ?? "")) autoIncrement = quoteIdentifier(destination);
       body.push(`  ${quoteIdentifier(destination)} ${column[2]}`);
       continue;
     }
@@ -90,7 +96,15 @@ export function destinationCreateTable(
         notes.push(`${label} left out: it uses a column that is not migrated`);
         continue;
       }
-      body.push(`  ${index[1]}${index[2] ? ` \`${index[2]}\`` : ""} (${mapped.join(",")})${index[4] ?? ""}`);
+      const clause = `${index[1]}${index[2] ? ` \`${index[2]}\`` : ""} (${mapped.join(",")})${index[4] ?? ""}`;
+      // Secondary indexes are built once after the full load (a sorted build costs far less than
+      // inserting into them row by row); an index the AUTO_INCREMENT column needs stays.
+      const secondary = /^(KEY|INDEX|FULLTEXT KEY|SPATIAL KEY)$/.test(index[1] ?? "");
+      const leadsWithAutoIncrement =
+        autoIncrement !== undefined && (mapped[0] ?? "").startsWith(autoIncrement);
+      if (deferSecondary && secondary && index[2] && !leadsWithAutoIncrement) {
+        deferredIndexes.push({ name: unquote(index[2]), clause });
+      } else body.push(`  ${clause}`);
       continue;
     }
     const trimmed = line.trim().replace(/,$/, "");
@@ -113,5 +127,5 @@ export function destinationCreateTable(
   const options = (lines[lines.length - 1] ?? ")").replace(/ AUTO_INCREMENT=\d+/, "");
   const name = quoteQualified(table.destination.database, table.destination.table);
   const create = `CREATE TABLE ${ifNotExists ? "IF NOT EXISTS " : ""}${name} (`;
-  return { sql: [create, body.join(",\n"), options].join("\n"), notes };
+  return { sql: [create, body.join(",\n"), options].join("\n"), notes, deferredIndexes };
 }

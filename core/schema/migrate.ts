@@ -46,6 +46,8 @@ export async function migrateSchema(
   }
 
   const created = new Set(ownedBefore);
+  const deferSecondary = spec.migrationTypes.includes("full");
+  const deferredIndexes: NonNullable<SchemaOutcome["deferredIndexes"]> = [];
   for (const table of tables) {
     const name = qualified(table.destination);
     if (before.has(name) && !created.has(name)) {
@@ -55,8 +57,9 @@ export async function migrateSchema(
     const [[row]] = await source.query<RowDataPacket[]>(
       `SHOW CREATE TABLE ${quoteQualified(table.source.database, table.source.table)}`,
     );
-    const ddl = destinationCreateTable(String(row?.["Create Table"]), table, true);
+    const ddl = destinationCreateTable(String(row?.["Create Table"]), table, true, deferSecondary);
     await destination.query(ddl.sql);
+    if (ddl.deferredIndexes.length > 0) deferredIndexes.push({ table: name, indexes: ddl.deferredIndexes });
     notes.push(...ddl.notes.map((n) => `${name}: ${n}`));
     created.add(name);
   }
@@ -64,7 +67,12 @@ export async function migrateSchema(
   for (const object of spec.objects.filter((o) => !o.tables)) {
     notes.push(...(await migrateViews(object.database, tables, source, destination)));
   }
-  return { createdTables: [...created].sort(), notes, completedAt: new Date().toISOString() };
+  return {
+    createdTables: [...created].sort(),
+    notes,
+    deferredIndexes,
+    completedAt: new Date().toISOString(),
+  };
 }
 
 async function migrateViews(

@@ -21,6 +21,11 @@ export async function openConnection(
     supportBigNumbers: true,
     bigNumberStrings: true,
     multipleStatements: false,
+    // Skip mysql2's placeholder scan of statements without values: a 1 MiB INSERT costs ~1.5 ms to scan.
+    queryFormat: (sql: string, values: unknown) =>
+      values === undefined || (Array.isArray(values) && values.length === 0)
+        ? sql
+        : mysql.format(sql, values as Parameters<typeof mysql.format>[1], false, "Z"),
     ssl: endpoint.tls?.enabled
       ? { ca: endpoint.tls.ca, rejectUnauthorized: endpoint.tls.rejectUnauthorized }
       : undefined,

@@ -25,6 +25,8 @@ export interface SchemaOutcome {
   createdTables: string[];
   /** What was left out or changed, for the user. */
   notes: string[];
+  /** Secondary indexes to build after the full load: destination table (db.table) and clauses. */
+  deferredIndexes?: { table: string; indexes: { name: string; clause: string }[] }[];
   completedAt: string;
 }
 

@@ -12,14 +12,11 @@ export async function handler(event: {
     const store = defaultTaskStore();
     const fullLoad = (await store.get(spec.name))?.fullLoad;
     if (fullLoad) {
-      // Without incremental migration the task ends with its full load.
-      const phase = spec.migrationTypes.includes("incremental") ? undefined : "completed";
-      await store.saveOutcome(
-        spec.name,
-        "fullLoad",
-        { ...fullLoad, completedAt: new Date().toISOString(), rows: summary.rowsCopied },
-        phase,
-      );
+      await store.saveOutcome(spec.name, "fullLoad", {
+        ...fullLoad,
+        completedAt: new Date().toISOString(),
+        rows: summary.rowsCopied,
+      });
     }
   }
   return { done, chunks: summary.chunks, rows: summary.rowsCopied };

@@ -62,20 +62,37 @@ describe("CDK stack", () => {
       ItemProcessor: { StartAt: "CopyChunk" },
     });
     expect(States["FullLoadDone?"]).toMatchObject({
-      Choices: [{ Variable: "$.fullLoad.done", BooleanEquals: true, Next: "Done" }],
+      Choices: [{ Variable: "$.fullLoad.done", BooleanEquals: true, Next: "BuildIndexes" }],
       Default: "CopyChunks",
     });
   });
 
   it("catches every Task error into RecordFailure, which stores the reason before failing", () => {
     const { States } = definition();
-    const tasks = Object.entries(States).filter(([name, s]) => s.Type === "Task" && name !== "RecordFailure");
-    expect(tasks.length).toBeGreaterThan(0);
+    const tasks = Object.entries(States).filter(
+      ([name, s]) => (s.Type === "Task" || s.Type === "Map") && name !== "RecordFailure",
+    );
+    expect(tasks.map(([name]) => name).sort()).toEqual(
+      [
+        "BuildIndexes",
+        "CapturePosition",
+        "CopyChunks",
+        "FullLoadStatus",
+        "PlanChunks",
+        "Precheck",
+        "Schema",
+      ].sort(),
+    );
     for (const [, state] of tasks) {
       expect(state.Catch).toEqual([
         { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
       ]);
-      expect(state.Retry).toEqual(
+    }
+    const copyWorker = (
+      States.CopyChunks?.ItemProcessor as { States: Record<string, Record<string, unknown>> }
+    ).States.CopyChunk;
+    for (const state of [...tasks.map(([, s]) => s).filter((s) => s.Type === "Task"), copyWorker]) {
+      expect(state?.Retry).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ ErrorEquals: ["RetriableError"], MaxAttempts: 3 }),
         ]),
@@ -104,6 +121,7 @@ describe("CDK stack", () => {
       "plan-chunks",
       "copy-chunk",
       "full-load-status",
+      "build-indexes",
       "record-failure",
     ];
     expect(Object.keys(template.findResources("AWS::Lambda::Function"))).toHaveLength(names.length);

@@ -124,6 +124,9 @@ describe("schema and full migration into MySQL", () => {
   it("keeps indexes, charsets and collations", async () => {
     const [create] = await destination(`SHOW CREATE TABLE ${DEST_DB}.single`);
     expect(String(create?.["Create Table"])).toMatch(/UNIQUE KEY `uk_code` \(`code`\)/);
+    // A secondary index is built after the load (deferred), and is there at the end.
+    const [orders] = await destination(`SHOW CREATE TABLE ${DEST_DB}.orders`);
+    expect(String(orders?.["Create Table"])).toMatch(/KEY `idx_status_amount` \(`status`,`amount`\)/);
     const [table] = await destination(
       `SELECT COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '${DEST_DB}' AND TABLE_NAME = 'all_types' AND COLUMN_NAME = 'l1'`,
     );

@@ -58,6 +58,7 @@ describe("the task state machine, run locally", () => {
       "CopyChunks",
       "FullLoadStatus",
       "FullLoadDone?",
+      "BuildIndexes",
       "Done",
     ]);
     expect(entered.filter((s) => s === "CopyChunk")).toHaveLength(4);

@@ -49,7 +49,7 @@ export function typesFixture(db: string): string[] {
     "SET SESSION time_zone = '+00:00'",
     `CREATE TABLE ${db}.pairs (a INT NOT NULL, b VARCHAR(10) NOT NULL, v DECIMAL(10,2), note VARCHAR(20), PRIMARY KEY (a, b))`,
     `INSERT INTO ${db}.pairs SELECT seq DIV 5, CONCAT('k', seq MOD 5), seq / 100, CONCAT('n', seq) FROM ${db}.seq_1_to_2500`,
-    `CREATE TABLE ${db}.orders (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, status VARCHAR(10) NOT NULL, amount DECIMAL(12,2))`,
+    `CREATE TABLE ${db}.orders (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, status VARCHAR(10) NOT NULL, amount DECIMAL(12,2), KEY idx_status_amount (status, amount))`,
     `INSERT INTO ${db}.orders SELECT seq, ELT(1 + seq MOD 3, 'new', 'paid', 'void'), seq * 1.25 FROM ${db}.seq_1_to_300`,
     `CREATE TABLE ${db}.empty_one (id INT PRIMARY KEY, x INT)`,
     `CREATE TABLE ${db}.single (code VARCHAR(5) NOT NULL, n INT, UNIQUE KEY uk_code (code))`,

@@ -72,6 +72,35 @@ describe("destination CREATE TABLE", () => {
     );
   });
 
+  it("defers non-unique indexes to after the full load, except one the AUTO_INCREMENT column needs", () => {
+    const all = selected([
+      ["id", "id"],
+      ["customer_id", "customer_id"],
+      ["status", "status"],
+      ["note", "note"],
+      ["weird`name", "weird`name"],
+    ]);
+    const ddl = destinationCreateTable(SHOW_CREATE, all, true, true);
+    expect(ddl.deferredIndexes).toEqual([
+      { name: "idx_customer", clause: "KEY `idx_customer` (`customer_id`) USING BTREE" },
+    ]);
+    expect(ddl.sql).not.toContain("idx_customer");
+    expect(ddl.sql).toContain("UNIQUE KEY `uk_note`");
+    const auto =
+      "CREATE TABLE `t` (\n  `a` int(11) NOT NULL,\n  `n` int(11) NOT NULL AUTO_INCREMENT,\n  PRIMARY KEY (`a`),\n  KEY `k_n` (`n`)\n) ENGINE=InnoDB";
+    const kept = destinationCreateTable(
+      auto,
+      selected([
+        ["a", "a"],
+        ["n", "n"],
+      ]),
+      false,
+      true,
+    );
+    expect(kept.deferredIndexes).toEqual([]);
+    expect(kept.sql).toContain("  KEY `k_n` (`n`)");
+  });
+
   it("refuses to rewrite a generated column's table when columns change", () => {
     const generated =
       "CREATE TABLE `t` (\n  `a` int(11) NOT NULL,\n  `b` int(11) GENERATED ALWAYS AS (`a` + 1) VIRTUAL,\n  PRIMARY KEY (`a`)\n) ENGINE=InnoDB";

@@ -1,0 +1,57 @@
+/**
+ * The copy asks the source to render each row as a ready SQL tuple, `(1,'a',X'00ff',...)`: the
+ * server formats and escapes every value (QUOTE, HEX) and Node only joins the tuples into
+ * multi-row INSERTs. No value passes through a JS number or Date, and the work per row in Node
+ * is one string.
+ */
+const NUMERIC = new Set([
+  "tinyint",
+  "smallint",
+  "mediumint",
+  "int",
+  "integer",
+  "bigint",
+  "decimal",
+  "numeric",
+  "year",
+  "double",
+  "real",
+]);
+const TEXT = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]);
+const TEMPORAL = new Set(["date", "datetime", "timestamp", "time"]);
+const BINARY = new Set([
+  "binary",
+  "varbinary",
+  "tinyblob",
+  "blob",
+  "mediumblob",
+  "longblob",
+  "geometry",
+  "point",
+  "linestring",
+  "polygon",
+  "multipoint",
+  "multilinestring",
+  "multipolygon",
+  "geometrycollection",
+  "geomcollection",
+]);
+
+/** One column as a SQL literal expression (NULL becomes the word NULL). */
+export function literalExpression(column: string, dataType: string): string {
+  if (NUMERIC.has(dataType)) return `IFNULL(${column}, 'NULL')`;
+  // MariaDB prints FLOAT with 6 significant digits; as a double (exact for every float) it round-trips.
+  if (dataType === "float") return `IFNULL(${column} + 0E0, 'NULL')`;
+  if (dataType === "bit") return `IFNULL(CAST(${column} AS UNSIGNED), 'NULL')`;
+  if (TEXT.has(dataType)) return `QUOTE(CONVERT(${column} USING utf8mb4))`;
+  if (TEMPORAL.has(dataType)) return `QUOTE(${column})`;
+  if (BINARY.has(dataType)) return `IF(${column} IS NULL, 'NULL', CONCAT('X''', HEX(${column}), ''''))`;
+  // json (MySQL), inet6, uuid and other types with a text form.
+  return `QUOTE(CAST(${column} AS CHAR CHARACTER SET utf8mb4))`;
+}
+
+/** The SELECT expression that yields a row as `(v1,v2,...)`. */
+export function tupleExpression(columns: readonly { column: string; dataType: string }[]): string {
+  const parts = columns.map((c) => literalExpression(c.column, c.dataType));
+  return `CONCAT('(', ${parts.join(", ',', ")}, ')')`;
+}
