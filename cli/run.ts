@@ -5,10 +5,10 @@ import { runLocally, type StateEvent } from "../local/runner.ts";
 import { EXIT } from "./errors.ts";
 import { FullLoadProgress } from "./progress.ts";
 
-function describe(event: StateEvent): string | undefined {
+function describe(event: StateEvent, startedAt: number): string | undefined {
   switch (event.kind) {
     case "entered":
-      return `> ${event.state}`;
+      return `> ${event.state.padEnd(16)} ${((Date.now() - startedAt) / 1000).toFixed(1).padStart(6)} s`;
     case "retried":
       return `  ${event.state}: retrying after ${event.error ?? "an error"}`;
     case "caught":
@@ -24,13 +24,14 @@ export async function runCommand(file: string, options: { json?: boolean }): Pro
   const log = (line: string) => {
     if (!options.json) process.stdout.write(`${line}\n`);
   };
+  const startedAt = Date.now();
   log(`Running task ${spec.name} on the local stack`);
   const progress = new FullLoadProgress(() => defaultChunkLedger().summary(spec.name));
   const execution = await runLocally(spec, (event) => {
     if (event.kind === "entered" && event.state === "CopyChunk") return;
     if (event.kind === "entered" && event.state === "CopyChunks" && !options.json) progress.start();
     if (event.kind === "entered" && event.state === "FullLoadDone?") void progress.stop();
-    const line = describe(event);
+    const line = describe(event, startedAt);
     if (line) log(line);
   });
   await progress.stop();

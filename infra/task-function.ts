@@ -4,9 +4,7 @@ import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { functionEntry, REPO_ROOT } from "./paths.ts";
-
-/** Tag that tells the local runner which functions/<name>/handler.ts a Lambda deploys. */
-export const FUNCTION_TAG = "dts:function";
+import { FUNCTION_TAG } from "./tags.ts";
 
 export interface TaskFunctionProps {
   /** Folder under functions/. */

@@ -1,6 +1,10 @@
-import { App } from "aws-cdk-lib";
-import { DtsStack } from "#infra/stack.ts";
-import { FUNCTION_TAG } from "#infra/task-function.ts";
+import { createHash } from "node:crypto";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { FUNCTION_TAG } from "#infra/tags.ts";
+
+const REPO = fileURLToPath(new URL("..", import.meta.url));
 
 /** A CloudFormation template, as far as the local runner reads it. */
 export interface Template {
@@ -19,11 +23,43 @@ export const LOCAL_REGION = "us-east-1";
 const FUNCTION_ARN = new RegExp(`^arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:dts-(.+)$`);
 
 /** Synthesizes the CDK app in-process (bundling skipped: the local runner imports handlers directly). */
-export function synthesizeTemplate(): Template {
+export async function synthesizeTemplate(): Promise<Template> {
+  const [{ App }, { DtsStack }] = await Promise.all([import("aws-cdk-lib"), import("#infra/stack.ts")]);
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
   const stack = new DtsStack(app, "Dts");
   const assembly = app.synth();
   return assembly.getStackArtifact(stack.artifactId).template as Template;
+}
+
+/** Hash of everything the definition is made from: the CDK code, cdk.json and the locked aws-cdk-lib. */
+async function definitionSourceHash(): Promise<string> {
+  const hash = createHash("sha256");
+  const infra = join(REPO, "infra");
+  for (const file of (await readdir(infra, { recursive: true })).sort()) {
+    if (file.endsWith(".ts")) hash.update(file).update(await readFile(join(infra, file)));
+  }
+  hash.update(await readFile(join(REPO, "cdk.json")));
+  const lock = JSON.parse(await readFile(join(REPO, "package-lock.json"), "utf8")) as {
+    packages: Record<string, { version?: string }>;
+  };
+  hash.update(lock.packages["node_modules/aws-cdk-lib"]?.version ?? "");
+  return hash.digest("hex").slice(0, 20);
+}
+
+/**
+ * The synthesized definition, resolved for local execution. Synthesis takes ~2 s, so the result
+ * is kept in .stack/cache under the hash of its sources and made again whenever they change.
+ */
+export async function localDefinition(): Promise<LocalDefinition> {
+  const file = join(REPO, ".stack", "cache", `definition-${await definitionSourceHash()}.json`);
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as LocalDefinition;
+  } catch {
+    const definition = resolveDefinition(await synthesizeTemplate());
+    await mkdir(join(REPO, ".stack", "cache"), { recursive: true });
+    await writeFile(file, JSON.stringify(definition));
+    return definition;
+  }
 }
 
 function functionName(template: Template, logicalId: string): string {

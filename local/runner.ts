@@ -2,7 +2,7 @@ import "./polyfills.ts";
 import { StateMachine } from "aws-local-stepfunctions";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
-import { type LocalDefinition, resolveDefinition, synthesizeTemplate } from "./definition.ts";
+import { type LocalDefinition, localDefinition } from "./definition.ts";
 import { localEnvironment } from "./environment.ts";
 
 type Handler = (input: unknown) => Promise<unknown>;
@@ -46,7 +46,7 @@ export async function runLocally(
 ): Promise<LocalExecution> {
   for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
   await ensureLocalTables(documentClient(), tableNames());
-  const definition = resolveDefinition(synthesizeTemplate());
+  const definition = await localDefinition();
   const taskResourceLocalHandlers: Record<string, Handler> = {};
   for (const [state, fn] of Object.entries(definition.functionsByState)) {
     taskResourceLocalHandlers[state] = await loadHandler(fn);

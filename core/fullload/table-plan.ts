@@ -57,6 +57,7 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
     );
   }
   const types = new Map(table.columns.map((c) => [c.name, c.dataType]));
+  const byName = new Map(table.columns.map((c) => [c.name, c]));
   const generated = new Set(table.columns.filter((c) => c.generated).map((c) => c.name));
   const copied = selected.columns.filter((c) => !generated.has(c.source));
   let filterSql: string | undefined;
@@ -75,7 +76,12 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
     sourceColumns: copied.map((c) => quoteIdentifier(c.source)),
     sourceSelect: copied.map((c) => exactSelect(quoteIdentifier(c.source), types.get(c.source) ?? "")),
     tupleSelect: tupleExpression(
-      copied.map((c) => ({ column: quoteIdentifier(c.source), dataType: types.get(c.source) ?? "" })),
+      copied.map((c) => ({
+        column: quoteIdentifier(c.source),
+        dataType: types.get(c.source) ?? "",
+        nullable: byName.get(c.source)?.nullable ?? true,
+        charset: byName.get(c.source)?.charset,
+      })),
     ),
     destinationColumns: copied.map((c) => quoteIdentifier(c.destination)),
     sourceKey: key.columns.map(quoteIdentifier),

@@ -37,13 +37,25 @@ const BINARY = new Set([
   "geomcollection",
 ]);
 
+export interface TupleColumn {
+  /** Quoted column name. */
+  column: string;
+  dataType: string;
+  nullable: boolean;
+  charset?: string | undefined;
+}
+
 /** One column as a SQL literal expression (NULL becomes the word NULL). */
-export function literalExpression(column: string, dataType: string): string {
-  if (NUMERIC.has(dataType)) return `IFNULL(${column}, 'NULL')`;
+export function literalExpression({ column, dataType, nullable, charset }: TupleColumn): string {
+  const orNull = (expression: string) => (nullable ? `IFNULL(${expression}, 'NULL')` : expression);
+  if (NUMERIC.has(dataType)) return orNull(column);
   // MariaDB prints FLOAT with 6 significant digits; as a double (exact for every float) it round-trips.
-  if (dataType === "float") return `IFNULL(${column} + 0E0, 'NULL')`;
-  if (dataType === "bit") return `IFNULL(CAST(${column} AS UNSIGNED), 'NULL')`;
-  if (TEXT.has(dataType)) return `QUOTE(CONVERT(${column} USING utf8mb4))`;
+  if (dataType === "float") return orNull(`${column} + 0E0`);
+  if (dataType === "bit") return orNull(`CAST(${column} AS UNSIGNED)`);
+  if (TEXT.has(dataType)) {
+    // Text in another character set is converted (losslessly) so CONCAT never mixes collations.
+    return charset === "utf8mb4" ? `QUOTE(${column})` : `QUOTE(CONVERT(${column} USING utf8mb4))`;
+  }
   if (TEMPORAL.has(dataType)) return `QUOTE(${column})`;
   if (BINARY.has(dataType)) return `IF(${column} IS NULL, 'NULL', CONCAT('X''', HEX(${column}), ''''))`;
   // json (MySQL), inet6, uuid and other types with a text form.
@@ -51,7 +63,7 @@ export function literalExpression(column: string, dataType: string): string {
 }
 
 /** The SELECT expression that yields a row as `(v1,v2,...)`. */
-export function tupleExpression(columns: readonly { column: string; dataType: string }[]): string {
-  const parts = columns.map((c) => literalExpression(c.column, c.dataType));
+export function tupleExpression(columns: readonly TupleColumn[]): string {
+  const parts = columns.map(literalExpression);
   return `CONCAT('(', ${parts.join(", ',', ")}, ')')`;
 }

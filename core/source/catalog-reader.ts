@@ -28,7 +28,8 @@ export async function readCatalog(connection: Connection, databases: readonly st
   }
   const [columns] = await connection.query<RowDataPacket[]>(
     `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl, COLUMN_NAME AS name, DATA_TYPE AS dataType,
-            COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable, EXTRA AS extra
+            COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable, EXTRA AS extra,
+            CHARACTER_SET_NAME AS charset
        FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA IN (?)
       ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
@@ -44,6 +45,7 @@ export async function readCatalog(connection: Connection, databases: readonly st
         columnType: String(row.columnType),
         nullable: row.nullable === "YES",
         generated: /VIRTUAL|STORED|PERSISTENT/i.test(String(row.extra ?? "")),
+        charset: row.charset === null || row.charset === undefined ? undefined : String(row.charset),
       });
   }
   const [indexes] = await connection.query<RowDataPacket[]>(

@@ -8,6 +8,8 @@ export interface CatalogColumn {
   nullable: boolean;
   /** A generated (virtual or stored) column: created by the schema, never written by the copy. */
   generated: boolean;
+  /** Character set of a text column (utf8mb4, latin1, ...), undefined for other types. */
+  charset?: string | undefined;
 }
 
 export interface CatalogKey {
