@@ -2,10 +2,6 @@ import { Command, CommanderError } from "commander";
 import { specJsonSchema } from "#core/spec/load.ts";
 import { localEnvironment } from "../local/environment.ts";
 import { EXIT, reportError } from "./errors.ts";
-import { precheckCommand } from "./precheck.ts";
-import { runCommand } from "./run.ts";
-import { statusCommand } from "./status.ts";
-import { verifyCommand } from "./verify.ts";
 
 // The CLI drives the local stack unless the environment points elsewhere.
 for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
@@ -16,6 +12,7 @@ const program = new Command("dts")
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+// Commands load their modules when they run: `dts status` need not load the state machine runner.
 let exitCode: number = EXIT.ok;
 const run = (action: () => Promise<number>) => async () => {
   exitCode = await action();
@@ -26,28 +23,36 @@ program
   .description("check the source, destination and spec; exit 0 when nothing failed, 1 when a check failed")
   .argument("<spec>", "task spec JSON file")
   .option("--json", "print the report as JSON")
-  .action((spec: string, options: { json?: boolean }) => run(() => precheckCommand(spec, options))());
+  .action((spec: string, options: { json?: boolean }) =>
+    run(async () => (await import("./precheck.ts")).precheckCommand(spec, options))(),
+  );
 
 program
   .command("run")
   .description("run the task's state machine on the local stack")
   .argument("<spec>", "task spec JSON file")
   .option("--json", "print the execution result as JSON")
-  .action((spec: string, options: { json?: boolean }) => run(() => runCommand(spec, options))());
+  .action((spec: string, options: { json?: boolean }) =>
+    run(async () => (await import("./run.ts")).runCommand(spec, options))(),
+  );
 
 program
   .command("status")
   .description("show a task's phase, precheck report and last error")
   .argument("<task>", "task name")
   .option("--json", "print the task as JSON")
-  .action((task: string, options: { json?: boolean }) => run(() => statusCommand(task, options))());
+  .action((task: string, options: { json?: boolean }) =>
+    run(async () => (await import("./status.ts")).statusCommand(task, options))(),
+  );
 
 program
   .command("verify")
   .description("compare source and destination chunk by chunk; exit 0 when equal, 1 when not")
   .argument("<spec>", "task spec JSON file")
   .option("--json", "print the report as JSON")
-  .action((spec: string, options: { json?: boolean }) => run(() => verifyCommand(spec, options))());
+  .action((spec: string, options: { json?: boolean }) =>
+    run(async () => (await import("./verify.ts")).verifyCommand(spec, options))(),
+  );
 
 program
   .command("schema")
