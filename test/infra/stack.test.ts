@@ -88,9 +88,10 @@ describe("CDK stack", () => {
         { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
       ]);
     }
-    const copyWorker = (
-      States.CopyChunks?.ItemProcessor as { States: Record<string, Record<string, unknown>> }
-    ).States.CopyChunk;
+    const processor = States.CopyChunks?.ItemProcessor as
+      | { States: Record<string, Record<string, unknown>> }
+      | undefined;
+    const copyWorker = processor?.States.CopyChunk;
     for (const state of [...tasks.map(([, s]) => s).filter((s) => s.Type === "Task"), copyWorker]) {
       expect(state?.Retry).toEqual(
         expect.arrayContaining([
