@@ -16,6 +16,8 @@ export interface LocalDefinition {
   text: string;
   /** Task state name -> functions/<name> it invokes. */
   functionsByState: Record<string, string>;
+  /** Set on definitions read from the cache: aws-local-stepfunctions validated them when they were made. */
+  validated?: boolean;
 }
 
 export const LOCAL_ACCOUNT = "000000000000";
@@ -53,9 +55,11 @@ async function definitionSourceHash(): Promise<string> {
 export async function localDefinition(): Promise<LocalDefinition> {
   const file = join(REPO, ".stack", "cache", `definition-${await definitionSourceHash()}.json`);
   try {
-    return JSON.parse(await readFile(file, "utf8")) as LocalDefinition;
+    return { ...(JSON.parse(await readFile(file, "utf8")) as LocalDefinition), validated: true };
   } catch {
     const definition = resolveDefinition(await synthesizeTemplate());
+    const { StateMachine } = await import("aws-local-stepfunctions");
+    new StateMachine(JSON.parse(definition.text), { validationOptions: { checkArn: true } });
     await mkdir(join(REPO, ".stack", "cache"), { recursive: true });
     await writeFile(file, JSON.stringify(definition));
     return definition;

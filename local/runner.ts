@@ -48,10 +48,15 @@ export async function runLocally(
   await ensureLocalTables(documentClient(), tableNames());
   const definition = await localDefinition();
   const taskResourceLocalHandlers: Record<string, Handler> = {};
-  for (const [state, fn] of Object.entries(definition.functionsByState)) {
-    taskResourceLocalHandlers[state] = await loadHandler(fn);
-  }
-  const machine = new StateMachine(JSON.parse(definition.text), { validationOptions: { checkArn: true } });
+  await Promise.all(
+    Object.entries(definition.functionsByState).map(async ([state, fn]) => {
+      taskResourceLocalHandlers[state] = await loadHandler(fn);
+    }),
+  );
+  // A definition from the cache was validated when it was synthesized.
+  const machine = new StateMachine(JSON.parse(definition.text), {
+    validationOptions: definition.validated ? { noValidate: true } : { checkArn: true },
+  });
   const name = (input as { name?: unknown } | null)?.name;
   const executionId = `arn:aws:states:us-east-1:000000000000:execution:dts-local:${String(name ?? "task")}-${Date.now()}`;
   const execution = machine.run(input as never, {
