@@ -5,5 +5,6 @@ export function localEnvironment(): Record<string, string> {
     AWS_REGION: "us-east-1",
     DTS_TASKS_TABLE: "dts-tasks",
     DTS_CHUNKS_TABLE: "dts-chunks",
+    DTS_CHECKPOINTS_TABLE: "dts-checkpoints",
   };
 }

@@ -5,10 +5,15 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 export interface TableNames {
   tasks: string;
   chunks: string;
+  checkpoints: string;
 }
 
 export function tableNames(env: NodeJS.ProcessEnv = process.env): TableNames {
-  return { tasks: env.DTS_TASKS_TABLE ?? "dts-tasks", chunks: env.DTS_CHUNKS_TABLE ?? "dts-chunks" };
+  return {
+    tasks: env.DTS_TASKS_TABLE ?? "dts-tasks",
+    chunks: env.DTS_CHUNKS_TABLE ?? "dts-chunks",
+    checkpoints: env.DTS_CHECKPOINTS_TABLE ?? "dts-checkpoints",
+  };
 }
 
 /** A document client; with DYNAMODB_ENDPOINT set (DynamoDB Local) it uses local credentials. */

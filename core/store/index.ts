@@ -1,9 +1,18 @@
+import { CheckpointStore } from "./checkpoint-store.ts";
 import { ChunkLedger } from "./chunk-ledger.ts";
 import { documentClient, tableNames } from "./dynamodb.ts";
 import { DynamoTaskStore, type TaskStore } from "./task-store.ts";
 
 let store: TaskStore | undefined;
 let ledger: ChunkLedger | undefined;
+
+let checkpoints: CheckpointStore | undefined;
+
+/** Checkpoints and leases for this process. */
+export function defaultCheckpointStore(): CheckpointStore {
+  checkpoints ??= new CheckpointStore(documentClient(), tableNames().checkpoints);
+  return checkpoints;
+}
 
 /** The chunk ledger for this process. */
 export function defaultChunkLedger(): ChunkLedger {

@@ -10,6 +10,7 @@ import type { TableNames } from "./dynamodb.ts";
 export async function ensureLocalTables(client: DynamoDBDocumentClient, names: TableNames): Promise<void> {
   await ensureTable(client, names.tasks, "name");
   await ensureTable(client, names.chunks, "task", "id");
+  await ensureTable(client, names.checkpoints, "task");
 }
 
 async function ensureTable(

@@ -18,6 +18,15 @@ export interface TaskRecord {
   position?: BinlogPosition & { capturedAt: string };
   schema?: SchemaOutcome;
   fullLoad?: FullLoadOutcome;
+  incremental?: IncrementalOutcome;
+}
+
+export interface IncrementalOutcome {
+  position: BinlogPosition;
+  latencyMs: number;
+  rowsPerSecond: number;
+  appliedRows: number;
+  updatedAt: string;
 }
 
 export interface SchemaOutcome {
@@ -50,7 +59,7 @@ export interface TaskStore {
   savePrecheck(name: string, report: PrecheckReport): Promise<void>;
   recordFailure(name: string, failure: { error: string; cause: string; state?: string }): Promise<void>;
   /** Sets one top-level field (position, schema, fullLoad) and optionally the phase. */
-  saveOutcome<K extends "position" | "schema" | "fullLoad">(
+  saveOutcome<K extends "position" | "schema" | "fullLoad" | "incremental">(
     name: string,
     field: K,
     value: TaskRecord[K],
@@ -122,7 +131,7 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  async saveOutcome<K extends "position" | "schema" | "fullLoad">(
+  async saveOutcome<K extends "position" | "schema" | "fullLoad" | "incremental">(
     name: string,
     field: K,
     value: TaskRecord[K],

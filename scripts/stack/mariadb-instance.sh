@@ -227,6 +227,7 @@ do_start() {
     --log-bin=mysql-bin
     --binlog-format=ROW
     --binlog-row-image=FULL
+    --binlog-row-metadata=FULL
     --binlog-expire-logs-seconds=604800
     --log-slave-updates
     --gtid-strict-mode=ON

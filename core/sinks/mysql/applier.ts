@@ -1,0 +1,88 @@
+import type { Connection } from "mysql2/promise";
+import { quoteIdentifier, quoteQualified } from "../../sql/identifiers.ts";
+import type { Row } from "../../stream/events.ts";
+import type { TableRoute } from "../../stream/routes.ts";
+import type { DestinationChange } from "../../stream/transform.ts";
+import { sqlValue } from "./values.ts";
+
+function destinationTable(route: TableRoute): string {
+  return quoteQualified(route.selected.destination.database, route.selected.destination.table);
+}
+
+function writtenColumns(route: TableRoute) {
+  return route.selected.columns.filter((c) => !route.generated.has(c.source));
+}
+
+function tuple(route: TableRoute, row: Row): string {
+  return `(${writtenColumns(route)
+    .map((c) => sqlValue(row[c.source], route.types.get(c.source) ?? ""))
+    .join(",")})`;
+}
+
+function keyTuple(route: TableRoute, row: Row): string {
+  return `(${route.key.map((k) => sqlValue(row[k], route.types.get(k) ?? "")).join(",")})`;
+}
+
+function destinationKey(route: TableRoute): string[] {
+  const mapped = new Map(route.selected.columns.map((c) => [c.source, c.destination]));
+  return route.key.map((k) => quoteIdentifier(mapped.get(k) ?? k));
+}
+
+function upsertStatement(route: TableRoute, rows: Row[]): string {
+  const columns = writtenColumns(route).map((c) => quoteIdentifier(c.destination));
+  const keys = new Set(destinationKey(route));
+  const updates = columns.filter((c) => !keys.has(c)).map((c) => `${c} = VALUES(${c})`);
+  const first = destinationKey(route)[0] ?? "";
+  return `INSERT INTO ${destinationTable(route)} (${columns.join(", ")}) VALUES ${rows
+    .map((row) => tuple(route, row))
+    .join(",")} ON DUPLICATE KEY UPDATE ${updates.length > 0 ? updates.join(", ") : `${first} = ${first}`}`;
+}
+
+function deleteStatement(route: TableRoute, rows: Row[]): string {
+  return `DELETE FROM ${destinationTable(route)} WHERE (${destinationKey(route).join(", ")}) IN (${rows
+    .map((row) => keyTuple(route, row))
+    .join(",")})`;
+}
+
+/**
+ * The statements that apply changes in order: consecutive changes of the same kind to the same
+ * table share one multi-row statement (an upsert of the full after image, or a delete by key).
+ */
+export function applyStatements(changes: readonly DestinationChange[], maxRows = 1000): string[] {
+  const statements: string[] = [];
+  let group: DestinationChange[] = [];
+  const flush = () => {
+    const first = group[0];
+    if (!first) return;
+    const rows = group.map((c) => c.row);
+    statements.push(
+      first.kind === "upsert" ? upsertStatement(first.route, rows) : deleteStatement(first.route, rows),
+    );
+    group = [];
+  };
+  for (const change of changes) {
+    const first = group[0];
+    if (first && (first.kind !== change.kind || first.route !== change.route || group.length >= maxRows))
+      flush();
+    group.push(change);
+  }
+  flush();
+  return statements;
+}
+
+/** Applies changes of one or more source transactions in one destination transaction. */
+export async function applyChanges(
+  destination: Connection,
+  changes: readonly DestinationChange[],
+): Promise<void> {
+  const statements = applyStatements(changes);
+  if (statements.length === 0) return;
+  await destination.query("START TRANSACTION");
+  try {
+    for (const statement of statements) await destination.query(statement);
+    await destination.query("COMMIT");
+  } catch (error) {
+    await destination.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,31 @@
+import type { BinlogPosition } from "../source/position.ts";
+
+export type RowValue =
+  | string
+  | number
+  | bigint
+  | boolean
+  | Buffer
+  | null
+  | Record<string, unknown>
+  | unknown[];
+export type Row = Record<string, RowValue>;
+
+/** One row changed by the source, as the binlog tells it (full images: binlog_row_image=FULL). */
+export interface RowChange {
+  op: "insert" | "update" | "delete";
+  database: string;
+  table: string;
+  before?: Row;
+  after?: Row;
+}
+
+/** A committed source transaction, or a DDL statement (which commits on its own). */
+export interface SourceTransaction {
+  /** Where to resume after this transaction. */
+  position: BinlogPosition;
+  /** Source commit time, epoch milliseconds (binlog events carry seconds). */
+  timestamp: number;
+  changes: RowChange[];
+  ddl?: { database: string; sql: string };
+}

@@ -1,0 +1,53 @@
+import { type Catalog, catalogTable, rowKey } from "../source/catalog.ts";
+import { type SelectedTable, selectedTables } from "../spec/mapping.ts";
+import type { DmlOperation, TaskSpec } from "../spec/schema.ts";
+import { type FilterExpr, parseFilter } from "../sql/filter.ts";
+
+/** Heartbeat tables of the product and its peers: their events never reach the destination. */
+export const HEARTBEAT_TABLES = new Set([
+  "dts_health_check.ha_health_check",
+  "mysql.ha_health_check",
+  "__cdc__.__cdc_heartbeat__",
+]);
+
+/** How changes of one source table reach the destination. */
+export interface TableRoute {
+  selected: SelectedTable;
+  /** Source key columns (primary key or NOT NULL unique key). */
+  key: string[];
+  filter: FilterExpr | undefined;
+  dml: Set<DmlOperation>;
+  /** Source column -> information_schema DATA_TYPE, for rendering values. */
+  types: Map<string, string>;
+  /** Generated columns are computed by the destination, never written. */
+  generated: Set<string>;
+}
+
+export function routeKey(database: string, table: string): string {
+  return `${database}.${table}`;
+}
+
+/** Routes for every selected table, keyed by source database.table. */
+export function buildRoutes(spec: TaskSpec, catalog: Catalog): Map<string, TableRoute> {
+  const routes = new Map<string, TableRoute>();
+  for (const selected of selectedTables(spec, catalog)) {
+    const table = catalogTable(catalog, selected.source.database, selected.source.table);
+    if (!table) continue;
+    const key = rowKey(table);
+    if (!key) continue;
+    routes.set(routeKey(selected.source.database, selected.source.table), {
+      selected,
+      key: key.columns,
+      filter: selected.where
+        ? parseFilter(
+            selected.where,
+            table.columns.map((c) => c.name),
+          )
+        : undefined,
+      dml: new Set(selected.dml),
+      types: new Map(table.columns.map((c) => [c.name, c.dataType])),
+      generated: new Set(table.columns.filter((c) => c.generated).map((c) => c.name)),
+    });
+  }
+  return routes;
+}

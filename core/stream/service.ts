@@ -1,0 +1,134 @@
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import { DtsError, FatalError, FencedError, RetriableError } from "../errors.ts";
+import { openDestination, openSource } from "../source/connection.ts";
+import type { BinlogPosition } from "../source/position.ts";
+import { defaultCheckpointStore, defaultTaskStore } from "../store/index.ts";
+import { ZongjiBinlogReader } from "./binlog-reader.ts";
+import { startHeartbeat } from "./heartbeat.ts";
+import { Tailer } from "./tailer.ts";
+
+export type Log = (message: string, fields?: Record<string, unknown>) => void;
+
+export interface TailerRun {
+  /** Resolves with the exit reason once the tailer has stopped. */
+  done: Promise<"stopped" | "fenced">;
+  /** Graceful stop (SIGTERM, `dts stop`): flushes the checkpoint first. */
+  stop(): void;
+}
+
+/** A replica server id unique to this process, so two readers never collide on the source. */
+function serverId(task: string): number {
+  const digest = createHash("sha256").update(`${task}:${hostname()}:${process.pid}`).digest();
+  return 100_000 + (digest.readUInt32BE(0) % 2_000_000_000);
+}
+
+function isRetriable(error: unknown): boolean {
+  if (error instanceof RetriableError) return true;
+  if (error instanceof DtsError) return false;
+  const code = (error as { code?: string }).code ?? "";
+  return [
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ETIMEDOUT",
+    "EPIPE",
+    "PROTOCOL_CONNECTION_LOST",
+    "ER_LOCK_DEADLOCK",
+    "ER_LOCK_WAIT_TIMEOUT",
+  ].includes(code);
+}
+
+/**
+ * Runs the incremental phase of a task: from its checkpoint, or from the position captured before
+ * its full load. Lost connections are retried with backoff for the task's retry window; then, or
+ * on a fatal error, the reason is stored on the task.
+ */
+export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${process.pid}`): TailerRun {
+  let current: Tailer | undefined;
+  let stopping = false;
+  const done = (async (): Promise<"stopped" | "fenced"> => {
+    const store = defaultTaskStore();
+    const checkpoints = defaultCheckpointStore();
+    const record = await store.get(task);
+    if (!record) throw new FatalError(`no task named ${task}: start it with dts run first`);
+    const spec = record.spec;
+    const retryUntil = Date.now() + spec.retryWindowMinutes * 60_000;
+    let backoff = 1000;
+    for (;;) {
+      const checkpoint = (await checkpoints.read(task))?.checkpoint;
+      const start: BinlogPosition | undefined = checkpoint?.position ?? record.position;
+      if (!start)
+        throw new FatalError(
+          `task ${task} has no binlog position: run its full load (or capture a position) first`,
+        );
+      const destination = spec.destination;
+      if (destination.type !== "mysql")
+        throw new FatalError("incremental migration into Kafka is not available yet");
+      let source: Awaited<ReturnType<typeof openSource>> | undefined;
+      let heartbeatSource: Awaited<ReturnType<typeof openSource>> | undefined;
+      let target: Awaited<ReturnType<typeof openDestination>> | undefined;
+      let stopHeartbeat = () => {};
+      try {
+        source = await openSource(spec.source);
+        target = await openDestination(destination);
+        if (spec.heartbeat) {
+          heartbeatSource = await openSource(spec.source);
+          stopHeartbeat = startHeartbeat(heartbeatSource, (m) => log(m));
+        }
+        const reader = new ZongjiBinlogReader(
+          spec.source,
+          [...new Set(spec.objects.map((o) => o.database))],
+          serverId(task),
+        );
+        current = new Tailer({
+          spec,
+          owner,
+          reader,
+          source,
+          destination: target,
+          checkpoints,
+          start,
+          log,
+          onMetrics: (metrics) =>
+            store.saveOutcome(task, "incremental", { ...metrics, updatedAt: new Date().toISOString() }),
+        });
+        if (stopping) current.stop();
+        if (record.phase !== "incremental") await store.setPhase(task, "incremental");
+        await current.run();
+        await store.setPhase(task, "stopped");
+        return "stopped";
+      } catch (error) {
+        if (error instanceof FencedError) {
+          log("fenced: another tailer holds this task; no more writes", { reason: error.message });
+          return "fenced";
+        }
+        if (isRetriable(error) && Date.now() < retryUntil && !stopping) {
+          log("connection lost, retrying", { error: (error as Error).message, backoffMs: backoff });
+          await new Promise((resolve) => setTimeout(resolve, backoff));
+          backoff = Math.min(backoff * 2, 60_000);
+          continue;
+        }
+        const reason = isRetriable(error)
+          ? new FatalError(
+              `gave up after the retry window of ${spec.retryWindowMinutes} minutes: ${(error as Error).message}`,
+              { cause: error },
+            )
+          : (error as Error);
+        await store
+          .recordFailure(task, { error: reason.name, cause: reason.message, state: "Tailer" })
+          .catch(() => undefined);
+        throw reason;
+      } finally {
+        stopHeartbeat();
+        await Promise.all([source, heartbeatSource, target].map((c) => c?.end().catch(() => undefined)));
+      }
+    }
+  })();
+  return {
+    done,
+    stop() {
+      stopping = true;
+      current?.stop();
+    },
+  };
+}

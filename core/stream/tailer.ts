@@ -1,0 +1,240 @@
+import type { Connection } from "mysql2/promise";
+import { FencedError } from "../errors.ts";
+import { applyChanges } from "../sinks/mysql/applier.ts";
+import { readCatalog } from "../source/catalog-reader.ts";
+import type { BinlogPosition } from "../source/position.ts";
+import { capitalize } from "../spec/mapping.ts";
+import type { TaskSpec } from "../spec/schema.ts";
+import type { CheckpointStore, Lease } from "../store/checkpoint-store.ts";
+import type { BinlogReader } from "./binlog-reader.ts";
+import { translateDdl } from "./ddl.ts";
+import type { SourceTransaction } from "./events.ts";
+import { buildRoutes, type TableRoute } from "./routes.ts";
+import { type DestinationChange, transformChange } from "./transform.ts";
+
+export interface TailerMetrics {
+  position: BinlogPosition;
+  /** Now minus the source commit time of the last applied transaction. */
+  latencyMs: number;
+  rowsPerSecond: number;
+  appliedRows: number;
+}
+
+export interface TailerDeps {
+  spec: TaskSpec;
+  owner: string;
+  reader: BinlogReader;
+  source: Connection;
+  destination: Connection;
+  checkpoints: CheckpointStore;
+  start: BinlogPosition;
+  onMetrics?: (metrics: TailerMetrics) => Promise<void>;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+  leaseTtlMs?: number;
+  /** Queue bound: the binlog is paused while this many changes wait to be applied. */
+  maxQueuedChanges?: number;
+}
+
+/**
+ * The incremental phase: reads committed source transactions from `start`, applies them to the
+ * destination (several small transactions per destination commit, never one split), and writes
+ * the checkpoint only after the destination committed. One writer per task: the lease is taken
+ * before the first write and checked before every write.
+ */
+export class Tailer {
+  private queue: SourceTransaction[] = [];
+  private queuedChanges = 0;
+  private paused = false;
+  private stopping = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+  private lease: Lease | undefined;
+  private routes = new Map<string, TableRoute>();
+  private applied = 0;
+  private windowStart = Date.now();
+  private windowRows = 0;
+  private lastMetrics = 0;
+
+  constructor(private readonly deps: TailerDeps) {}
+
+  private get ttl(): number {
+    return this.deps.leaseTtlMs ?? 15_000;
+  }
+
+  /** Resolves when the tailer stopped (stop requested, SIGTERM, fenced); rejects on failure. */
+  async run(): Promise<void> {
+    const { spec, checkpoints, reader } = this.deps;
+    this.lease = await checkpoints.acquire(spec.name, this.deps.owner, this.ttl);
+    this.deps.log?.("lease taken", { epoch: this.lease.epoch, position: this.deps.start });
+    await this.refreshRoutes();
+    const renewal = setInterval(() => void this.renew(), Math.max(500, this.ttl / 3));
+    try {
+      await reader.start(
+        this.deps.start,
+        (tx) => this.enqueue(tx),
+        (error) => this.fail(error),
+      );
+      await this.applyLoop();
+    } finally {
+      clearInterval(renewal);
+      await reader.stop();
+      if (this.lease && !(this.failure instanceof FencedError))
+        await checkpoints.release(this.lease).catch(() => undefined);
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Graceful stop: what is queued is applied and checkpointed first. */
+  stop(): void {
+    this.stopping = true;
+    this.wake?.();
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.wake?.();
+  }
+
+  private enqueue(tx: SourceTransaction): void {
+    this.queue.push(tx);
+    this.queuedChanges += tx.changes.length + 1;
+    if (!this.paused && this.queuedChanges >= (this.deps.maxQueuedChanges ?? 50_000)) {
+      this.paused = true;
+      this.deps.reader.pause();
+    }
+    this.wake?.();
+  }
+
+  private async renew(): Promise<void> {
+    if (!this.lease || this.failure) return;
+    try {
+      const renewed = await this.deps.checkpoints.renew(this.lease, this.ttl);
+      this.lease = renewed.lease;
+      if (renewed.stopRequested) this.stop();
+    } catch (error) {
+      this.fail(error as Error);
+    }
+  }
+
+  private async refreshRoutes(): Promise<void> {
+    const databases = [...new Set(this.deps.spec.objects.map((o) => o.database))];
+    this.routes = buildRoutes(this.deps.spec, await readCatalog(this.deps.source, databases));
+  }
+
+  private async applyLoop(): Promise<void> {
+    for (;;) {
+      if (this.failure) return;
+      if (this.queue.length === 0) {
+        if (this.stopping) return;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, 200);
+        });
+        this.wake = undefined;
+        await this.reportMetrics(false);
+        continue;
+      }
+      await this.applyBatch();
+    }
+  }
+
+  /** Takes whole transactions up to a DDL (applied on its own) or about 5,000 changes. */
+  private takeBatch(): SourceTransaction[] {
+    const batch: SourceTransaction[] = [];
+    let size = 0;
+    while (this.queue.length > 0) {
+      const next = this.queue[0] as SourceTransaction;
+      if (next.ddl && batch.length > 0) break;
+      batch.push(next);
+      this.queue.shift();
+      size += next.changes.length + 1;
+      if (next.ddl || size >= 5_000) break;
+    }
+    this.queuedChanges -= size;
+    if (this.paused && this.queuedChanges < (this.deps.maxQueuedChanges ?? 50_000) / 2) {
+      this.paused = false;
+      this.deps.reader.resume();
+    }
+    return batch;
+  }
+
+  private async applyBatch(): Promise<void> {
+    const batch = this.takeBatch();
+    const last = batch.at(-1);
+    if (!last || !this.lease) return;
+    // Never write on a lease that may have expired: renew first when it is close.
+    if (this.lease.expiresAt - Date.now() < this.ttl / 3) await this.renew();
+    if (this.failure) return;
+    if (last.ddl) await this.applyDdl(last);
+    else {
+      const changes: DestinationChange[] = batch.flatMap((tx) =>
+        tx.changes.flatMap((c) => transformChange(c, this.routes)),
+      );
+      await applyChanges(this.deps.destination, changes);
+      this.applied += changes.length;
+      this.windowRows += changes.length;
+    }
+    await this.deps.checkpoints.save(this.lease, {
+      position: last.position,
+      sourceTimestamp: last.timestamp,
+      updatedAt: new Date().toISOString(),
+    });
+    this.lastApplied = last;
+    this.lastDelayMs = delaySince(last.timestamp, Date.now());
+    await this.reportMetrics(false);
+  }
+
+  private lastApplied: SourceTransaction | undefined;
+  private lastDelayMs = 0;
+
+  private async applyDdl(tx: SourceTransaction): Promise<void> {
+    const ddl = tx.ddl;
+    if (!ddl) return;
+    const whole = new Map(
+      this.deps.spec.objects
+        .filter((o) => !o.tables)
+        .map((o) => [o.database, o.as ?? capitalize(o.database, this.deps.spec.capitalization)]),
+    );
+    const columns = new Map<TableRoute, boolean>();
+    const action = translateDdl(ddl.sql, ddl.database, this.routes, whole, (route) => {
+      const known = columns.get(route);
+      if (known !== undefined) return known;
+      const spec = this.deps.spec.objects.find((o) => o.database === route.selected.source.database);
+      const table = spec?.tables?.find((t) => t.name === route.selected.source.table);
+      const all = !table?.columns;
+      columns.set(route, all);
+      return all;
+    });
+    if (action.kind === "ignore") return;
+    this.deps.log?.("applying DDL", { sql: action.sql });
+    await this.deps.destination.query(action.sql);
+    await this.refreshRoutes();
+  }
+
+  private async reportMetrics(force: boolean): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.lastMetrics < 1000) return;
+    const last = this.lastApplied;
+    if (!last || !this.deps.onMetrics) return;
+    const seconds = Math.max(0.001, (now - this.windowStart) / 1000);
+    const metrics: TailerMetrics = {
+      position: last.position,
+      latencyMs: Math.max(this.lastDelayMs, this.queue[0] ? delaySince(this.queue[0].timestamp, now) : 0),
+      rowsPerSecond: Math.round(this.windowRows / seconds),
+      appliedRows: this.applied,
+    };
+    this.lastMetrics = now;
+    this.windowStart = now;
+    this.windowRows = 0;
+    await this.deps.onMetrics(metrics).catch(() => undefined);
+  }
+}
+
+/**
+ * How long after its commit a change was (or still is not) applied. Binlog timestamps have
+ * second precision, so the delay is counted from the end of the commit's second: it may read up
+ * to one second low, never high.
+ */
+export function delaySince(sourceTimestamp: number, now: number): number {
+  return Math.max(0, now - (sourceTimestamp + 999));
+}
