@@ -32,7 +32,11 @@ program
   .description("run the task's state machine on the local stack")
   .argument("<spec>", "task spec JSON file")
   .option("--json", "print the execution result as JSON")
-  .action((spec: string, options: { json?: boolean }) =>
+  .option(
+    "--until <condition>",
+    "with incremental migration, wait until caught-up (every change committed before now is applied)",
+  )
+  .action((spec: string, options: { json?: boolean; until?: string }) =>
     run(async () => (await import("./run.ts")).runCommand(spec, options))(),
   );
 
@@ -43,6 +47,15 @@ program
   .option("--json", "print the task as JSON")
   .action((task: string, options: { json?: boolean }) =>
     run(async () => (await import("./status.ts")).statusCommand(task, options))(),
+  );
+
+program
+  .command("stop")
+  .description("stop the task's tailer gracefully (the checkpoint is flushed first)")
+  .argument("<task>", "task name")
+  .option("--wait-seconds <n>", "how long to wait for the tailer to stop", "60")
+  .action((task: string, options: { waitSeconds?: string }) =>
+    run(async () => (await import("./stop.ts")).stopCommand(task, options))(),
   );
 
 program

@@ -1,7 +1,9 @@
+import { SpecError } from "#core/errors.ts";
 import { precheckLine, renderPrecheckReport } from "#core/precheck/render.ts";
 import { loadTaskSpec } from "#core/spec/load.ts";
-import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+import { defaultCheckpointStore, defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 import { runLocally, type StateEvent } from "../local/runner.ts";
+import { waitUntilCaughtUp } from "./caught-up.ts";
 import { EXIT } from "./errors.ts";
 import { FullLoadProgress } from "./progress.ts";
 
@@ -19,11 +21,25 @@ function describe(event: StateEvent, startedAt: number): string | undefined {
 }
 
 /** `dts run <spec.json>`: runs the task's state machine locally and shows which state it is in. */
-export async function runCommand(file: string, options: { json?: boolean }): Promise<number> {
+export async function runCommand(file: string, options: { json?: boolean; until?: string }): Promise<number> {
+  if (options.until !== undefined && options.until !== "caught-up") {
+    throw new SpecError(`--until takes "caught-up", not "${options.until}"`);
+  }
   const spec = await loadTaskSpec(file);
   const log = (line: string) => {
     if (!options.json) process.stdout.write(`${line}\n`);
   };
+  // Before the first run the tables may not exist yet: no holder then.
+  const holder = await defaultCheckpointStore()
+    .read(spec.name)
+    .catch(() => undefined);
+  if (holder?.owner && (holder.expiresAt ?? 0) > Date.now()) {
+    log(
+      `Task ${spec.name} is in incremental migration already (tailer ${holder.owner}); \`dts status ${spec.name}\` shows it.`,
+    );
+    if (options.until === "caught-up") await waitUntilCaughtUp(spec, log);
+    return EXIT.ok;
+  }
   const startedAt = Date.now();
   log(`Running task ${spec.name} on the local stack`);
   const progress = new FullLoadProgress(() => defaultChunkLedger().summary(spec.name));
@@ -59,6 +75,10 @@ export async function runCommand(file: string, options: { json?: boolean }): Pro
     log(
       `\nTask ${spec.name} failed in ${execution.states.at(-2) ?? "the first state"}. \`dts status ${spec.name}\` shows it.`,
     );
+  }
+  if (execution.status === "SUCCEEDED" && task?.phase === "incremental") {
+    if (options.until === "caught-up") await waitUntilCaughtUp(spec, log);
+    else log(`The tailer keeps the destination in sync; stop it with \`dts stop ${spec.name}\`.`);
   }
   return execution.status === "SUCCEEDED" ? EXIT.ok : EXIT.failed;
 }

@@ -44,6 +44,12 @@ export async function statusCommand(name: string, options: { json?: boolean }): 
       );
     }
   }
+  if (task.incremental) {
+    const i = task.incremental;
+    lines.push(
+      `Incremental applied to ${i.position.file}:${i.position.position}, latency ${i.latencyMs} ms, ${i.rowsPerSecond} rows/s, ${i.appliedRows} rows since start (${i.updatedAt})`,
+    );
+  }
   if (task.lastError) {
     lines.push(`Error     ${task.lastError.error}: ${task.lastError.cause} (at ${task.lastError.at})`);
   }

@@ -15,6 +15,7 @@ export class DtsStack extends Stack {
     const environment = {
       DTS_TASKS_TABLE: this.tables.tasks.tableName,
       DTS_CHUNKS_TABLE: this.tables.chunks.tableName,
+      DTS_CHECKPOINTS_TABLE: this.tables.checkpoints.tableName,
     };
 
     const fn = (name: string, memoryMb: number, timeout: Duration) => {
@@ -22,6 +23,7 @@ export class DtsStack extends Stack {
       const created = taskFunction(this, `${id}Function`, { name, memoryMb, timeout, environment });
       this.tables.tasks.grantReadWriteData(created);
       this.tables.chunks.grantReadWriteData(created);
+      this.tables.checkpoints.grantReadWriteData(created);
       return created;
     };
     const functions = {
@@ -34,6 +36,7 @@ export class DtsStack extends Stack {
       fullLoadStatus: fn("full-load-status", 256, Duration.minutes(1)),
       // Sorted index builds after the load; very large tables may need longer than one Lambda.
       buildIndexes: fn("build-indexes", 256, Duration.minutes(15)),
+      startTailer: fn("start-tailer", 256, Duration.minutes(1)),
       recordFailure: fn("record-failure", 256, Duration.seconds(30)),
     };
     this.workflow = new Workflow(this, "Workflow", functions);

@@ -7,10 +7,11 @@ export interface TablesProps {
   retain?: boolean;
 }
 
-/** DynamoDB tables: tasks (spec, phase, progress, last error) and the chunk ledger. Encrypted, with PITR. */
+/** DynamoDB tables: tasks (spec, phase, progress, last error), the chunk ledger, checkpoints + leases. */
 export class Tables extends Construct {
   readonly tasks: Table;
   readonly chunks: Table;
+  readonly checkpoints: Table;
 
   constructor(scope: Construct, id: string, props: TablesProps = {}) {
     super(scope, id);
@@ -24,6 +25,13 @@ export class Tables extends Construct {
     this.chunks = new Table(this, "Chunks", {
       partitionKey: { name: "task", type: AttributeType.STRING },
       sortKey: { name: "id", type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    this.checkpoints = new Table(this, "Checkpoints", {
+      partitionKey: { name: "task", type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.AWS_MANAGED,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },

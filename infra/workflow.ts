@@ -26,6 +26,7 @@ export interface WorkflowFunctions {
   copyChunk: NodejsFunction;
   fullLoadStatus: NodejsFunction;
   buildIndexes: NodejsFunction;
+  startTailer: NodejsFunction;
   recordFailure: NodejsFunction;
 }
 
@@ -38,7 +39,7 @@ export const RETRIABLE_ERRORS = ["RetriableError"];
  *
  *   Start -> Precheck -> PrecheckPassed? -> CapturePosition -> [Schema] -> [PlanChunks -> CopyChunks
  *   (Map of copy workers) -> FullLoadStatus -> FullLoadDone? (loop until every chunk is done)
- *   -> BuildIndexes] -> Done
+ *   -> BuildIndexes] -> [StartTailer (ECS RunTask of the binlog tailer; a child process locally)] -> Done
  *   Any Task error -> RecordFailure (reason stored on the task) -> TaskFailed
  */
 export class Workflow extends Construct {
@@ -109,6 +110,10 @@ export class Workflow extends Construct {
     );
     const fullLoadStatus = guarded(this.invoke("FullLoadStatus", fns.fullLoadStatus, "$.fullLoad", specOnly));
     const done = new Succeed(this, "Done");
+    const startTailer = guarded(this.invoke("StartTailer", fns.startTailer, "$.tailer", specOnly));
+    const incremental = new Choice(this, "IncrementalSelected?")
+      .when(Condition.booleanEquals("$.precheck.phases.incremental", true), startTailer.next(done))
+      .otherwise(done);
     const buildIndexes = guarded(this.invoke("BuildIndexes", fns.buildIndexes, "$.indexes", specOnly));
 
     const fullLoad = planChunks
@@ -116,12 +121,12 @@ export class Workflow extends Construct {
       .next(fullLoadStatus)
       .next(
         new Choice(this, "FullLoadDone?")
-          .when(Condition.booleanEquals("$.fullLoad.done", true), buildIndexes.next(done))
+          .when(Condition.booleanEquals("$.fullLoad.done", true), buildIndexes.next(incremental))
           .otherwise(copyChunks),
       );
     const afterSchema = new Choice(this, "FullSelected?")
       .when(Condition.booleanEquals("$.precheck.phases.full", true), fullLoad)
-      .otherwise(done);
+      .otherwise(incremental);
     const phases = capturePosition.next(
       new Choice(this, "SchemaSelected?")
         .when(Condition.booleanEquals("$.precheck.phases.schema", true), schema.next(afterSchema))

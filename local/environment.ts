@@ -1,6 +1,10 @@
+import { fileURLToPath } from "node:url";
+
 /** Endpoints of the local stack (scripts/stack), as environment variables the handlers read. */
 export function localEnvironment(): Record<string, string> {
   return {
+    DTS_TAILER_LAUNCH: "local",
+    DTS_REPO: fileURLToPath(new URL("..", import.meta.url)),
     DYNAMODB_ENDPOINT: "http://127.0.0.1:38000",
     AWS_REGION: "us-east-1",
     DTS_TASKS_TABLE: "dts-tasks",

@@ -80,7 +80,7 @@ export class DynamoTaskStore implements TaskStore {
         TableName: this.table,
         Key: { name: spec.name },
         UpdateExpression:
-          "SET #spec = :spec, updatedAt = :now, createdAt = if_not_exists(createdAt, :now), #phase = if_not_exists(#phase, :created)",
+          "SET #spec = :spec, updatedAt = :now, createdAt = if_not_exists(createdAt, :now), #phase = if_not_exists(#phase, :created) REMOVE lastError",
         ExpressionAttributeNames: { "#spec": "spec", "#phase": "phase" },
         ExpressionAttributeValues: { ":spec": spec, ":now": now, ":created": "created" },
         ReturnValues: "ALL_NEW",

@@ -3,7 +3,7 @@ import { openSource, withConnections } from "#core/source/connection.ts";
 import { detectServerVersion } from "#core/source/flavour.ts";
 import { type BinlogPosition, captureBinlogPosition } from "#core/source/position.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
-import { defaultTaskStore } from "#core/store/index.ts";
+import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
 
 /**
  * Lambda `capture-position`: reads the source's binlog position before the first chunk is read
@@ -22,5 +22,7 @@ export async function handler(event: { spec: unknown }): Promise<BinlogPosition 
     return captureBinlogPosition(source, detectServerVersion(String(row?.v), String(row?.c)));
   });
   await store.saveOutcome(spec.name, "position", { ...position, capturedAt: new Date().toISOString() });
+  // A new full load: incremental migration starts from this position, not from an older checkpoint.
+  await defaultCheckpointStore().reset(spec.name);
   return { ...position, resumed: false };
 }

@@ -52,3 +52,5 @@ INSERT INTO order_items VALUES
 -- The task's accounts: least privilege, as the product documents them.
 CREATE OR REPLACE USER 'dts_reader'@'%' IDENTIFIED BY 'reader-pass';
 GRANT SELECT, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'dts_reader'@'%';
+-- The heartbeat (spec.heartbeat) writes dts_health_check.ha_health_check every second.
+GRANT CREATE, INSERT, UPDATE ON dts_health_check.* TO 'dts_reader'@'%';
