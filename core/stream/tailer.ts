@@ -58,13 +58,14 @@ export class Tailer {
   constructor(private readonly deps: TailerDeps) {}
 
   private get ttl(): number {
-    return this.deps.leaseTtlMs ?? 15_000;
+    return this.deps.leaseTtlMs ?? (Number(process.env.DTS_LEASE_TTL_MS) || 15_000);
   }
 
   /** Resolves when the tailer stopped (stop requested, SIGTERM, fenced); rejects on failure. */
   async run(): Promise<void> {
     const { spec, checkpoints, reader } = this.deps;
-    this.lease = await checkpoints.acquire(spec.name, this.deps.owner, this.ttl);
+    this.lease = await this.acquire();
+    if (!this.lease) return;
     this.deps.log?.("lease taken", { epoch: this.lease.epoch, position: this.deps.start });
     await this.refreshRoutes();
     const renewal = setInterval(() => void this.renew(), Math.max(500, this.ttl / 3));
@@ -82,6 +83,28 @@ export class Tailer {
         await checkpoints.release(this.lease).catch(() => undefined);
     }
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * Takes the lease, waiting as a standby (no writes) while another tailer holds it: a crashed
+   * tailer's lease expires after its TTL and this one takes over with a new epoch.
+   */
+  private async acquire(): Promise<Lease | undefined> {
+    let announced = false;
+    while (!this.stopping) {
+      try {
+        return await this.deps.checkpoints.acquire(this.deps.spec.name, this.deps.owner, this.ttl);
+      } catch (error) {
+        if (!(error instanceof FencedError)) throw error;
+        if (!announced)
+          this.deps.log?.("standby: another tailer holds the lease; waiting, writing nothing", {
+            reason: error.message,
+          });
+        announced = true;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(250, this.ttl / 5)));
+      }
+    }
+    return undefined;
   }
 
   /** Graceful stop: what is queued is applied and checkpointed first. */

@@ -1,0 +1,39 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { REPO } from "./stack.ts";
+
+export interface TailerProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the tailer's entry point for a task, as Fargate or the local launcher would. */
+export function spawnTailer(task: string, env: Record<string, string> = {}): TailerProcess {
+  let output = "";
+  const child = spawn(process.execPath, ["--import", "tsx", `${REPO}container/main.ts`], {
+    cwd: REPO,
+    env: { ...process.env, DTS_TASK: task, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
