@@ -63,7 +63,7 @@ export class Tailer {
 
   /** Resolves when the tailer stopped (stop requested, SIGTERM, fenced); rejects on failure. */
   async run(): Promise<void> {
-    const { spec, checkpoints, reader } = this.deps;
+    const { checkpoints, reader } = this.deps;
     this.lease = await this.acquire();
     if (!this.lease) return;
     this.deps.log?.("lease taken", { epoch: this.lease.epoch, position: this.deps.start });
