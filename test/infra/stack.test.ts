@@ -51,7 +51,7 @@ describe("CDK stack", () => {
     expect(States.Schema).toMatchObject({ Type: "Task", Next: "FullSelected?" });
     expect(States["FullSelected?"]).toMatchObject({
       Choices: [{ Variable: "$.precheck.phases.full", BooleanEquals: true, Next: "PlanChunks" }],
-      Default: "Done",
+      Default: "IncrementalSelected?",
     });
     expect(States.PlanChunks).toMatchObject({ Type: "Task", ResultPath: "$.plan", Next: "CopyChunks" });
     expect(States.CopyChunks).toMatchObject({
@@ -65,6 +65,12 @@ describe("CDK stack", () => {
       Choices: [{ Variable: "$.fullLoad.done", BooleanEquals: true, Next: "BuildIndexes" }],
       Default: "CopyChunks",
     });
+    expect(States.BuildIndexes).toMatchObject({ Type: "Task", Next: "IncrementalSelected?" });
+    expect(States["IncrementalSelected?"]).toMatchObject({
+      Choices: [{ Variable: "$.precheck.phases.incremental", BooleanEquals: true, Next: "StartTailer" }],
+      Default: "Done",
+    });
+    expect(States.StartTailer).toMatchObject({ Type: "Task", ResultPath: "$.tailer", Next: "Done" });
   });
 
   it("catches every Task error into RecordFailure, which stores the reason before failing", () => {
@@ -81,6 +87,7 @@ describe("CDK stack", () => {
         "PlanChunks",
         "Precheck",
         "Schema",
+        "StartTailer",
       ].sort(),
     );
     for (const [, state] of tasks) {
@@ -123,6 +130,7 @@ describe("CDK stack", () => {
       "copy-chunk",
       "full-load-status",
       "build-indexes",
+      "start-tailer",
       "record-failure",
     ];
     expect(Object.keys(template.findResources("AWS::Lambda::Function"))).toHaveLength(names.length);
@@ -135,15 +143,17 @@ describe("CDK stack", () => {
           Variables: Match.objectLike({
             DTS_TASKS_TABLE: Match.anyValue(),
             DTS_CHUNKS_TABLE: Match.anyValue(),
+            DTS_CHECKPOINTS_TABLE: Match.anyValue(),
           }),
         },
       });
     }
   });
 
-  it("keeps tasks and the chunk ledger in encrypted DynamoDB tables with point-in-time recovery", () => {
+  it("keeps tasks, the chunk ledger and checkpoints in encrypted DynamoDB tables with point-in-time recovery", () => {
     for (const keys of [
       [{ AttributeName: "name", KeyType: "HASH" }],
+      [{ AttributeName: "task", KeyType: "HASH" }],
       [
         { AttributeName: "task", KeyType: "HASH" },
         { AttributeName: "id", KeyType: "RANGE" },

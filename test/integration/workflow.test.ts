@@ -59,6 +59,7 @@ describe("the task state machine, run locally", () => {
       "FullLoadStatus",
       "FullLoadDone?",
       "BuildIndexes",
+      "IncrementalSelected?",
       "Done",
     ]);
     expect(entered.filter((s) => s === "CopyChunk")).toHaveLength(4);
