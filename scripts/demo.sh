@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm run demo: start the local stack, create the sample shop database on the source, and run the
-# example task through the state machine: precheck, schema and full load, then verify.
+# example task through the state machine: precheck, schema, full load and incremental migration
+# while a writer changes the source, then verify and stop.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,9 @@ mariadb_root() { mariadb --host=127.0.0.1 --port="$1" --user=root --password=dts
 
 step "Starting the local stack (MariaDB source and destination, Kafka, DynamoDB Local)"
 bash scripts/stack/stack.sh up
+
+# A tailer left running by an earlier demo stops first (its checkpoint is flushed).
+node bin/dts.js stop shop-to-mysql >/dev/null 2>&1 || true
 
 step "Creating the sample database 'shop' on the source (127.0.0.1:33061)"
 mariadb_root 33061 < scripts/sample/shop-source.sql
@@ -26,10 +30,32 @@ node bin/dts.js precheck examples/shop-to-mysql.json
 step "dts run examples/shop-to-mysql.json (the state machine CDK synthesizes, run locally)"
 node bin/dts.js run examples/shop-to-mysql.json
 
-step "dts status shop-to-mysql"
+step "Incremental migration: an application keeps writing to the source for 5 seconds"
+end=$((SECONDS + 5))
+n=0
+while [ $SECONDS -lt $end ]; do
+  n=$((n + 1))
+  mariadb_root 33061 <<SQL
+START TRANSACTION;
+INSERT INTO shop.orders (customer_id, status, amount, note) VALUES (1 + $n % 4, 'new', $n.50, 'order $n');
+UPDATE shop.orders SET status = 'paid' WHERE id = LAST_INSERT_ID() - 1;
+UPDATE shop.customers SET name = CONCAT('Ada #', $n) WHERE id = 1;
+COMMIT;
+SQL
+  if [ $n -eq 10 ]; then mariadb_root 33061 <<<"ALTER TABLE shop.customers ADD COLUMN tier VARCHAR(10) NOT NULL DEFAULT 'basic';"; fi
+done
+echo "$n transactions written (and a column added on the way)"
+
+step "dts status shop-to-mysql (phase, position, latency)"
 node bin/dts.js status shop-to-mysql
+
+step "dts run examples/shop-to-mysql.json --until caught-up"
+node bin/dts.js run examples/shop-to-mysql.json --until caught-up
 
 step "dts verify examples/shop-to-mysql.json (chunk checksums on both sides, filter applied)"
 node bin/dts.js verify examples/shop-to-mysql.json
+
+step "dts stop shop-to-mysql (the tailer flushes its checkpoint and stops)"
+node bin/dts.js stop shop-to-mysql
 
 printf '\nThe stack keeps running; stop it with: npm run stack:down\n'

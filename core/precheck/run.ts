@@ -4,6 +4,7 @@ import {
   sourceBinlogFormat,
   sourceBinlogRetention,
   sourceBinlogRowImage,
+  sourceBinlogRowMetadata,
   sourceLogBin,
   sourceVersion,
 } from "./rules/binlog.ts";
@@ -17,7 +18,12 @@ import {
   sourceTableKeys,
   tableConflicts,
 } from "./rules/objects.ts";
-import { destinationDatabase, destinationPrivileges, sourcePrivileges } from "./rules/privileges.ts";
+import {
+  destinationDatabase,
+  destinationPrivileges,
+  sourceHeartbeat,
+  sourcePrivileges,
+} from "./rules/privileges.ts";
 import type {
   CheckResult,
   CheckStatus,
@@ -37,7 +43,9 @@ export const RULES: readonly Rule[] = [
   sourceBinlogFormat,
   sourceBinlogRowImage,
   sourceBinlogRetention,
+  sourceBinlogRowMetadata,
   sourcePrivileges,
+  sourceHeartbeat,
   sourceObjects,
   sourceTableKeys,
   nameMapping,

@@ -25,6 +25,7 @@ export async function migrateSchema(
   source: Connection,
   destination: Connection,
   ownedBefore: readonly string[],
+  options: { recreateOwned?: boolean } = {},
 ): Promise<SchemaOutcome> {
   const databases = [...new Set(spec.objects.map((o) => o.database))];
   const catalog = await readCatalog(source, databases);
@@ -53,6 +54,12 @@ export async function migrateSchema(
     if (before.has(name) && !created.has(name)) {
       notes.push(`${name} already existed and was kept as it is`);
       continue;
+    }
+    if (before.has(name) && options.recreateOwned) {
+      // A new full load of a table this task created: start from the source's current definition.
+      await destination.query(
+        `DROP TABLE ${quoteQualified(table.destination.database, table.destination.table)}`,
+      );
     }
     const [[row]] = await source.query<RowDataPacket[]>(
       `SHOW CREATE TABLE ${quoteQualified(table.source.database, table.source.table)}`,

@@ -15,6 +15,7 @@ const VARIABLES = [
   "gtid_mode",
   "server_id",
   "lower_case_table_names",
+  "binlog_row_metadata",
 ];
 
 async function withConnection<T>(

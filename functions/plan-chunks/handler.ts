@@ -1,6 +1,9 @@
-import { planChunks, planId } from "#core/fullload/service.ts";
-import { openSource, withConnections } from "#core/source/connection.ts";
+import { FatalError } from "#core/errors.ts";
+import { copyPlans, planChunks, planId } from "#core/fullload/service.ts";
+import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
+import type { TaskSpec } from "#core/spec/schema.ts";
+import type { Chunk } from "#core/store/chunk-ledger.ts";
 import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 
 export interface PlanOutput {
@@ -28,7 +31,7 @@ export async function handler(event: { spec: unknown }): Promise<PlanOutput> {
   const previous = task?.fullLoad;
   if (previous && previous.planId === id && !previous.completedAt) {
     const summary = await ledger.summary(spec.name);
-    if (summary.chunks > 0) {
+    if (summary.chunks > 0 && (await copiedRowsStillThere(spec, await ledger.list(spec.name)))) {
       await store.setPhase(spec.name, "full-load");
       return { workers, chunks: summary.chunks, estimatedRows: summary.estimatedRows, resumed: true };
     }
@@ -44,4 +47,29 @@ export async function handler(event: { spec: unknown }): Promise<PlanOutput> {
     "full-load",
   );
   return { workers, chunks: chunks.length, estimatedRows, resumed: false };
+}
+
+/**
+ * A resumed plan is only valid while the rows its finished chunks copied are still in the
+ * destination: a table emptied or dropped since (by hand, or by schema migration) means the
+ * full load starts over.
+ */
+async function copiedRowsStillThere(spec: TaskSpec, chunks: Chunk[]): Promise<boolean> {
+  const destination = spec.destination;
+  if (destination.type !== "mysql") throw new FatalError("full load into Kafka is not available yet");
+  const copied = new Set(chunks.filter((c) => c.state === "done" && c.rows > 0).map((c) => c.tableIndex));
+  if (copied.size === 0) return true;
+  return withConnections(
+    [() => openSource(spec.source), () => openDestination(destination)],
+    async (source, target) => {
+      const plans = await copyPlans(spec, source);
+      for (const index of copied) {
+        const plan = plans[index];
+        if (!plan) return false;
+        const [rows] = await target.query(`SELECT 1 FROM ${plan.destinationTable} LIMIT 1`).catch(() => [[]]);
+        if ((rows as unknown[]).length === 0) return false;
+      }
+      return true;
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import { FatalError } from "#core/errors.ts";
+import { planId } from "#core/fullload/service.ts";
 import { migrateSchema } from "#core/schema/migrate.ts";
 import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
@@ -12,10 +13,15 @@ export async function handler(event: { spec: unknown }): Promise<{ tables: numbe
     throw new FatalError("schema migration into Kafka writes DDL records: not available yet");
   const store = defaultTaskStore();
   await store.setPhase(spec.name, "schema");
-  const owned = (await store.get(spec.name))?.schema?.createdTables ?? [];
+  const task = await store.get(spec.name);
+  const owned = task?.schema?.createdTables ?? [];
+  // Resuming an unfinished full load keeps its tables; a new full load recreates the ones this task made.
+  const resuming =
+    task?.fullLoad !== undefined && !task.fullLoad.completedAt && task.fullLoad.planId === planId(spec);
+  const recreateOwned = spec.migrationTypes.includes("full") && !resuming;
   const outcome = await withConnections(
     [() => openSource(spec.source), () => openDestination(destination)],
-    (source, target) => migrateSchema(spec, source as never, target as never, owned),
+    (source, target) => migrateSchema(spec, source, target, owned, { recreateOwned }),
   );
   await store.saveOutcome(spec.name, "schema", outcome);
   return { tables: outcome.createdTables.length, notes: outcome.notes };

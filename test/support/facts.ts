@@ -35,10 +35,14 @@ export function sourceFacts(overrides: Partial<SourceFacts> = {}): SourceFacts {
       log_bin: "ON",
       binlog_format: "ROW",
       binlog_row_image: "FULL",
+      binlog_row_metadata: "FULL",
       binlog_expire_logs_seconds: "604800",
       expire_logs_days: "7.000000",
     },
-    grants: ["GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `dts`@`%`"],
+    grants: [
+      "GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO `dts`@`%`",
+      "GRANT CREATE, INSERT, UPDATE ON `dts_health_check`.* TO `dts`@`%`",
+    ],
     catalog: catalogOf(table("shop", "orders"), table("shop", "customers")),
     ...overrides,
   };

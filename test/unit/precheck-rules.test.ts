@@ -30,7 +30,9 @@ describe("precheck rules", () => {
       "source.binlog_format",
       "source.binlog_row_image",
       "source.binlog_retention",
+      "source.binlog_row_metadata",
       "source.privileges",
+      "source.heartbeat",
       "source.objects",
       "source.table_keys",
       "spec.name_mapping",
@@ -67,6 +69,25 @@ describe("precheck rules", () => {
     expect(
       check("source.binlog_format", withVariables({ binlog_format: "STATEMENT" }), fullOnly),
     ).toBeUndefined();
+  });
+
+  it("warns when rows carry no metadata of their own, or the heartbeat cannot be written", () => {
+    expect(
+      check("source.binlog_row_metadata", withVariables({ binlog_row_metadata: "NO_LOG" })),
+    ).toMatchObject({
+      status: "warn",
+      fix: expect.stringMatching(/binlog_row_metadata='FULL'/),
+    });
+    const noHeartbeat = facts({
+      source: sourceFacts({
+        grants: ["GRANT SELECT, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `d`@`%`"],
+      }),
+    });
+    expect(check("source.heartbeat", noHeartbeat)).toMatchObject({
+      status: "warn",
+      fix: expect.stringMatching(/^GRANT CREATE, INSERT, UPDATE ON dts_health_check\.\*/),
+    });
+    expect(check("source.heartbeat", noHeartbeat, { heartbeat: false })).toBeUndefined();
   });
 
   it("computes binlog retention from the variables of each flavour", () => {

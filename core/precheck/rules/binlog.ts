@@ -81,6 +81,23 @@ export const sourceBinlogRowImage: Rule = {
   },
 };
 
+export const sourceBinlogRowMetadata: Rule = {
+  id: "source.binlog_row_metadata",
+  title: "binlog_row_metadata is FULL",
+  run(ctx) {
+    if (!incremental(ctx)) return undefined;
+    const s = source(ctx);
+    if (!s) return skipped("source unreachable");
+    const value = s.variables.binlog_row_metadata;
+    if (value === undefined) return undefined; // MySQL 5.7 and older MariaDB have no such setting
+    if (value.toUpperCase() === "FULL") return pass("binlog_row_metadata=FULL");
+    return warn(
+      `binlog_row_metadata=${value}: rows are decoded with the table definition read when the tailer sees them, so a DDL followed closely by more DDL can be misread`,
+      "SET GLOBAL binlog_row_metadata='FULL' (and in my.cnf): each row event then carries its own column names and types",
+    );
+  },
+};
+
 /** Seconds the source keeps binary logs; Infinity when it never purges them. */
 export function binlogRetentionSeconds(variables: Record<string, string>): number {
   if ((variables.binlog_expire_logs_auto_purge ?? "ON").toUpperCase() === "OFF")

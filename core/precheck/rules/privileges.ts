@@ -33,6 +33,24 @@ export const sourcePrivileges: Rule = {
   },
 };
 
+export const sourceHeartbeat: Rule = {
+  id: "source.heartbeat",
+  title: "Heartbeat can be written on the source",
+  run(ctx) {
+    if (!incremental(ctx) || !ctx.spec.heartbeat) return undefined;
+    if (!ctx.facts.source.ok) return skipped("source unreachable");
+    const grants = parseGrants(ctx.facts.source.grants);
+    const missing = ["CREATE", "INSERT", "UPDATE"].filter(
+      (p) => !holds(grants, p, "dts_health_check", "ha_health_check"),
+    );
+    if (missing.length === 0) return pass("the account can write dts_health_check.ha_health_check");
+    return warn(
+      `the source account cannot write dts_health_check.ha_health_check (lacks ${missing.join(", ")}): on an idle source the position and the latency will not move`,
+      `GRANT CREATE, INSERT, UPDATE ON dts_health_check.* TO '${ctx.spec.source.user}'@'%', or set heartbeat to false`,
+    );
+  },
+};
+
 function destinationNeeds(types: readonly string[]): string[] {
   const needs: string[] = [];
   if (types.includes("schema")) needs.push("CREATE", "ALTER", "INDEX", "REFERENCES");

@@ -9,14 +9,21 @@ function destinationTable(route: TableRoute): string {
   return quoteQualified(route.selected.destination.database, route.selected.destination.table);
 }
 
-function writtenColumns(route: TableRoute) {
-  return route.selected.columns.filter((c) => !route.generated.has(c.source));
+/**
+ * The selected columns this row image has. The image carries the columns of the table as it was
+ * when the row was written (binlog_row_metadata=FULL), which is what the destination has at that
+ * point of the stream, even when the source's current definition has moved on.
+ */
+function writtenColumns(route: TableRoute, row: Row) {
+  return route.selected.columns.filter((c) => !route.generated.has(c.source) && Object.hasOwn(row, c.source));
 }
 
-function tuple(route: TableRoute, row: Row): string {
-  return `(${writtenColumns(route)
-    .map((c) => sqlValue(row[c.source], route.types.get(c.source) ?? ""))
-    .join(",")})`;
+function tuple(route: TableRoute, row: Row, columns: ReturnType<typeof writtenColumns>): string {
+  return `(${columns.map((c) => sqlValue(row[c.source], route.types.get(c.source) ?? "")).join(",")})`;
+}
+
+function columnSignature(change: DestinationChange): string {
+  return change.kind === "upsert" ? Object.keys(change.row).join(",") : "";
 }
 
 function keyTuple(route: TableRoute, row: Row): string {
@@ -29,12 +36,13 @@ function destinationKey(route: TableRoute): string[] {
 }
 
 function upsertStatement(route: TableRoute, rows: Row[]): string {
-  const columns = writtenColumns(route).map((c) => quoteIdentifier(c.destination));
+  const written = writtenColumns(route, rows[0] ?? {});
+  const columns = written.map((c) => quoteIdentifier(c.destination));
   const keys = new Set(destinationKey(route));
   const updates = columns.filter((c) => !keys.has(c)).map((c) => `${c} = VALUES(${c})`);
   const first = destinationKey(route)[0] ?? "";
   return `INSERT INTO ${destinationTable(route)} (${columns.join(", ")}) VALUES ${rows
-    .map((row) => tuple(route, row))
+    .map((row) => tuple(route, row, written))
     .join(",")} ON DUPLICATE KEY UPDATE ${updates.length > 0 ? updates.join(", ") : `${first} = ${first}`}`;
 }
 
@@ -62,8 +70,15 @@ export function applyStatements(changes: readonly DestinationChange[], maxRows =
   };
   for (const change of changes) {
     const first = group[0];
-    if (first && (first.kind !== change.kind || first.route !== change.route || group.length >= maxRows))
+    if (
+      first &&
+      (first.kind !== change.kind ||
+        first.route !== change.route ||
+        columnSignature(first) !== columnSignature(change) ||
+        group.length >= maxRows)
+    ) {
       flush();
+    }
     group.push(change);
   }
   flush();
