@@ -15,27 +15,17 @@ export class Tables extends Construct {
 
   constructor(scope: Construct, id: string, props: TablesProps = {}) {
     super(scope, id);
-    this.tasks = new Table(this, "Tasks", {
-      partitionKey: { name: "name", type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-    });
-    this.chunks = new Table(this, "Chunks", {
-      partitionKey: { name: "task", type: AttributeType.STRING },
-      sortKey: { name: "id", type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-    });
-    this.checkpoints = new Table(this, "Checkpoints", {
-      partitionKey: { name: "task", type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      encryption: TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy: props.retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-    });
+    const table = (name: string, partitionKey: string, sortKey?: string) =>
+      new Table(this, name, {
+        partitionKey: { name: partitionKey, type: AttributeType.STRING },
+        ...(sortKey ? { sortKey: { name: sortKey, type: AttributeType.STRING } } : {}),
+        billingMode: BillingMode.PAY_PER_REQUEST,
+        encryption: TableEncryption.AWS_MANAGED,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy: props.retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      });
+    this.tasks = table("Tasks", "name");
+    this.chunks = table("Chunks", "task", "id");
+    this.checkpoints = table("Checkpoints", "task");
   }
 }

@@ -35,6 +35,7 @@ const CHANGES = Number(args.changes);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
 for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 const dts = (...argv: string[]) =>
   execFileSync("node", ["bin/dts.js", ...argv], { cwd: REPO, encoding: "utf8" });

@@ -1,9 +1,6 @@
-import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localEnvironment } from "../../local/environment.ts";
-import { specInput } from "../support/spec-fixtures.ts";
+import { writeSpecFile } from "../support/spec-fixtures.ts";
 import { dts, STACK, sql } from "../support/stack.ts";
 import { startWriter } from "../support/writer.ts";
 
@@ -23,21 +20,15 @@ beforeAll(async () => {
     "INSERT INTO inc_filt.orders SELECT seq, ELT(1 + seq MOD 3, 'new', 'paid', 'void'), seq FROM inc_filt.seq_1_to_600",
   ]);
   await sql(STACK.destination.port, ["DROP DATABASE IF EXISTS inc_main", "DROP DATABASE IF EXISTS inc_filt"]);
-  specFile = join(tmpdir(), `dts-${TASK}-${process.pid}.json`);
-  await writeFile(
-    specFile,
-    JSON.stringify(
-      specInput({
-        name: TASK,
-        migrationTypes: ["schema", "full", "incremental"],
-        objects: [
-          { database: "inc_main" },
-          { database: "inc_filt", tables: [{ name: "orders", where: "status <> 'void'" }] },
-        ],
-        fullLoad: { chunkRows: 500, parallelism: 3 },
-      }),
-    ),
-  );
+  specFile = await writeSpecFile({
+    name: TASK,
+    migrationTypes: ["schema", "full", "incremental"],
+    objects: [
+      { database: "inc_main" },
+      { database: "inc_filt", tables: [{ name: "orders", where: "status <> 'void'" }] },
+    ],
+    fullLoad: { chunkRows: 500, parallelism: 3 },
+  });
 });
 
 afterAll(async () => {

@@ -1,12 +1,9 @@
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ChunkLedger } from "#core/store/chunk-ledger.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
-import { specInput } from "../support/spec-fixtures.ts";
+import { writeSpecFile } from "../support/spec-fixtures.ts";
 import { dts, REPO, STACK, sql } from "../support/stack.ts";
 
 const DB = "rs_big";
@@ -22,19 +19,13 @@ beforeAll(async () => {
     `INSERT INTO ${DB}.events SELECT seq, ELT(1 + seq MOD 4, 'a', 'b', 'c', 'd'), REPEAT('x', seq MOD 200), '2024-01-01 00:00:00' + INTERVAL seq SECOND FROM ${DB}.seq_1_to_${ROWS}`,
   ]);
   await sql(STACK.destination.port, [`DROP DATABASE IF EXISTS ${DB}`]);
-  specFile = join(tmpdir(), `dts-${TASK}-${process.pid}.json`);
-  await writeFile(
-    specFile,
-    JSON.stringify(
-      specInput({
-        name: TASK,
-        migrationTypes: ["schema", "full"],
-        objects: [{ database: DB }],
-        // Slow enough to be killed half-way: 20 chunks at 15,000 rows/s.
-        fullLoad: { chunkRows: 3000, parallelism: 2, rateLimitRowsPerSecond: 15_000 },
-      }),
-    ),
-  );
+  specFile = await writeSpecFile({
+    name: TASK,
+    migrationTypes: ["schema", "full"],
+    objects: [{ database: DB }],
+    // Slow enough to be killed half-way: 20 chunks at 15,000 rows/s.
+    fullLoad: { chunkRows: 3000, parallelism: 2, rateLimitRowsPerSecond: 15_000 },
+  });
 });
 
 async function chunksDone(ledger: ChunkLedger): Promise<{ done: number; total: number }> {

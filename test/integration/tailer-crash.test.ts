@@ -1,11 +1,9 @@
 import { readFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
 import { localEnvironment } from "../../local/environment.ts";
-import { specInput } from "../support/spec-fixtures.ts";
+import { writeSpecFile } from "../support/spec-fixtures.ts";
 import { dts, REPO, STACK, sql } from "../support/stack.ts";
 import { waitFor } from "../support/tailer.ts";
 import { startWriter } from "../support/writer.ts";
@@ -47,17 +45,11 @@ beforeAll(async () => {
     "INSERT INTO crash_db.accounts SELECT seq, seq, CONCAT('a', seq) FROM crash_db.seq_1_to_2000",
   ]);
   await sql(STACK.destination.port, ["DROP DATABASE IF EXISTS crash_db"]);
-  specFile = join(tmpdir(), `dts-${TASK}-${process.pid}.json`);
-  await writeFile(
-    specFile,
-    JSON.stringify(
-      specInput({
-        name: TASK,
-        migrationTypes: ["schema", "full", "incremental"],
-        objects: [{ database: "crash_db" }],
-      }),
-    ),
-  );
+  specFile = await writeSpecFile({
+    name: TASK,
+    migrationTypes: ["schema", "full", "incremental"],
+    objects: [{ database: "crash_db" }],
+  });
 });
 
 afterAll(async () => {

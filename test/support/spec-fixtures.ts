@@ -1,3 +1,6 @@
+import { writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import type { TaskSpec, TaskSpecInput } from "#core/spec/schema.ts";
 
@@ -15,4 +18,11 @@ export function specInput(overrides: Partial<TaskSpecInput> = {}): TaskSpecInput
 
 export function spec(overrides: Partial<TaskSpecInput> = {}): TaskSpec {
   return parseTaskSpec(specInput(overrides));
+}
+
+/** Writes a spec file for the CLI (a temporary file named after the task) and returns its path. */
+export async function writeSpecFile(overrides: Partial<TaskSpecInput> & { name: string }): Promise<string> {
+  const file = join(tmpdir(), `dts-${overrides.name}-${process.pid}.json`);
+  await writeFile(file, JSON.stringify(specInput(overrides)));
+  return file;
 }
