@@ -1,10 +1,11 @@
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { readCatalog } from "../source/catalog-reader.ts";
-import { qualified, selectedTables } from "../spec/mapping.ts";
+import { capitalize, qualified, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 import type { SchemaOutcome } from "../store/task-store.ts";
 import { destinationCreateTable } from "./create-table.ts";
+import { migrateRoutines } from "./routines.ts";
 import { rewriteView } from "./views.ts";
 
 async function existingTables(destination: Connection, databases: string[]): Promise<Set<string>> {
@@ -73,6 +74,19 @@ export async function migrateSchema(
 
   for (const object of spec.objects.filter((o) => !o.tables)) {
     notes.push(...(await migrateViews(object.database, tables, source, destination)));
+    const target = object.as ?? capitalize(object.database, spec.capitalization);
+    notes.push(...(await migrateRoutines(object.database, target, source, destination)));
+    // Triggers would fire on the destination for rows the source's own triggers already wrote
+    // (row-based binlogs carry their effects): they are left for cut-over.
+    const [[triggers]] = await source.query<RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = ?",
+      [object.database],
+    );
+    if (Number(triggers?.n) > 0) {
+      notes.push(
+        `${object.database}: ${triggers?.n} trigger(s) not created, because they would fire again for changes the migration already carries; create them at cut-over`,
+      );
+    }
   }
   return {
     createdTables: [...created].sort(),

@@ -120,3 +120,19 @@ describe("destination CREATE TABLE", () => {
     );
   });
 });
+
+describe("routines for the destination", () => {
+  it("drops the DEFINER and creates the routine in the mapped database", async () => {
+    const { rewriteRoutine } = await import("#core/schema/routines.ts");
+    expect(
+      rewriteRoutine(
+        "CREATE DEFINER=`root`@`localhost` FUNCTION `with_tax`(p DECIMAL(8,2)) RETURNS decimal(8,2)\n    DETERMINISTIC\nRETURN p * 1.2",
+        "FUNCTION",
+        "with_tax",
+        "so_dst",
+      ),
+    ).toBe(
+      "CREATE FUNCTION `so_dst`.`with_tax`(p DECIMAL(8,2)) RETURNS decimal(8,2)\n    DETERMINISTIC\nRETURN p * 1.2",
+    );
+  });
+});
