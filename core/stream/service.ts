@@ -27,15 +27,20 @@ function isRetriable(error: unknown): boolean {
   if (error instanceof RetriableError) return true;
   if (error instanceof DtsError) return false;
   const code = (error as { code?: string }).code ?? "";
-  return [
-    "ECONNREFUSED",
-    "ECONNRESET",
-    "ETIMEDOUT",
-    "EPIPE",
-    "PROTOCOL_CONNECTION_LOST",
-    "ER_LOCK_DEADLOCK",
-    "ER_LOCK_WAIT_TIMEOUT",
-  ].includes(code);
+  return (
+    [
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "ETIMEDOUT",
+      "EPIPE",
+      "PROTOCOL_CONNECTION_LOST",
+      "ER_CONNECTION_KILLED",
+      "ER_SERVER_SHUTDOWN",
+      "ER_LOCK_DEADLOCK",
+      "ER_LOCK_WAIT_TIMEOUT",
+    ].includes(code) ||
+    /connection lost|server closed the connection|Connection was killed/i.test((error as Error).message ?? "")
+  );
 }
 
 /**
