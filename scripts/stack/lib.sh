@@ -243,3 +243,17 @@ resolve_dynamodb_classpath() {
   )
   cp -f "$raw.key" "$DYNAMODB_CLASSPATH_FILE.key"
 }
+
+# The stack's ports lie inside Linux's ephemeral range (32768-60999): an outgoing connection can
+# take one as its local port just before a server binds it ("Address already in use"). As root,
+# reserve them so the kernel never hands them out; otherwise say why a bind may fail.
+reserve_stack_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports wanted="33061-33069,38000,39092-39094"
+  [[ -w "$file" ]] || return 0
+  local current
+  current="$(cat "$file")"
+  case ",$current," in
+  *",33061-33069,"*) return 0 ;;
+  esac
+  echo "${current:+$current,}$wanted" >"$file" 2>/dev/null || true
+}

@@ -183,6 +183,7 @@ do_start() {
   shift
   [[ "$port" =~ ^[0-9]+$ ]] || die "invalid port '$port'"
   ensure_mariadb_cmds
+  reserve_stack_ports
   mkdir -p "$STACK_DIR"
 
   local wanted_args pid

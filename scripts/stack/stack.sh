@@ -348,6 +348,7 @@ cmd_up() {
   ensure_cmds mariadbd:mariadb-server mariadb-install-db:mariadb-server \
     mariadb:mariadb-client mariadb-admin:mariadb-client \
     java:default-jre-headless mvn:maven curl:curl setsid:util-linux flock:util-linux
+  reserve_stack_ports
   mkdir -p "$STACK_DIR"
 
   # MariaDB servers start in the background while the JVMs are prepared.
