@@ -9,11 +9,13 @@ export interface TailerLauncher {
   launch(task: string): Promise<{ mode: "local" | "ecs"; id: string; alreadyRunning: boolean }>;
 }
 
-function alive(pid: number): boolean {
+/** True when `pid` is a live tailer of `task` (a pid in a stale file may belong to another process by now). */
+function tailerAlive(pid: number, task: string): boolean {
   try {
-    process.kill(pid, 0);
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    return !/^State:\s+Z/m.test(status);
+    if (/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"))) return false;
+    const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    const environment = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+    return command.includes("container/main.ts") && environment.includes(`DTS_TASK=${task}`);
   } catch {
     return false;
   }
@@ -28,7 +30,8 @@ export function localLauncher(repo: string): TailerLauncher {
       const pidFile = join(dir, `tailer-${task}.pid`);
       if (existsSync(pidFile)) {
         const pid = Number(readFileSync(pidFile, "utf8"));
-        if (pid > 0 && alive(pid)) return { mode: "local", id: String(pid), alreadyRunning: true };
+        if (pid > 0 && tailerAlive(pid, task))
+          return { mode: "local", id: String(pid), alreadyRunning: true };
       }
       const log = openSync(join(dir, `tailer-${task}.log`), "a");
       const child = spawn(process.execPath, ["--import", "tsx", join(repo, "container", "main.ts")], {

@@ -14,9 +14,11 @@ export function startHeartbeat(source: Connection, log: (message: string) => voi
         "INSERT INTO dts_health_check.ha_health_check (id, beat_at) VALUES (1, NOW(6)) ON DUPLICATE KEY UPDATE beat_at = VALUES(beat_at)",
       );
     } catch (error) {
-      log(
-        `heartbeat disabled: ${(error as Error).message} (grant CREATE, INSERT, UPDATE on dts_health_check.* to the source account)`,
-      );
+      const denied = /denied/i.test((error as Error).message);
+      const hint = denied
+        ? " (grant CREATE, INSERT, UPDATE on dts_health_check.* to the source account)"
+        : "";
+      log(`heartbeat stopped: ${(error as Error).message}${hint}`);
       stopped = true;
       return;
     }
@@ -30,7 +32,7 @@ export function startHeartbeat(source: Connection, log: (message: string) => voi
       );
       await beat();
     } catch (error) {
-      log(`heartbeat disabled: ${(error as Error).message}`);
+      log(`heartbeat stopped: ${(error as Error).message}`);
     }
   })();
   return () => {

@@ -39,7 +39,11 @@ function isRetriable(error: unknown): boolean {
       "ER_LOCK_DEADLOCK",
       "ER_LOCK_WAIT_TIMEOUT",
     ].includes(code) ||
-    /connection lost|server closed the connection|Connection was killed/i.test((error as Error).message ?? "")
+    // mysql2 marks errors that end the connection as fatal, or refuses commands on a closed one.
+    (error as { fatal?: boolean }).fatal === true ||
+    /connection lost|server closed the connection|Connection was killed|closed state/i.test(
+      (error as Error).message ?? "",
+    )
   );
 }
 
