@@ -148,7 +148,9 @@ export class Workflow extends Construct {
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, "ExecutionLogs", { retention: RetentionDays.ONE_MONTH }),
-        level: LogLevel.ERROR,
+        // Every state transition is logged, without the execution data (the spec may carry passwords locally).
+        level: LogLevel.ALL,
+        includeExecutionData: false,
       },
     });
   }
