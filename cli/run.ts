@@ -40,6 +40,14 @@ export async function runCommand(file: string, options: { json?: boolean; until?
     if (options.until === "caught-up") await waitUntilCaughtUp(spec, log);
     return EXIT.ok;
   }
+  const previous = await defaultTaskStore()
+    .get(spec.name)
+    .catch(() => undefined);
+  if (previous?.phase === "failed" && previous.lastError) {
+    log(
+      `Task ${spec.name} had failed (${previous.lastError.error}: ${previous.lastError.cause}); running it again from the start.`,
+    );
+  }
   const startedAt = Date.now();
   log(`Running task ${spec.name} on the local stack`);
   const progress = new FullLoadProgress(() => defaultChunkLedger().summary(spec.name));

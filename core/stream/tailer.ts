@@ -10,6 +10,7 @@ import type { BinlogReader } from "./binlog-reader.ts";
 import { translateDdl } from "./ddl.ts";
 import type { SourceTransaction } from "./events.ts";
 import { buildRoutes, type TableRoute } from "./routes.ts";
+import { rereadSpatialValues } from "./spatial.ts";
 import { type DestinationChange, transformChange } from "./transform.ts";
 
 export interface TailerMetrics {
@@ -193,7 +194,7 @@ export class Tailer {
       const changes: DestinationChange[] = batch.flatMap((tx) =>
         tx.changes.flatMap((c) => transformChange(c, this.routes)),
       );
-      await applyChanges(this.deps.destination, changes);
+      await applyChanges(this.deps.destination, await rereadSpatialValues(this.deps.source, changes));
       this.applied += changes.length;
       this.windowRows += changes.length;
     }
