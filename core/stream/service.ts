@@ -111,7 +111,15 @@ export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${p
           log("fenced: another tailer holds this task; no more writes", { reason: error.message });
           return "fenced";
         }
-        if (isRetriable(error) && Date.now() < retryUntil && !stopping) {
+        // A stop asked for (SIGTERM or dts stop) is never undone by a retry.
+        const stopAsked =
+          stopping || (await checkpoints.read(task).catch(() => undefined))?.stopRequested === true;
+        if (stopAsked && isRetriable(error)) {
+          log("stopped while reconnecting", { error: (error as Error).message });
+          await store.setPhase(task, "stopped").catch(() => undefined);
+          return "stopped";
+        }
+        if (isRetriable(error) && Date.now() < retryUntil) {
           log("connection lost, retrying", { error: (error as Error).message, backoffMs: backoff });
           await new Promise((resolve) => setTimeout(resolve, backoff));
           backoff = Math.min(backoff * 2, 60_000);

@@ -70,6 +70,7 @@ export class Tailer {
     this.deps.log?.("lease taken", { epoch: this.lease.epoch, position: this.deps.start });
     await this.refreshRoutes();
     const renewal = setInterval(() => void this.renew(), Math.max(500, this.ttl / 3));
+    let stoppedCleanly = false;
     try {
       await reader.start(
         this.deps.start,
@@ -77,13 +78,15 @@ export class Tailer {
         (error) => this.fail(error),
       );
       await this.applyLoop();
+      // Asked to stop and everything read is applied: what the reader reports while closing is moot.
+      stoppedCleanly = this.stopping && !this.failure;
     } finally {
       clearInterval(renewal);
       await reader.stop();
       if (this.lease && !(this.failure instanceof FencedError))
         await checkpoints.release(this.lease).catch(() => undefined);
     }
-    if (this.failure) throw this.failure;
+    if (this.failure && !stoppedCleanly) throw this.failure;
   }
 
   /**

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { REPO } from "../support/stack.ts";
 
@@ -19,6 +20,21 @@ function answers(port: number): Promise<boolean> {
   });
 }
 
+/** Tailers the tests launched from this checkout (pid files in .stack/) end with the stack. */
+function stopTailers(): void {
+  const dir = `${REPO}.stack`;
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^tailer-.*\.pid$/.test(f)) : [];
+  for (const file of files) {
+    const pid = Number(readFileSync(`${dir}/${file}`, "utf8"));
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`${REPO}container/main.ts`))
+        process.kill(pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function stack(command: "up" | "down"): void {
   execFileSync("bash", [`${REPO}scripts/stack/stack.sh`, command], { stdio: "inherit", cwd: REPO });
 }
@@ -31,5 +47,8 @@ export default async function setup(): Promise<(() => void) | undefined> {
   const up = await Promise.all(PORTS.map(answers));
   if (up.every(Boolean)) return undefined;
   stack("up");
-  return () => stack("down");
+  return () => {
+    stopTailers();
+    stack("down");
+  };
 }

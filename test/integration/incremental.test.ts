@@ -1,7 +1,10 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localEnvironment } from "../../local/environment.ts";
 import { writeSpecFile } from "../support/spec-fixtures.ts";
-import { dts, STACK, sql } from "../support/stack.ts";
+import { dts, REPO, STACK, sql } from "../support/stack.ts";
+import { waitFor } from "../support/tailer.ts";
 import { startWriter } from "../support/writer.ts";
 
 const TASK = "inc-live";
@@ -78,8 +81,15 @@ describe("full + incremental migration into MySQL", () => {
     expect(status.stdout).toMatch(/^Phase\s+incremental$/m);
     expect(status.stdout).toMatch(/^Incremental applied to mysql-bin\.\d+:\d+, latency \d+ ms/m);
 
+    const pid = Number(readFileSync(join(REPO, ".stack", `tailer-${TASK}.pid`), "utf8"));
     const stop = await dts(["stop", TASK]);
     expect(stop.stdout).toMatch(/^Task inc-live stopped; checkpoint mysql-bin\.\d+:\d+\.$/m);
     expect((await dts(["status", TASK])).stdout).toMatch(/^Phase\s+stopped$/m);
+    // The process is gone too (not reconnecting after the stop).
+    await waitFor(
+      () => !existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8")),
+      10_000,
+      "the tailer to exit",
+    );
   });
 });
