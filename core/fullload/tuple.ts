@@ -19,13 +19,8 @@ const NUMERIC = new Set([
 ]);
 const TEXT = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]);
 const TEMPORAL = new Set(["date", "datetime", "timestamp", "time"]);
-const BINARY = new Set([
-  "binary",
-  "varbinary",
-  "tinyblob",
-  "blob",
-  "mediumblob",
-  "longblob",
+/** Spatial column types (information_schema DATA_TYPE). */
+export const SPATIAL_TYPES: ReadonlySet<string> = new Set([
   "geometry",
   "point",
   "linestring",
@@ -35,6 +30,15 @@ const BINARY = new Set([
   "multipolygon",
   "geometrycollection",
   "geomcollection",
+]);
+const BINARY = new Set([
+  "binary",
+  "varbinary",
+  "tinyblob",
+  "blob",
+  "mediumblob",
+  "longblob",
+  ...SPATIAL_TYPES,
 ]);
 
 export interface TupleColumn {

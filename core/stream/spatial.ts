@@ -1,23 +1,12 @@
 import type { Connection } from "mysql2/promise";
+import { SPATIAL_TYPES } from "../fullload/tuple.ts";
 import { sqlValue } from "../sinks/mysql/values.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 import type { TableRoute } from "./routes.ts";
 import type { DestinationChange } from "./transform.ts";
 
-const SPATIAL = new Set([
-  "geometry",
-  "point",
-  "linestring",
-  "polygon",
-  "multipoint",
-  "multilinestring",
-  "multipolygon",
-  "geometrycollection",
-  "geomcollection",
-]);
-
 export function spatialColumns(route: TableRoute): string[] {
-  return [...route.types].filter(([, type]) => SPATIAL.has(type)).map(([name]) => name);
+  return [...route.types].filter(([, type]) => SPATIAL_TYPES.has(type)).map(([name]) => name);
 }
 
 /**

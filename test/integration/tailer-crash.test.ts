@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
 import { localEnvironment } from "../../local/environment.ts";
-import { writeSpecFile } from "../support/spec-fixtures.ts";
-import { dts, REPO, STACK, sql } from "../support/stack.ts";
+import { accountsTask } from "../support/spec-fixtures.ts";
+import { dts, REPO } from "../support/stack.ts";
 import { waitFor } from "../support/tailer.ts";
 import { startWriter } from "../support/writer.ts";
 
@@ -38,18 +38,7 @@ beforeAll(async () => {
   for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
   // A short lease, so a restarted tailer takes over from a killed one within seconds.
   process.env.DTS_LEASE_TTL_MS = "2000";
-  await sql(STACK.source.port, [
-    "DROP DATABASE IF EXISTS crash_db",
-    "CREATE DATABASE crash_db",
-    "CREATE TABLE crash_db.accounts (id INT NOT NULL PRIMARY KEY, balance DECIMAL(12,2) NOT NULL, note VARCHAR(50))",
-    "INSERT INTO crash_db.accounts SELECT seq, seq, CONCAT('a', seq) FROM crash_db.seq_1_to_2000",
-  ]);
-  await sql(STACK.destination.port, ["DROP DATABASE IF EXISTS crash_db"]);
-  specFile = await writeSpecFile({
-    name: TASK,
-    migrationTypes: ["schema", "full", "incremental"],
-    objects: [{ database: "crash_db" }],
-  });
+  specFile = await accountsTask(TASK, "crash_db", 2000);
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localEnvironment } from "../../local/environment.ts";
-import { writeSpecFile } from "../support/spec-fixtures.ts";
+import { accountsTask } from "../support/spec-fixtures.ts";
 import { dts, REPO, STACK, sql } from "../support/stack.ts";
 import { waitFor } from "../support/tailer.ts";
 import { startWriter } from "../support/writer.ts";
@@ -32,18 +32,7 @@ async function killSessions(serverPort: number, ports: number[]): Promise<number
 
 beforeAll(async () => {
   for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
-  await sql(STACK.source.port, [
-    "DROP DATABASE IF EXISTS retry_db",
-    "CREATE DATABASE retry_db",
-    "CREATE TABLE retry_db.accounts (id INT NOT NULL PRIMARY KEY, balance DECIMAL(12,2) NOT NULL, note VARCHAR(50))",
-    "INSERT INTO retry_db.accounts SELECT seq, seq, CONCAT('a', seq) FROM retry_db.seq_1_to_500",
-  ]);
-  await sql(STACK.destination.port, ["DROP DATABASE IF EXISTS retry_db"]);
-  specFile = await writeSpecFile({
-    name: TASK,
-    migrationTypes: ["schema", "full", "incremental"],
-    objects: [{ database: "retry_db" }],
-  });
+  specFile = await accountsTask(TASK, "retry_db", 500);
 });
 
 afterAll(async () => {
