@@ -167,6 +167,34 @@ const destinationSchema = z
   })
   .meta({ description: "Where the data goes: a MySQL-compatible server or a Kafka cluster." });
 
+export const etlSchema = z
+  .strictObject({
+    script: z
+      .string()
+      .min(1, { error: "must not be empty: write an expression such as e_drop() or leave etl out" })
+      .meta({
+        description:
+          "ETL script in the product's DSL (one expression, optional 'script:' prefix), e.g. e_if(op_gt(`id`, 10000), e_drop()).",
+      }),
+    addColumns: z
+      .array(
+        z.strictObject({
+          table: z
+            .string()
+            .regex(/^[^.]+\.[^.]+$/, { error: "write the source table as database.table" })
+            .meta({ description: "Source table (database.table) whose destination table gets the column." }),
+          name: identifier("column name").meta({ description: "Destination column set by e_set." }),
+          type: z
+            .string()
+            .min(1)
+            .meta({ description: "MySQL column type, e.g. VARCHAR(64) or DATETIME(3)." }),
+        }),
+      )
+      .optional()
+      .meta({ description: "Columns the schema phase adds to destination tables for e_set to fill." }),
+  })
+  .meta({ description: "Row processing applied in full and incremental migration." });
+
 export const migrationTypeSchema = z.enum(["schema", "full", "incremental"]);
 
 export const taskSpecSchema = z
@@ -224,6 +252,7 @@ export const taskSpecSchema = z
       .meta({
         description: "Full-load tuning: rows per chunk, chunks copied at once, optional rows/s limit.",
       }),
+    etl: etlSchema.optional(),
   })
   .meta({ title: "TaskSpec", description: "A data migration task." });
 
@@ -235,4 +264,5 @@ export type MysqlDestination = Extract<TaskSpec["destination"], { type: "mysql" 
 export type ObjectSelection = z.output<typeof objectSelectionSchema>;
 export type TableSelection = z.output<typeof tableSelectionSchema>;
 export type MigrationType = z.output<typeof migrationTypeSchema>;
+export type EtlSpec = z.output<typeof etlSchema>;
 export type DmlOperation = z.output<typeof dmlOperation>;
