@@ -67,6 +67,7 @@ program
     run(async () => (await import("./verify.ts")).verifyCommand(spec, options))(),
   );
 
+(await import("./serve.ts")).registerServe(program, run);
 program
   .command("schema")
   .description("print the JSON Schema of the task spec (the API's request body)")

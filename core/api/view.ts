@@ -1,0 +1,148 @@
+import type { CheckResult } from "../precheck/types.ts";
+import type { TaskSpec } from "../spec/schema.ts";
+import type { LedgerSummary } from "../store/chunk-ledger.ts";
+import type { TaskRecord } from "../store/task-store.ts";
+
+/** The tailer holding the task's lease, as GET /tasks/{name} shows it. */
+export interface TailerView {
+  owner: string;
+  leaseExpiresAt: string;
+  checkpoint?: { file: string; position: number; gtid?: string | undefined; updatedAt: string };
+}
+
+/** GET /tasks/{name}: where the task is and how it is doing. */
+export interface TaskView {
+  name: string;
+  phase: TaskRecord["phase"];
+  migrationTypes: TaskSpec["migrationTypes"];
+  createdAt: string;
+  updatedAt: string;
+  /** Full-load progress (rows copied of the rows planned); 100 once the full load is done. */
+  progressPercent: number | null;
+  /** Rows copied by the full load plus row changes applied incrementally. */
+  rows: number;
+  /** Incremental latency: now minus the source commit time of the last applied change. */
+  latencySeconds: number | null;
+  lastError: TaskRecord["lastError"] | null;
+  running: { executions: string[]; tailer: TailerView | null };
+  precheck: {
+    passed: boolean;
+    counts: Record<string, number>;
+    finishedAt: string;
+    problems: Pick<CheckResult, "id" | "status" | "detail" | "fix">[];
+  } | null;
+  position: TaskRecord["position"] | null;
+  schema: { tables: string[]; notes: string[]; completedAt: string } | null;
+  fullLoad: {
+    percent: number;
+    rowsCopied: number;
+    estimatedRows: number;
+    chunks: number;
+    chunksDone: number;
+    rowsPerSecond: number;
+    startedAt: string;
+    completedAt: string | null;
+  } | null;
+  incremental: {
+    position: { file: string; position: number; gtid?: string | undefined };
+    latencyMs: number;
+    rowsPerSecond: number;
+    appliedRows: number;
+    updatedAt: string;
+  } | null;
+  /** The spec as stored, passwords left out. */
+  spec: unknown;
+}
+
+/** One line of GET /tasks. */
+export type TaskSummary = Pick<
+  TaskView,
+  "name" | "phase" | "updatedAt" | "progressPercent" | "rows" | "latencySeconds" | "lastError"
+>;
+
+/** The spec without passwords: responses and logs never carry them. */
+export function redactSpec(spec: TaskSpec): unknown {
+  return JSON.parse(JSON.stringify(spec), (key, value) => (key === "password" ? "(hidden)" : value));
+}
+
+function fullLoadView(
+  task: TaskRecord,
+  summary: LedgerSummary | undefined,
+  now: number,
+): TaskView["fullLoad"] {
+  const fullLoad = task.fullLoad;
+  if (!fullLoad) return null;
+  const rowsCopied = summary?.rowsCopied ?? fullLoad.rows ?? 0;
+  const estimatedRows = summary?.estimatedRows ?? fullLoad.estimatedRows;
+  const done = fullLoad.completedAt !== undefined;
+  // Filters leave rows out, so a finished load may copy fewer rows than planned.
+  const percent = done ? 100 : Math.min(99, Math.floor((rowsCopied / Math.max(estimatedRows, 1)) * 100));
+  const end = done ? Date.parse(fullLoad.completedAt ?? "") : now;
+  const seconds = Math.max(0.001, (end - Date.parse(fullLoad.startedAt)) / 1000);
+  return {
+    percent,
+    rowsCopied,
+    estimatedRows,
+    chunks: summary?.chunks ?? fullLoad.chunks,
+    chunksDone: summary?.done ?? (done ? fullLoad.chunks : 0),
+    rowsPerSecond: Math.round(rowsCopied / seconds),
+    startedAt: fullLoad.startedAt,
+    completedAt: fullLoad.completedAt ?? null,
+  };
+}
+
+/** Builds the view of a task from its record, its chunk ledger summary and its lease. */
+export function taskView(input: {
+  task: TaskRecord;
+  summary?: LedgerSummary | undefined;
+  executions: string[];
+  tailer: TailerView | null;
+  now: number;
+}): TaskView {
+  const { task, now } = input;
+  const fullLoad = fullLoadView(task, input.summary, now);
+  const incremental = task.incremental
+    ? {
+        position: task.incremental.position,
+        latencyMs: task.incremental.latencyMs,
+        rowsPerSecond: task.incremental.rowsPerSecond,
+        appliedRows: task.incremental.appliedRows,
+        updatedAt: task.incremental.updatedAt,
+      }
+    : null;
+  const precheck = task.precheck
+    ? {
+        passed: task.precheck.passed,
+        counts: task.precheck.counts,
+        finishedAt: task.precheck.finishedAt,
+        problems: task.precheck.checks
+          .filter((c) => c.status !== "pass")
+          .map(({ id, status, detail, fix }) => ({ id, status, detail, ...(fix ? { fix } : {}) })),
+      }
+    : null;
+  return {
+    name: task.name,
+    phase: task.phase,
+    migrationTypes: task.spec.migrationTypes,
+    createdAt: task.createdAt,
+    updatedAt: task.updatedAt,
+    progressPercent: fullLoad ? fullLoad.percent : null,
+    rows: (fullLoad?.rowsCopied ?? 0) + (incremental?.appliedRows ?? 0),
+    latencySeconds: incremental ? incremental.latencyMs / 1000 : null,
+    lastError: task.lastError ?? null,
+    running: { executions: input.executions, tailer: input.tailer },
+    precheck,
+    position: task.position ?? null,
+    schema: task.schema
+      ? { tables: task.schema.createdTables, notes: task.schema.notes, completedAt: task.schema.completedAt }
+      : null,
+    fullLoad,
+    incremental,
+    spec: redactSpec(task.spec),
+  };
+}
+
+export function taskSummary(view: TaskView): TaskSummary {
+  const { name, phase, updatedAt, progressPercent, rows, latencySeconds, lastError } = view;
+  return { name, phase, updatedAt, progressPercent, rows, latencySeconds, lastError };
+}

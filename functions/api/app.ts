@@ -1,0 +1,108 @@
+import { ApiError, errorResponse } from "#core/api/errors.ts";
+import type { TaskApi } from "#core/api/tasks.ts";
+import { API_ROUTES, type ApiRequest, type ApiResponse, type Operation } from "./routes.ts";
+
+export type ApiLog = (entry: Record<string, unknown>) => void;
+
+const jsonLog: ApiLog = (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`);
+
+function respond(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
+  return {
+    statusCode,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    body: `${JSON.stringify(body, null, 2)}\n`,
+  };
+}
+
+function parseBody(request: ApiRequest): unknown {
+  const text = request.isBase64Encoded
+    ? Buffer.from(request.body ?? "", "base64").toString("utf8")
+    : (request.body ?? "");
+  if (text.trim() === "")
+    throw new ApiError(
+      400,
+      "InvalidRequest",
+      "the request has no body: send the task spec as JSON (see `dts schema`)",
+    );
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(
+      400,
+      "InvalidJson",
+      `the request body is not valid JSON (${(error as Error).message}): send the task spec as a JSON object`,
+    );
+  }
+}
+
+function taskName(request: ApiRequest): string {
+  const name = request.pathParameters?.name;
+  if (!name) throw new ApiError(400, "InvalidRequest", "the path names no task: use /tasks/{name}");
+  return name;
+}
+
+async function run(api: TaskApi, operation: Operation, request: ApiRequest): Promise<ApiResponse> {
+  switch (operation) {
+    case "create": {
+      const created = await api.create(parseBody(request));
+      return respond(created.restarted ? 202 : 201, created, { location: `/tasks/${created.name}` });
+    }
+    case "list":
+      return respond(200, { tasks: await api.list() });
+    case "get":
+      return respond(200, await api.get(taskName(request)));
+    case "precheck":
+      return respond(200, await api.precheck(taskName(request)));
+    case "stop": {
+      const outcome = await api.stop(taskName(request));
+      const stopping = outcome.stopping.tailer || outcome.stopping.executions.length > 0;
+      return respond(stopping ? 202 : 200, outcome);
+    }
+  }
+}
+
+/**
+ * The API handler: routes an API Gateway proxy request to the task operations and answers JSON,
+ * errors included ({error, message}). `dts serve` runs this same function behind node:http.
+ */
+export function apiHandler(
+  api: () => TaskApi,
+  log: ApiLog = jsonLog,
+): (request: ApiRequest) => Promise<ApiResponse> {
+  return async (request) => {
+    const requestId = request.requestContext?.requestId;
+    const routes = API_ROUTES.filter((r) => r.resource === request.resource);
+    const route = routes.find((r) => r.method === request.httpMethod.toUpperCase());
+    try {
+      if (routes.length === 0) {
+        const paths = [...new Set(API_ROUTES.map((r) => `${r.method} ${r.resource}`))].join(", ");
+        throw new ApiError(404, "NotFound", `there is no ${request.path}: the API has ${paths}`);
+      }
+      if (!route) {
+        const allowed = routes.map((r) => r.method).join(", ");
+        return respond(
+          405,
+          {
+            error: "MethodNotAllowed",
+            message: `${request.path} accepts ${allowed}, not ${request.httpMethod}`,
+          },
+          { allow: allowed },
+        );
+      }
+      return await run(api(), route.operation, request);
+    } catch (error) {
+      const { status, body } = errorResponse(error, requestId);
+      if (status >= 500) {
+        log({
+          level: "error",
+          requestId,
+          route: route ? `${route.method} ${route.resource}` : request.path,
+          error: (error as Error).name,
+          message: (error as Error).message,
+          stack: (error as Error).stack,
+        });
+      }
+      return respond(status, body);
+    }
+  };
+}

@@ -1,0 +1,127 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { TaskApi } from "#core/api/tasks.ts";
+import { livePrecheckPorts } from "#core/precheck/adapters.ts";
+import { runPrecheck } from "#core/precheck/run.ts";
+import { documentClient, tableNames } from "#core/store/dynamodb.ts";
+import { defaultCheckpointStore, defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+import { ensureLocalTables } from "#core/store/local-tables.ts";
+import { type ApiLog, apiHandler } from "#functions/api/app.ts";
+import { type ApiRequest, resolvePath } from "#functions/api/routes.ts";
+import { type LocalStarter, localStarter } from "./api-starter.ts";
+import { localEnvironment } from "./environment.ts";
+
+/** Request bodies are task specs: a megabyte is far more than any needs. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface LocalApiServer {
+  /** http://host:port, without a trailing slash. */
+  url: string;
+  server: Server;
+  executions: LocalStarter;
+  /** Stops accepting requests and waits for executions this server started to end. */
+  close(): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The node:http request as the API Gateway proxy event the Lambda receives. */
+function toApiRequest(request: IncomingMessage, body: string, requestId: string): ApiRequest {
+  const path = new URL(request.url ?? "/", "http://localhost").pathname;
+  const resolved = resolvePath(path);
+  return {
+    httpMethod: request.method ?? "GET",
+    resource: resolved?.resource ?? path,
+    path,
+    pathParameters: resolved?.pathParameters ?? null,
+    body: body === "" ? null : body,
+    isBase64Encoded: false,
+    requestContext: { requestId },
+  };
+}
+
+/**
+ * `dts serve`: the API's handler (functions/api) behind node:http, against the local stack
+ * (DynamoDB Local, the MariaDB servers) with the local runner in place of Step Functions.
+ * No authentication: it listens on 127.0.0.1 unless told otherwise.
+ */
+export async function startApiServer(
+  options: { port?: number; host?: string; log?: ApiLog } = {},
+): Promise<LocalApiServer> {
+  for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
+  const log = options.log ?? (() => undefined);
+  await ensureLocalTables(documentClient(), tableNames());
+  const store = defaultTaskStore();
+  const executions = localStarter({ store, log });
+  const api = new TaskApi({
+    store,
+    ledger: defaultChunkLedger(),
+    checkpoints: defaultCheckpointStore(),
+    executions,
+    precheck: (spec, precheckOptions) => runPrecheck(spec, livePrecheckPorts, precheckOptions),
+    // Locally a spec may carry passwords (the demo's do); any secret ARN is read with the caller's credentials.
+    secrets: { requireSecretArns: false },
+  });
+  const handle = apiHandler(() => api, log);
+  let sequence = 0;
+  const server = createServer((request, response) => {
+    const requestId = `local-${++sequence}`;
+    const started = Date.now();
+    void (async () => {
+      let status: number;
+      try {
+        const result = await handle(toApiRequest(request, await readBody(request), requestId));
+        status = result.statusCode;
+        response.writeHead(result.statusCode, result.headers).end(result.body);
+      } catch (error) {
+        const tooLarge = error instanceof BodyTooLarge;
+        status = tooLarge ? 413 : 400;
+        const body = tooLarge
+          ? {
+              error: "PayloadTooLarge",
+              message: "the request body is over 1 MiB: a task spec is far smaller",
+            }
+          : {
+              error: "InvalidRequest",
+              message: `the request could not be read: ${(error as Error).message}`,
+            };
+        response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+        response.end(`${JSON.stringify(body)}\n`);
+      }
+      log({
+        level: "info",
+        requestId,
+        method: request.method,
+        path: request.url,
+        status,
+        ms: Date.now() - started,
+      });
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8080, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    server,
+    executions,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await executions.idle();
+    },
+  };
+}
