@@ -6,7 +6,13 @@ import { routeKey } from "./routes.ts";
 /** What the tailer does with a DDL statement from the binlog. */
 export type DdlAction =
   | { kind: "ignore"; reason: string }
-  | { kind: "apply"; sql: string; refreshCatalog: true };
+  | {
+      kind: "apply";
+      sql: string;
+      refreshCatalog: true;
+      /** The destination table the statement is about (names after mapping). */
+      target: { database: string; table: string };
+    };
 
 const NAME = "(`(?:[^`]|``)+`|[A-Za-z0-9_$]+)";
 const QUALIFIED = new RegExp(`^${NAME}(?:\\s*\\.\\s*${NAME})?`);
@@ -42,6 +48,7 @@ export function translateDdl(
   routes: Map<string, TableRoute>,
   wholeDatabases: Map<string, string>,
   allColumns: (route: TableRoute) => boolean,
+  strictColumns = true,
 ): DdlAction {
   const text = sql.replace(/^\s*\/\*.*?\*\/\s*/s, "").trim();
   const statement =
@@ -55,7 +62,7 @@ export function translateDdl(
     const ref = on ? tableRef(text.slice(on.index + on[0].length), defaultDb) : undefined;
     if (!ref || !routes.has(routeKey(ref.database, ref.table)))
       return { kind: "ignore", reason: "index outside the selection" };
-    return rewrite(text, on ? on.index + on[0].length : 0, ref, routes, allColumns);
+    return rewrite(text, on ? on.index + on[0].length : 0, ref, routes, allColumns, strictColumns);
   }
   const rest = text.slice(statement[0].length);
   const ref = tableRef(rest, defaultDb);
@@ -77,6 +84,7 @@ export function translateDdl(
       kind: "apply",
       sql: `${text.slice(0, start)}${quoteQualified(target, ref.table)}${text.slice(start + ref.length)}`,
       refreshCatalog: true,
+      target: { database: target, table: ref.table },
     };
   }
   if (!route) return { kind: "ignore", reason: "table outside the selection" };
@@ -85,7 +93,7 @@ export function translateDdl(
       `RENAME TABLE of the selected table ${ref.database}.${ref.table} changes the task's selection: stop the task, update objects in the spec and run it again (${text.slice(0, 200)})`,
     );
   }
-  return rewrite(text, statement[0].length, ref, routes, allColumns);
+  return rewrite(text, statement[0].length, ref, routes, allColumns, strictColumns);
 }
 
 function rewrite(
@@ -94,10 +102,11 @@ function rewrite(
   ref: { database: string; table: string; length: number },
   routes: Map<string, TableRoute>,
   allColumns: (route: TableRoute) => boolean,
+  strictColumns: boolean,
 ): DdlAction {
   const route = routes.get(routeKey(ref.database, ref.table));
   if (!route) return { kind: "ignore", reason: "table outside the selection" };
-  if (!plainColumns(route) || !allColumns(route)) {
+  if (strictColumns && (!plainColumns(route) || !allColumns(route))) {
     throw new FatalError(
       `DDL on ${ref.database}.${ref.table}, whose columns are renamed or selected, cannot be translated safely: ${text.slice(0, 200)}. Apply it to the destination by hand, then restart the tailer`,
     );
@@ -107,5 +116,6 @@ function rewrite(
     kind: "apply",
     sql: `${text.slice(0, at)}${destination}${text.slice(at + ref.length)}`,
     refreshCatalog: true,
+    target: route.selected.destination,
   };
 }

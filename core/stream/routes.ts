@@ -1,4 +1,4 @@
-import { type Catalog, catalogTable, rowKey } from "../source/catalog.ts";
+import { type Catalog, type CatalogTable, catalogTable, rowKey } from "../source/catalog.ts";
 import { type SelectedTable, selectedTables } from "../spec/mapping.ts";
 import type { DmlOperation, TaskSpec } from "../spec/schema.ts";
 import { type FilterExpr, parseFilter } from "../sql/filter.ts";
@@ -21,6 +21,8 @@ export interface TableRoute {
   types: Map<string, string>;
   /** Generated columns are computed by the destination, never written. */
   generated: Set<string>;
+  /** The source table's definition when the routes were built. */
+  table: CatalogTable;
 }
 
 export function routeKey(database: string, table: string): string {
@@ -47,6 +49,7 @@ export function buildRoutes(spec: TaskSpec, catalog: Catalog): Map<string, Table
       dml: new Set(selected.dml),
       types: new Map(table.columns.map((c) => [c.name, c.dataType])),
       generated: new Set(table.columns.filter((c) => c.generated).map((c) => c.name)),
+      table,
     });
   }
   return routes;

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { DtsError, FatalError, FencedError, RetriableError } from "../errors.ts";
-import { openDestination, openSource } from "../source/connection.ts";
+import { openChangeSink } from "../sinks/open.ts";
+import { openSource } from "../source/connection.ts";
 import type { BinlogPosition } from "../source/position.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "../store/index.ts";
 import { ZongjiBinlogReader } from "./binlog-reader.ts";
 import { startHeartbeat } from "./heartbeat.ts";
+import type { ChangeSink } from "./sink.ts";
 import { Tailer } from "./tailer.ts";
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
@@ -70,16 +72,13 @@ export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${p
         throw new FatalError(
           `task ${task} has no binlog position: run its full load (or capture a position) first`,
         );
-      const destination = spec.destination;
-      if (destination.type !== "mysql")
-        throw new FatalError("incremental migration into Kafka is not available yet");
       let source: Awaited<ReturnType<typeof openSource>> | undefined;
       let heartbeatSource: Awaited<ReturnType<typeof openSource>> | undefined;
-      let target: Awaited<ReturnType<typeof openDestination>> | undefined;
+      let sink: ChangeSink | undefined;
       let stopHeartbeat = () => {};
       try {
         source = await openSource(spec.source);
-        target = await openDestination(destination);
+        sink = await openChangeSink(spec, record, source, log);
         if (spec.heartbeat) {
           heartbeatSource = await openSource(spec.source);
           stopHeartbeat = startHeartbeat(heartbeatSource, (m) => log(m));
@@ -94,7 +93,7 @@ export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${p
           owner,
           reader,
           source,
-          destination: target,
+          sink,
           checkpoints,
           start,
           log,
@@ -137,7 +136,8 @@ export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${p
         throw reason;
       } finally {
         stopHeartbeat();
-        await Promise.all([source, heartbeatSource, target].map((c) => c?.end().catch(() => undefined)));
+        await sink?.close().catch(() => undefined);
+        await Promise.all([source, heartbeatSource].map((c) => c?.end().catch(() => undefined)));
       }
     }
   })();

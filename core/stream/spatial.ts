@@ -2,6 +2,7 @@ import type { Connection } from "mysql2/promise";
 import { SPATIAL_TYPES } from "../fullload/tuple.ts";
 import { sqlValue } from "../sinks/mysql/values.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
+import type { Row } from "./events.ts";
 import type { TableRoute } from "./routes.ts";
 import type { DestinationChange } from "./transform.ts";
 
@@ -9,35 +10,36 @@ export function spatialColumns(route: TableRoute): string[] {
   return [...route.types].filter(([, type]) => SPATIAL_TYPES.has(type)).map(([name]) => name);
 }
 
+/** Spatial values zongji decoded into coordinates (it does for GEOMETRY in row images). */
+function decodedSpatial(route: TableRoute, row: Row): boolean {
+  return spatialColumns(route).some((c) => {
+    const value = row[c];
+    return value !== null && value !== undefined && !Buffer.isBuffer(value);
+  });
+}
+
 /**
- * Without binlog_row_metadata=FULL, zongji decodes GEOMETRY values into points and loses their
- * type and SRID; then the spatial
- * columns of upserted rows are read again from the source, by key, as the server's own bytes.
- * A row gone from the source meanwhile is dropped from the batch: a later event (its delete, or
- * a new insert of the key) brings the destination to the source's state.
+ * zongji decodes GEOMETRY values of row images into coordinates, losing their type and SRID, so
+ * the spatial columns of new row images are read again from the source, by key, as the server's
+ * own bytes. Returns each row with its spatial values replaced, or undefined for a row gone from
+ * the source meanwhile: a later event (its delete, or a new insert of the key) brings the
+ * destination to the source's state.
  */
-export async function rereadSpatialValues(
+export async function rereadSpatial(
   source: Connection,
-  changes: DestinationChange[],
-): Promise<DestinationChange[]> {
-  const byRoute = new Map<TableRoute, DestinationChange[]>();
-  for (const change of changes) {
-    if (change.kind !== "upsert") continue;
-    // With binlog_row_metadata=FULL zongji hands over the bytes; without it, decoded points.
-    const decoded = spatialColumns(change.route).some((c) => {
-      const value = change.row[c];
-      return value !== null && value !== undefined && !Buffer.isBuffer(value);
-    });
-    if (!decoded) continue;
-    byRoute.set(change.route, [...(byRoute.get(change.route) ?? []), change]);
-  }
-  if (byRoute.size === 0) return changes;
-  const missing = new Set<DestinationChange>();
-  for (const [route, upserts] of byRoute) {
+  items: readonly { route: TableRoute; row: Row }[],
+): Promise<(Row | undefined)[]> {
+  const result: (Row | undefined)[] = items.map((i) => i.row);
+  const byRoute = new Map<TableRoute, number[]>();
+  items.forEach((item, index) => {
+    if (!decodedSpatial(item.route, item.row)) return;
+    byRoute.set(item.route, [...(byRoute.get(item.route) ?? []), index]);
+  });
+  for (const [route, indexes] of byRoute) {
     const spatial = spatialColumns(route);
     const keyOf = (row: Record<string, unknown>) =>
       route.key.map((k) => sqlValue(row[k], route.types.get(k) ?? "")).join(",");
-    const keys = [...new Set(upserts.map((u) => keyOf(u.row)))];
+    const keys = [...new Set(indexes.map((i) => keyOf(items[i]?.row ?? {})))];
     const table = quoteQualified(route.selected.source.database, route.selected.source.table);
     const [rows] = await source.query({
       sql: `SELECT ${[...route.key, ...spatial].map(quoteIdentifier).join(", ")} FROM ${table} WHERE (${route.key
@@ -47,14 +49,29 @@ export async function rereadSpatialValues(
         field.type === "GEOMETRY" ? field.buffer() : next(),
     });
     const current = new Map((rows as Record<string, unknown>[]).map((row) => [keyOf(row), row] as const));
-    for (const upsert of upserts) {
-      const now = current.get(keyOf(upsert.row));
-      if (!now) {
-        missing.add(upsert);
-        continue;
-      }
-      upsert.row = { ...upsert.row, ...Object.fromEntries(spatial.map((c) => [c, now[c] as Buffer | null])) };
+    for (const index of indexes) {
+      const row = items[index]?.row ?? {};
+      const now = current.get(keyOf(row));
+      result[index] = now
+        ? { ...row, ...Object.fromEntries(spatial.map((c) => [c, now[c] as Buffer | null])) }
+        : undefined;
     }
   }
-  return changes.filter((c) => !missing.has(c));
+  return result;
+}
+
+/** rereadSpatial for the MySQL sink's upserts; an upsert whose row is gone is dropped. */
+export async function rereadSpatialValues(
+  source: Connection,
+  changes: DestinationChange[],
+): Promise<DestinationChange[]> {
+  const upserts = changes.filter((c) => c.kind === "upsert");
+  const rows = await rereadSpatial(source, upserts);
+  const missing = new Set<DestinationChange>();
+  upserts.forEach((upsert, i) => {
+    const row = rows[i];
+    if (row) upsert.row = row;
+    else missing.add(upsert);
+  });
+  return missing.size === 0 ? changes : changes.filter((c) => !missing.has(c));
 }

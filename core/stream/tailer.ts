@@ -1,17 +1,13 @@
 import type { Connection } from "mysql2/promise";
 import { FencedError } from "../errors.ts";
-import { applyChanges } from "../sinks/mysql/applier.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
 import type { BinlogPosition } from "../source/position.ts";
-import { capitalize } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import type { CheckpointStore, Lease } from "../store/checkpoint-store.ts";
 import type { BinlogReader } from "./binlog-reader.ts";
-import { translateDdl } from "./ddl.ts";
 import type { SourceTransaction } from "./events.ts";
 import { buildRoutes, type TableRoute } from "./routes.ts";
-import { rereadSpatialValues } from "./spatial.ts";
-import { type DestinationChange, transformChange } from "./transform.ts";
+import type { ChangeSink } from "./sink.ts";
 
 export interface TailerMetrics {
   position: BinlogPosition;
@@ -25,8 +21,9 @@ export interface TailerDeps {
   spec: TaskSpec;
   owner: string;
   reader: BinlogReader;
+  /** Reads the catalog (and spatial values) from the source. */
   source: Connection;
-  destination: Connection;
+  sink: ChangeSink;
   checkpoints: CheckpointStore;
   start: BinlogPosition;
   onMetrics?: (metrics: TailerMetrics) => Promise<void>;
@@ -192,14 +189,12 @@ export class Tailer {
     // Never write on a lease that may have expired: renew first when it is close.
     if (this.lease.expiresAt - Date.now() < this.ttl / 3) await this.renew();
     if (this.failure) return;
-    if (last.ddl) await this.applyDdl(last);
-    else {
-      const changes: DestinationChange[] = batch.flatMap((tx) =>
-        tx.changes.flatMap((c) => transformChange(c, this.routes)),
-      );
-      await applyChanges(this.deps.destination, await rereadSpatialValues(this.deps.source, changes));
-      this.applied += changes.length;
-      this.windowRows += changes.length;
+    if (last.ddl) {
+      if (await this.deps.sink.writeDdl(last, this.routes)) await this.refreshRoutes();
+    } else {
+      const rows = await this.deps.sink.writeTransactions(batch, this.routes);
+      this.applied += rows;
+      this.windowRows += rows;
     }
     await this.deps.checkpoints.save(this.lease, {
       position: last.position,
@@ -213,30 +208,6 @@ export class Tailer {
 
   private lastApplied: SourceTransaction | undefined;
   private lastDelayMs = 0;
-
-  private async applyDdl(tx: SourceTransaction): Promise<void> {
-    const ddl = tx.ddl;
-    if (!ddl) return;
-    const whole = new Map(
-      this.deps.spec.objects
-        .filter((o) => !o.tables)
-        .map((o) => [o.database, o.as ?? capitalize(o.database, this.deps.spec.capitalization)]),
-    );
-    const columns = new Map<TableRoute, boolean>();
-    const action = translateDdl(ddl.sql, ddl.database, this.routes, whole, (route) => {
-      const known = columns.get(route);
-      if (known !== undefined) return known;
-      const spec = this.deps.spec.objects.find((o) => o.database === route.selected.source.database);
-      const table = spec?.tables?.find((t) => t.name === route.selected.source.table);
-      const all = !table?.columns;
-      columns.set(route, all);
-      return all;
-    });
-    if (action.kind === "ignore") return;
-    this.deps.log?.("applying DDL", { sql: action.sql });
-    await this.deps.destination.query(action.sql);
-    await this.refreshRoutes();
-  }
 
   private async reportMetrics(force: boolean): Promise<void> {
     const now = Date.now();

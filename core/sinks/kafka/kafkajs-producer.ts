@@ -1,0 +1,70 @@
+import { CompressionTypes, type Message } from "kafkajs";
+import { FatalError, RetriableError } from "../../errors.ts";
+import type { KafkaConnection, KafkaProducer, OutgoingMessage } from "./client.ts";
+import { kafkajsClient } from "./kafkajs-admin.ts";
+
+/** kafkajs marks transient failures (broker down, leader moving, timeouts) as retriable. */
+function translate(error: unknown): Error {
+  const e = error as { name?: string; message?: string; retriable?: boolean; originalError?: unknown };
+  const text = `Kafka: ${e.message ?? String(error)}`;
+  if (
+    e.retriable === true ||
+    /Connection|NumberOfRetriesExceeded|RequestTimeout|Timeout|NotLeader|LeaderNotAvailable|BrokerNotAvailable/i.test(
+      `${e.name ?? ""} ${e.message ?? ""}`,
+    )
+  )
+    return new RetriableError(text, { cause: error });
+  if (/SASL|authentication/i.test(text))
+    return new FatalError(`${text}: check destination.sasl (user and password)`, { cause: error });
+  return new FatalError(text, { cause: error });
+}
+
+/** The producer port on kafkajs: idempotent, one request in flight, acks from all replicas. */
+export async function connectKafkaProducer(connection: KafkaConnection): Promise<KafkaProducer> {
+  const kafka = kafkajsClient(connection, { connectTimeoutMs: 10_000 });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    retry: { retries: 5, initialRetryTime: 300 },
+  });
+  const admin = kafka.admin();
+  try {
+    await producer.connect();
+    await admin.connect();
+  } catch (error) {
+    await producer.disconnect().catch(() => undefined);
+    throw translate(error);
+  }
+  return {
+    async send(messages: readonly OutgoingMessage[]) {
+      if (messages.length === 0) return;
+      const byTopic = new Map<string, Message[]>();
+      for (const m of messages) {
+        const list = byTopic.get(m.topic) ?? [];
+        list.push({ partition: m.partition, key: m.key, value: m.value });
+        byTopic.set(m.topic, list);
+      }
+      try {
+        await producer.sendBatch({
+          acks: -1,
+          compression: CompressionTypes.None,
+          topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
+        });
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+    async partitionCount(topic: string) {
+      try {
+        const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+        return metadata.topics[0]?.partitions.length ?? 0;
+      } catch (error) {
+        throw translate(error);
+      }
+    },
+    async close() {
+      await Promise.all([producer.disconnect(), admin.disconnect()].map((p) => p.catch(() => undefined)));
+    },
+  };
+}

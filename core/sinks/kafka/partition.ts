@@ -1,0 +1,47 @@
+import type { Row } from "../../stream/events.ts";
+import type { DdlEvent, KafkaTable } from "./record.ts";
+import { canalText, columnValue } from "./values.ts";
+
+export type PartitionPolicy = "partition-0" | "hash-table" | "hash-pk";
+
+/** Java's String.hashCode: s[0]*31^(n-1) + ... + s[n-1] over UTF-16 code units, 32-bit wrap-around. */
+export function javaHashCode(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/** partition = abs(hash % partitions), as Java computes it. */
+export function partitionOf(key: string, partitions: number): number {
+  return Math.abs(javaHashCode(key) % partitions);
+}
+
+/**
+ * The key string a message is routed by (and carries as its Kafka key):
+ * - hash-table: the database name followed by the table name, after mapping, no separator;
+ * - hash-pk: the canonical text of the hash columns joined by ',' (NULL as the empty string);
+ *   a table without key columns has no key and goes to partition 0;
+ * - partition-0: no key.
+ */
+export function rowKeyString(policy: PartitionPolicy, table: KafkaTable, row: Row): string | undefined {
+  if (policy === "hash-table") return table.database + table.table;
+  if (policy === "partition-0" || table.hashColumns.length === 0) return undefined;
+  const definitions = new Map(table.columns.map((c) => [c.source, c.definition]));
+  return table.hashColumns
+    .map((name) => {
+      const definition = definitions.get(name);
+      return definition ? (canalText(columnValue(row[name], definition)) ?? "") : String(row[name] ?? "");
+    })
+    .join(",");
+}
+
+export function rowPartition(policy: PartitionPolicy, key: string | undefined, partitions: number): number {
+  return key === undefined || policy === "partition-0" ? 0 : partitionOf(key, partitions);
+}
+
+/** DDL: the table's partition under hash-table (database-level DDL to 0), else partition 0. */
+export function ddlPartition(policy: PartitionPolicy, event: DdlEvent, partitions: number): number {
+  if (policy === "hash-table" && event.table !== "")
+    return partitionOf(event.database + event.table, partitions);
+  return 0;
+}

@@ -1,0 +1,122 @@
+import { resolvePassword } from "../../adapters/secrets.ts";
+import { FatalError } from "../../errors.ts";
+import type { KafkaDestination } from "../../spec/schema.ts";
+import { canalJsonEncoder } from "./canal-json.ts";
+import type { KafkaConnection, KafkaProducer, OutgoingMessage } from "./client.ts";
+import { dtsAvroEncoder } from "./dts-avro.ts";
+import { ddlPartition, type PartitionPolicy, rowKeyString, rowPartition } from "./partition.ts";
+import { type DdlEvent, type MessageEncoder, MessageIds, type RowEvent } from "./record.ts";
+
+export async function kafkaConnection(
+  destination: KafkaDestination,
+  clientId?: string,
+): Promise<KafkaConnection> {
+  return {
+    brokers: destination.brokers,
+    sasl: destination.sasl
+      ? { username: destination.sasl.username, password: await resolvePassword(destination.sasl) }
+      : undefined,
+    tls: destination.tls?.enabled ? destination.tls : undefined,
+    ...(clientId ? { clientId } : {}),
+  };
+}
+
+export function messageEncoder(destination: KafkaDestination, sourceVersion: string): MessageEncoder {
+  return destination.format === "canal-json" ? canalJsonEncoder : dtsAvroEncoder({ sourceVersion });
+}
+
+export interface KafkaWriterOptions {
+  destination: KafkaDestination;
+  producer: KafkaProducer;
+  encoder: MessageEncoder;
+  /** Partition count recorded by precheck; the task fails if the topic's count differs. */
+  expectedPartitions?: number | undefined;
+}
+
+/**
+ * Turns row changes and DDL into messages on the task's topics and writes them, returning once
+ * the brokers acknowledged all of them. Under hash-pk an UPDATE that changes the key becomes a
+ * DELETE on the old key's partition and an INSERT on the new key's, and the DELETE is
+ * acknowledged before the INSERT is sent: no consumer of the new key's partition can see the
+ * new row before the old key's delete is written.
+ */
+export class KafkaWriter {
+  private readonly ids = new MessageIds();
+  private partitions = 0;
+  private readonly policy: PartitionPolicy;
+
+  private constructor(private readonly options: KafkaWriterOptions) {
+    this.policy = options.destination.partitionPolicy;
+  }
+
+  static async open(options: KafkaWriterOptions): Promise<KafkaWriter> {
+    const writer = new KafkaWriter(options);
+    await writer.checkPartitions();
+    return writer;
+  }
+
+  get topic(): string {
+    return this.options.destination.topic;
+  }
+
+  /** Fails the task when the topic's partition count is not the one recorded at precheck. */
+  async checkPartitions(): Promise<void> {
+    const { destination, producer, expectedPartitions } = this.options;
+    const count = await producer.partitionCount(destination.topic);
+    if (count === 0)
+      throw new FatalError(
+        `Kafka topic ${destination.topic} does not exist: create it and run the task again`,
+      );
+    if (expectedPartitions !== undefined && count !== expectedPartitions)
+      throw new FatalError(
+        `Kafka topic ${destination.topic} has ${count} partitions but had ${expectedPartitions} when the task was prechecked: ` +
+          "changing the partition count breaks per-key order; restore it, or start a new task",
+      );
+    this.partitions = count;
+  }
+
+  /** Messages for row events, in segments: each segment is sent only after the previous one was acknowledged. */
+  segments(events: readonly RowEvent[]): OutgoingMessage[][] {
+    const segments: OutgoingMessage[][] = [[]];
+    const push = (event: RowEvent) => {
+      const image = event.op === "delete" ? event.before : event.after;
+      const key = image ? rowKeyString(this.policy, event.table, image) : undefined;
+      (segments.at(-1) as OutgoingMessage[]).push({
+        topic: this.topic,
+        partition: rowPartition(this.policy, key, this.partitions),
+        key: key ?? null,
+        value: this.options.encoder.row(event, this.ids.next()),
+      });
+    };
+    for (const event of events) {
+      if (this.policy === "hash-pk" && event.op === "update" && event.before && event.after) {
+        const before = rowKeyString(this.policy, event.table, event.before);
+        const after = rowKeyString(this.policy, event.table, event.after);
+        if (before !== after) {
+          push({ ...event, op: "delete", after: undefined });
+          segments.push([]);
+          push({ ...event, op: "insert", before: undefined });
+          continue;
+        }
+      }
+      push(event);
+    }
+    return segments.filter((s) => s.length > 0);
+  }
+
+  async writeRows(events: readonly RowEvent[]): Promise<void> {
+    for (const segment of this.segments(events)) await this.options.producer.send(segment);
+  }
+
+  async writeDdl(event: DdlEvent): Promise<void> {
+    const { destination, encoder, producer } = this.options;
+    await producer.send([
+      {
+        topic: destination.ddlTopic ?? destination.topic,
+        partition: ddlPartition(this.policy, event, this.partitions),
+        key: this.policy === "hash-table" && event.table !== "" ? event.database + event.table : null,
+        value: encoder.ddl(event, this.ids.next()),
+      },
+    ]);
+  }
+}

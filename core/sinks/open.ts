@@ -1,0 +1,45 @@
+import type { Connection } from "mysql2/promise";
+import { openDestination } from "../source/connection.ts";
+import type { TaskSpec } from "../spec/schema.ts";
+import type { TaskRecord } from "../store/task-store.ts";
+import type { ChangeSink } from "../stream/sink.ts";
+import { KafkaChangeSink } from "./kafka/change-sink.ts";
+import { connectKafkaProducer } from "./kafka/kafkajs-producer.ts";
+import { KafkaWriter, kafkaConnection, messageEncoder } from "./kafka/writer.ts";
+import { MysqlChangeSink } from "./mysql/change-sink.ts";
+
+/** Source facts precheck recorded on the task (server version, Kafka partition count). */
+export function recordedFacts(task: TaskRecord | undefined): { sourceVersion: string; partitions?: number } {
+  const facts = task?.precheck?.facts ?? {};
+  const partitions = typeof facts.kafkaPartitions === "number" ? facts.kafkaPartitions : undefined;
+  return { sourceVersion: String(facts.sourceVersion ?? ""), ...(partitions ? { partitions } : {}) };
+}
+
+/** Opens the tailer's sink for the task's destination. */
+export async function openChangeSink(
+  spec: TaskSpec,
+  task: TaskRecord | undefined,
+  source: Connection,
+  log?: (message: string, fields?: Record<string, unknown>) => void,
+): Promise<ChangeSink> {
+  const destination = spec.destination;
+  if (destination.type === "mysql") {
+    const target = await openDestination(destination);
+    const sink = new MysqlChangeSink(spec, source, target, log);
+    return Object.assign(sink, { close: () => target.end().catch(() => undefined) });
+  }
+  const facts = recordedFacts(task);
+  const producer = await connectKafkaProducer(await kafkaConnection(destination, `dts-${spec.name}`));
+  try {
+    const writer = await KafkaWriter.open({
+      destination,
+      producer,
+      encoder: messageEncoder(destination, facts.sourceVersion),
+      expectedPartitions: facts.partitions,
+    });
+    return new KafkaChangeSink(spec, source, writer, producer, log);
+  } catch (error) {
+    await producer.close();
+    throw error;
+  }
+}
