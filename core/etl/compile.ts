@@ -1,0 +1,588 @@
+import { SpecError } from "../errors.ts";
+import type { Row } from "../stream/events.ts";
+import { type Call, type EtlProgram, type Expr, startOf } from "./ast.ts";
+import { parseTimeZone, type TimeZone, wallClock } from "./datetime.ts";
+import { Decimal } from "./decimal.ts";
+import { EtlError, type EtlProblem, EtlRuntimeError, type SourcePos } from "./errors.ts";
+import { CONST_ENV, constantValue } from "./functions/coerce.ts";
+import { BUILTINS } from "./functions/index.ts";
+import type { CallContext, Env, Eval, EventCode, Target, TypedValue } from "./functions/types.ts";
+import { parseEtl } from "./parser.ts";
+import { didYouMean } from "./suggest.ts";
+import {
+  type ColumnKind,
+  columnKind,
+  columnType,
+  describeType,
+  type EtlType,
+  isNumeric,
+  widen,
+} from "./types.ts";
+import { type Fail, normLong, readerFor, toDecimal, toDouble, type Value, writerFor } from "./values.ts";
+
+/** A column as the catalog describes it (CatalogColumn fits). */
+export interface EtlColumn {
+  readonly name: string;
+  /** information_schema DATA_TYPE: int, bigint, varchar, datetime, decimal, ... */
+  readonly dataType: string;
+  /** Generated columns are never written, so e_set may not target them. */
+  readonly generated?: boolean;
+}
+
+/** The table a script is compiled for. */
+export interface EtlTable {
+  readonly database: string;
+  readonly table: string;
+  /** The source columns: what rows carry and the script may read and set. */
+  readonly columns: readonly EtlColumn[];
+  /** Destination-only columns (etl.addColumns) e_set may fill; present in every output row. */
+  readonly addedColumns?: readonly EtlColumn[];
+  /** Key columns, named with their values in runtime errors. */
+  readonly key?: readonly string[];
+}
+
+export interface EtlOptions {
+  /** Zone of dt_now, __COMMIT_TIMESTAMP__ and the epoch conversions: UTC (default), +08:00, Asia/Shanghai. */
+  readonly timeZone?: string;
+  /** dt_now's clock, epoch ms (default Date.now). */
+  readonly now?: () => number;
+  /** Longest text a regular expression may read (default 65536 characters). */
+  readonly regexInputLimit?: number;
+}
+
+/** What the pipeline knows of the row change being transformed. */
+export interface EtlRowContext {
+  readonly operation: "insert" | "update" | "delete";
+  /** Source commit time, epoch ms (the task start in full load). */
+  readonly commitTimestamp: number;
+}
+
+/** A script compiled for one table: closures only, no parsing per row. */
+export interface CompiledEtl {
+  readonly database: string;
+  readonly table: string;
+  /** Every column the script can set for this table, in script order (source and added). */
+  readonly writes: readonly string[];
+  /** The written columns that are destination-only: present (NULL when not set) in every output row. */
+  readonly addedColumns: readonly string[];
+  /** Some path of the script drops rows of this table. */
+  readonly canDrop: boolean;
+  /** The script never changes nor drops rows of this table (transform returns its input). */
+  readonly passThrough: boolean;
+  /**
+   * The row as the destination must receive it, or null when the script dropped it. The input is
+   * never modified. Throws EtlRuntimeError when a function fails on this row.
+   */
+  transform(row: Row, context: EtlRowContext): Row | null;
+}
+
+export const DEFAULT_REGEX_INPUT_LIMIT = 65_536;
+
+interface Settings {
+  zone: TimeZone;
+  now: () => number;
+  regexInputLimit: number;
+}
+
+interface ColumnInfo {
+  name: string;
+  dataType: string;
+  kind: ColumnKind;
+  type: EtlType;
+  added: boolean;
+  generated: boolean;
+}
+
+/** A compile problem: abandons the table being compiled. */
+class Abort {
+  constructor(readonly problem: EtlProblem) {}
+}
+
+const OPERATIONS: Record<EtlRowContext["operation"], string> = {
+  insert: "INSERT",
+  update: "UPDATE",
+  delete: "DELETE",
+};
+
+const CONSTANTS: Record<string, string> = {
+  __OP_INSERT__: "INSERT",
+  __OP_UPDATE__: "UPDATE",
+  __OP_DELETE__: "DELETE",
+};
+
+const quote = (name: string) => `\`${name}\``;
+const article = (word: string) => (/^[aeiou]/i.test(word) ? "an" : "a");
+
+function accepts(column: ColumnInfo, type: EtlType): boolean {
+  switch (column.kind) {
+    case "string":
+      return type !== "json_array" && !type.startsWith("opaque:");
+    case "long":
+    case "decimal":
+    case "double":
+      return isNumeric(type) || type === "bool";
+    case "datetime":
+    case "date":
+      return type === "datetime" || type === "string";
+    case "opaque":
+      return type === column.type || type === "string";
+  }
+}
+
+function expectedFor(column: ColumnInfo): string {
+  switch (column.kind) {
+    case "string":
+      return "a number, string, bool or datetime";
+    case "long":
+    case "decimal":
+    case "double":
+      return "a number (convert text with cast_string_to_long)";
+    case "datetime":
+    case "date":
+      return "a datetime, or a string such as '2021-01-01 10:10:01'";
+    case "opaque":
+      return `a ${column.dataType} value (a column of that type) or a string`;
+  }
+}
+
+/** Checks a script against one table and compiles it into closures, in one walk. */
+class TableCompiler {
+  readonly writes: string[] = [];
+  canDrop = false;
+  private readonly columns = new Map<string, ColumnInfo>();
+  private readonly label: string;
+
+  constructor(
+    private readonly table: EtlTable,
+    private readonly settings: Settings,
+  ) {
+    this.label = `${table.database}.${table.table}`;
+    const add = (c: EtlColumn, added: boolean) => {
+      if (this.columns.has(c.name)) return;
+      this.columns.set(c.name, {
+        name: c.name,
+        dataType: c.dataType.toLowerCase(),
+        kind: columnKind(c.dataType),
+        type: columnType(c.dataType),
+        added,
+        generated: c.generated === true,
+      });
+    };
+    for (const c of table.columns) add(c, false);
+    for (const c of table.addedColumns ?? []) add(c, true);
+  }
+
+  isAdded(name: string): boolean {
+    return this.columns.get(name)?.added === true;
+  }
+
+  error(at: SourcePos, message: string): never {
+    throw new Abort({ line: at.line, column: at.column, message, table: this.label });
+  }
+
+  failAt(at: SourcePos, functionName: string): Fail {
+    const { database, table } = this.table;
+    return (reason) => {
+      throw new EtlRuntimeError(reason, { functionName, line: at.line, column: at.column, database, table });
+    };
+  }
+
+  private column(name: string, at: SourcePos, purpose: string): ColumnInfo {
+    const column = this.columns.get(name);
+    if (column) return column;
+    const names = [...this.columns.keys()];
+    const shown = names.slice(0, 12).map(quote).join(", ") + (names.length > 12 ? ", ..." : "");
+    return this.error(
+      at,
+      `unknown column ${quote(name)}${didYouMean(name, names, quote)}: ${purpose} (${this.label} has ${shown || "no columns"})`,
+    );
+  }
+
+  event(expr: Expr): EventCode {
+    const builtin = expr.kind === "call" ? BUILTINS.get(expr.name) : undefined;
+    if (expr.kind !== "call" || builtin?.kind !== "event")
+      return this.error(
+        startOf(expr),
+        "expected an event function (e_set, e_drop, e_if, e_if_else or e_compose)",
+      );
+    if (builtin.name === "e_drop") this.canDrop = true;
+    return builtin.compile(this.context(expr));
+  }
+
+  value(expr: Expr): TypedValue {
+    switch (expr.kind) {
+      case "number":
+        return this.number(expr.text, expr.form, expr.pos);
+      case "string": {
+        const v = expr.value;
+        return { type: "string", eval: () => v, constant: true, pos: expr.pos };
+      }
+      case "bool": {
+        const v = expr.value;
+        return { type: "bool", eval: () => v, constant: true, pos: expr.pos };
+      }
+      case "column": {
+        const column = this.column(
+          expr.name,
+          expr.pos,
+          "expected a column of the table or of etl.addColumns",
+        );
+        const read = readerFor(column.kind);
+        const fail = this.failAt(expr.pos, quote(expr.name));
+        const name = expr.name;
+        return {
+          type: column.type,
+          eval: (env) => read(env.row[name], fail),
+          constant: false,
+          pos: expr.pos,
+        };
+      }
+      case "name":
+        return this.variable(expr.name, expr.pos);
+      case "ternary":
+        return this.ternary(expr.cond, expr.whenTrue, expr.whenFalse, startOf(expr));
+      case "call":
+        return this.call(expr);
+    }
+  }
+
+  private number(text: string, form: "integer" | "decimal" | "double", pos: SourcePos): TypedValue {
+    if (form === "integer") {
+      const v = normLong(BigInt(text));
+      return { type: "long", eval: () => v, constant: true, pos };
+    }
+    if (form === "decimal") {
+      const v = Decimal.parse(text) as Decimal;
+      return { type: "decimal", eval: () => v, constant: true, pos };
+    }
+    const v = Number(text);
+    if (!Number.isFinite(v)) this.error(pos, `the number ${text} is too large for a double`);
+    return { type: "double", eval: () => v, constant: true, pos };
+  }
+
+  private variable(name: string, pos: SourcePos): TypedValue {
+    const constant = (v: string): TypedValue => ({ type: "string", eval: () => v, constant: true, pos });
+    switch (name) {
+      case "__DB__":
+        return constant(this.table.database);
+      case "__TB__":
+        return constant(this.table.table);
+      case "__OPERATION__":
+        return { type: "string", eval: (env) => env.operation, constant: false, pos };
+      case "__COMMIT_TIMESTAMP__": {
+        const zone = this.settings.zone;
+        return {
+          type: "datetime",
+          eval: (env) => wallClock(Math.floor(env.commitMs / 1000) * 1000, zone, 0) ?? null,
+          constant: false,
+          pos,
+        };
+      }
+      default: {
+        const v = CONSTANTS[name];
+        return v === undefined ? this.error(pos, `unknown name ${name}`) : constant(v);
+      }
+    }
+  }
+
+  private ternary(condExpr: Expr, thenExpr: Expr, elseExpr: Expr, pos: SourcePos): TypedValue {
+    const cond = this.value(condExpr);
+    if (cond.type !== "bool")
+      this.error(
+        cond.pos,
+        `the condition of (cond ? a : b) must be a bool, such as op_gt(\`id\`, 10) or \`id\` > 10; got ${describeType(cond.type)}`,
+      );
+    // A condition decided for this table (__TB__, __DB__): only the branch taken is compiled.
+    if (cond.constant) return this.value(constantValue(cond) === true ? thenExpr : elseExpr);
+    const a = this.value(thenExpr);
+    const b = this.value(elseExpr);
+    let type: EtlType = a.type;
+    let [x, y] = [a.eval, b.eval];
+    if (isNumeric(a.type) && isNumeric(b.type) && a.type !== b.type) {
+      const wide = widen(a.type, b.type);
+      const to = (t: TypedValue): Eval => {
+        if (t.type === wide) return t.eval;
+        const from = t.type;
+        const inner = t.eval;
+        const convert =
+          wide === "decimal" ? (v: Value) => toDecimal(v, from) : (v: Value) => toDouble(v, from);
+        return (env) => {
+          const v = inner(env);
+          return v === null ? null : convert(v);
+        };
+      };
+      type = wide;
+      [x, y] = [to(a), to(b)];
+    } else if (a.type !== b.type || a.type === "json_array")
+      this.error(
+        b.pos,
+        `both results of (cond ? a : b) must have the same type: the first is ${describeType(a.type)}, this one ${describeType(b.type)}`,
+      );
+    const test = cond.eval;
+    return { type, eval: (env) => (test(env) === true ? x(env) : y(env)), constant: false, pos };
+  }
+
+  private call(call: Call): TypedValue {
+    const builtin = BUILTINS.get(call.name);
+    if (builtin?.kind !== "value") return this.error(call.pos, `${call.name} is not a value function`);
+    const cx = this.context(call);
+    const result = builtin.compile(cx);
+    const pos = startOf(call);
+    const constant = result.constant ?? (!builtin.impure && cx.allConstant());
+    if (!constant) return { type: result.type, eval: result.eval, constant: false, pos };
+    // Computed once, now; a failure here is a failure of every row, so it is reported now.
+    let v: Value;
+    try {
+      v = result.eval(CONST_ENV);
+    } catch (error) {
+      if (error instanceof EtlRuntimeError)
+        this.error(
+          { line: error.line, column: error.column, offset: 0 },
+          `${error.functionName}: ${error.reason}`,
+        );
+      throw error;
+    }
+    return { type: result.type, eval: () => v, constant: true, pos };
+  }
+
+  private assign(target: Target, value: TypedValue): (env: Env, v: Value) => void {
+    const column = this.column(
+      target.name,
+      target.pos,
+      "e_set writes a column of the table or one listed in etl.addColumns for it",
+    );
+    if (column.generated)
+      this.error(
+        target.pos,
+        `e_set: ${quote(column.name)} is a generated column: the destination computes it`,
+      );
+    if (!accepts(column, value.type))
+      this.error(
+        value.pos,
+        `e_set: ${quote(column.name)} is ${article(column.dataType)} ${column.dataType} column: expected ${expectedFor(column)}, got ${describeType(value.type)}`,
+      );
+    if (!this.writes.includes(column.name)) this.writes.push(column.name);
+    const write = writerFor(column.kind, value.type);
+    const fail = this.failAt(target.pos, "e_set");
+    const name = column.name;
+    return (env, v) => {
+      if (env.row === env.input) env.row = { ...env.input };
+      env.row[name] = write(v, fail);
+    };
+  }
+
+  private context(call: Call): CallContext & { allConstant(): boolean } {
+    const positional = call.args.filter((a) => a.name === undefined).map((a) => a.value);
+    const cache = new Map<number, TypedValue>();
+    let constant = true;
+    const name = call.name;
+    const at = (i: number): Expr =>
+      positional[i] ?? this.error(call.end, `${name}: argument ${i + 1} is missing`);
+    const value = (i: number): TypedValue => {
+      let typed = cache.get(i);
+      if (!typed) {
+        typed = this.value(at(i));
+        cache.set(i, typed);
+        if (!typed.constant) constant = false;
+      }
+      return typed;
+    };
+    const clock = this.settings.now;
+    return {
+      call,
+      count: positional.length,
+      timeZone: this.settings.zone,
+      regexInputLimit: this.settings.regexInputLimit,
+      value,
+      arg: (i, accepted, expected) => {
+        const typed = value(i);
+        if (!accepted.includes(typed.type))
+          this.error(
+            typed.pos,
+            `${name}: argument ${i + 1} must be ${expected}, got ${describeType(typed.type)}`,
+          );
+        return typed;
+      },
+      event: (i) => this.event(at(i)),
+      named: (n) => {
+        const arg = call.args.find((a) => a.name === n);
+        if (!arg) return undefined;
+        const typed = this.value(arg.value);
+        if (!typed.constant) constant = false;
+        return typed;
+      },
+      literal: (i) => {
+        const expr = at(i);
+        if (expr.kind !== "string")
+          return this.error(startOf(expr), `${name}: argument ${i + 1} must be a string literal`);
+        return { text: expr.value, pos: expr.pos };
+      },
+      target: (i) => {
+        const expr = at(i);
+        if (expr.kind !== "column")
+          return this.error(
+            startOf(expr),
+            `${name}: argument ${i + 1} must be the \`column\` to set, in backticks, such as e_set(\`status\`, "done")`,
+          );
+        return { name: expr.name, pos: expr.pos };
+      },
+      assign: (target, typed) => this.assign(target, typed),
+      fail: this.failAt(call.pos, name),
+      error: (pos, message) => this.error(pos, message),
+      now: (env) => {
+        env.nowMs ??= clock();
+        return env.nowMs;
+      },
+      allConstant: () => constant,
+    };
+  }
+}
+
+function settingsOf(options: EtlOptions): Settings {
+  const zoneName = options.timeZone ?? "UTC";
+  const zone = parseTimeZone(zoneName);
+  if (!zone)
+    throw new SpecError(
+      `unknown time zone "${zoneName}" for the ETL script: use UTC, an offset such as +08:00, or a name such as Asia/Shanghai`,
+    );
+  const limit = options.regexInputLimit ?? DEFAULT_REGEX_INPUT_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new RangeError(`regexInputLimit must be a positive integer`);
+  return { zone, now: options.now ?? Date.now, regexInputLimit: limit };
+}
+
+function pick(row: Row, key: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of key) out[k] = row[k] ?? null;
+  return out;
+}
+
+function build(table: EtlTable, compiler: TableCompiler, code: EventCode): CompiledEtl {
+  const writes = [...compiler.writes];
+  const added = writes.filter((name) => compiler.isAdded(name));
+  const key = table.key ?? [];
+  const run = code.run;
+  const passThrough = code.noop;
+  return {
+    database: table.database,
+    table: table.table,
+    writes,
+    addedColumns: added,
+    canDrop: compiler.canDrop && !passThrough,
+    passThrough,
+    transform(row, context) {
+      if (passThrough) return row;
+      const env: Env = {
+        input: row,
+        row,
+        operation: OPERATIONS[context.operation],
+        commitMs: context.commitTimestamp,
+        nowMs: undefined,
+      };
+      try {
+        if (!run(env)) return null;
+      } catch (error) {
+        if (error instanceof EtlRuntimeError && key.length > 0) throw error.withKey(pick(row, key));
+        throw error;
+      }
+      let out = env.row;
+      // Every row of the table carries the same columns: an added column no branch set is NULL.
+      for (const name of added) {
+        if (out[name] !== undefined) continue;
+        if (out === row) out = { ...row };
+        out[name] = null;
+      }
+      return out;
+    },
+  };
+}
+
+function compileOne(program: EtlProgram, table: EtlTable, settings: Settings): CompiledEtl | EtlProblem {
+  const compiler = new TableCompiler(table, settings);
+  try {
+    return build(table, compiler, compiler.event(program.root));
+  } catch (error) {
+    if (error instanceof Abort) return error.problem;
+    throw error;
+  }
+}
+
+const isProblem = (x: CompiledEtl | EtlProblem): x is EtlProblem => "message" in x;
+
+/**
+ * Compiles a script for one table: checks its columns and types, and returns the row transform.
+ * Throws EtlError (with line and column) when the script does not fit the table.
+ */
+export function compileEtl(
+  script: string | EtlProgram,
+  table: EtlTable,
+  options: EtlOptions = {},
+): CompiledEtl {
+  const program = typeof script === "string" ? parseEtl(script) : script;
+  const result = compileOne(program, table, settingsOf(options));
+  if (isProblem(result)) throw new EtlError([result]);
+  return result;
+}
+
+/**
+ * Compiles the task's script for every selected table, keyed database.table. Throws one EtlError
+ * listing the problems of all tables.
+ */
+export function compileEtlForTables(
+  script: string | EtlProgram,
+  tables: readonly EtlTable[],
+  options: EtlOptions = {},
+): Map<string, CompiledEtl> {
+  const program = typeof script === "string" ? parseEtl(script) : script;
+  const settings = settingsOf(options);
+  const compiled = new Map<string, CompiledEtl>();
+  const problems: EtlProblem[] = [];
+  for (const table of tables) {
+    const result = compileOne(program, table, settings);
+    if (isProblem(result)) problems.push(result);
+    else compiled.set(`${table.database}.${table.table}`, result);
+  }
+  if (problems.length > 0) throw new EtlError(merge(problems, tables.length));
+  return compiled;
+}
+
+/**
+ * Every problem of a script over the given tables, for precheck: syntax and names first (then
+ * nothing else is checked), else one problem per table that does not fit. Empty when it is valid.
+ */
+export function validateEtl(
+  script: string,
+  tables: readonly EtlTable[],
+  options: EtlOptions = {},
+): EtlProblem[] {
+  let program: EtlProgram;
+  try {
+    program = parseEtl(script);
+  } catch (error) {
+    if (error instanceof EtlError) return [...error.problems];
+    throw error;
+  }
+  const settings = settingsOf(options);
+  const problems: EtlProblem[] = [];
+  for (const table of tables) {
+    const result = compileOne(program, table, settings);
+    if (isProblem(result)) problems.push(result);
+  }
+  return merge(problems, tables.length);
+}
+
+/** One problem per position and message; one found for every table names none. */
+function merge(problems: EtlProblem[], tableCount: number): EtlProblem[] {
+  const groups = new Map<string, { problem: EtlProblem; count: number }>();
+  for (const p of problems) {
+    const key = `${p.line}:${p.column}:${p.message}`;
+    const group = groups.get(key);
+    if (group) group.count++;
+    else groups.set(key, { problem: p, count: 1 });
+  }
+  return [...groups.values()].map(({ problem, count }) => {
+    if (count < tableCount || tableCount < 2) return problem;
+    const { table: _table, ...rest } = problem;
+    return rest;
+  });
+}
