@@ -4,6 +4,9 @@
  * its fields), `micros` the sub-millisecond part, `fsp` the fractional digits it prints with.
  */
 export class DateTime {
+  /** toString's result, kept: the same value is often written to many rows. */
+  private text: string | undefined;
+
   constructor(
     readonly ms: number,
     readonly micros: number,
@@ -79,10 +82,11 @@ export class DateTime {
 
   /** 'YYYY-MM-DD HH:MM:SS' with `fsp` fractional digits, as MySQL prints DATETIME(fsp). */
   toString(): string {
+    if (this.text !== undefined) return this.text;
     const d = new Date(this.ms);
     const text = `${datePart(d)} ${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
-    if (this.fsp === 0) return text;
-    return `${text}.${pad(this.micro, 6).slice(0, this.fsp)}`;
+    this.text = this.fsp === 0 ? text : `${text}.${pad(this.micro, 6).slice(0, this.fsp)}`;
+    return this.text;
   }
 
   /** 'YYYY-MM-DD', for DATE columns. */

@@ -76,9 +76,18 @@ export const dateFunctions: ValueBuiltin[] = [
     impure: true,
     compile(cx) {
       const zone = cx.timeZone;
+      let lastMs = Number.NaN;
+      let last: DateTime | null = null;
       return {
         type: "datetime",
-        eval: (env) => wallClock(Math.floor(cx.now(env) / 1000) * 1000, zone, 0) ?? null,
+        eval: (env) => {
+          const ms = Math.floor(cx.now(env) / 1000) * 1000;
+          if (ms !== lastMs) {
+            last = wallClock(ms, zone, 0) ?? null;
+            lastMs = ms;
+          }
+          return last;
+        },
       };
     },
   },

@@ -92,6 +92,11 @@ export function count(s: string, sub: string): number {
 
 /** Characters start..end (0-based, inclusive, clamped to the string) replaced by `mask` each. */
 export function mask(s: string, start: number, end: number, maskWith: string): string {
+  if (!SURROGATE.test(s)) {
+    const from = Math.max(0, start);
+    const to = Math.min(s.length - 1, end);
+    return from > to ? s : s.slice(0, from) + maskWith.repeat(to - from + 1) + s.slice(to + 1);
+  }
   const cs = chars(s);
   const from = Math.max(0, start);
   const to = Math.min(cs.length - 1, end);
