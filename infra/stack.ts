@@ -1,44 +1,158 @@
-import { Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { CpuArchitecture } from "aws-cdk-lib/aws-ecs";
 import type { Construct } from "constructs";
+import { Api } from "./api.ts";
+import { Monitoring } from "./monitoring.ts";
+import { Network } from "./network.ts";
+import { SecretsAccess } from "./secrets.ts";
 import { Tables } from "./tables.ts";
+import { TailerService } from "./tailer-service.ts";
 import { taskFunction } from "./task-function.ts";
 import { Workflow } from "./workflow.ts";
 
-/** The deployable service: tables, the phase Lambdas and the task state machine. */
+export interface DtsStackProps extends StackProps {
+  /** Run in this existing VPC (your databases' VPC) instead of a new one; see NetworkProps.vpcId. */
+  vpcId?: string;
+  /** NAT gateways of a new VPC (default 1). */
+  natGateways?: number;
+  /** Secrets the functions and the tailer may read start with this name (default "dts/"). */
+  secretNamePrefix?: string;
+  /** Stack-wide replication latency alarm threshold in seconds (default 300). */
+  latencyThresholdSeconds?: number;
+  /** Subscribe this address to the alerts topic. */
+  alarmEmail?: string;
+  /** CPU architecture of the tailer's container (default X86_64; ARM64 is cheaper, see TailerServiceProps). */
+  tailerArchitecture?: "X86_64" | "ARM64";
+  /** Keep the DynamoDB tables when the stack is deleted (default true). */
+  retainTables?: boolean;
+}
+
+/**
+ * The deployable service: the network, tables, phase Lambdas and the task state machine, the
+ * tailer's Fargate service, the API, and alarms with a dashboard.
+ */
 export class DtsStack extends Stack {
+  readonly network: Network;
   readonly tables: Tables;
   readonly workflow: Workflow;
+  readonly tailer: TailerService;
+  readonly api: Api;
+  readonly monitoring: Monitoring;
 
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
+  constructor(scope: Construct, id: string, props: DtsStackProps = {}) {
     super(scope, id, props);
-    this.tables = new Tables(this, "Tables");
+    this.network = new Network(this, "Network", {
+      ...(props.vpcId ? { vpcId: props.vpcId } : {}),
+      ...(props.natGateways !== undefined ? { natGateways: props.natGateways } : {}),
+    });
+    this.tables = new Tables(this, "Tables", { retain: props.retainTables ?? true });
+    const secrets = new SecretsAccess(this, "Secrets", {
+      ...(props.secretNamePrefix ? { namePrefix: props.secretNamePrefix } : {}),
+    });
+    this.tailer = new TailerService(this, "Tailer", {
+      vpc: this.network.vpc,
+      subnets: this.network.subnets,
+      securityGroup: this.network.securityGroup,
+      tables: this.tables,
+      secrets,
+      architecture: props.tailerArchitecture === "ARM64" ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64,
+    });
     const environment = {
       DTS_TASKS_TABLE: this.tables.tasks.tableName,
       DTS_CHUNKS_TABLE: this.tables.chunks.tableName,
       DTS_CHECKPOINTS_TABLE: this.tables.checkpoints.tableName,
     };
+    const network = {
+      vpc: this.network.vpc,
+      subnets: this.network.subnets,
+      securityGroup: this.network.securityGroup,
+    };
 
-    const fn = (name: string, memoryMb: number, timeout: Duration) => {
+    /** A phase Lambda: the three tables, and the secrets when it connects to the databases. */
+    const fn = (
+      name: string,
+      memoryMb: number,
+      timeout: Duration,
+      options: { databases?: boolean; environment?: Record<string, string> } = {},
+    ) => {
       const id = name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
-      const created = taskFunction(this, `${id}Function`, { name, memoryMb, timeout, environment });
+      const created = taskFunction(this, `${id}Function`, {
+        name,
+        memoryMb,
+        timeout,
+        environment: { ...environment, ...options.environment },
+        network,
+      });
       this.tables.tasks.grantReadWriteData(created);
       this.tables.chunks.grantReadWriteData(created);
       this.tables.checkpoints.grantReadWriteData(created);
+      if (options.databases) secrets.grantRead(created);
       return created;
     };
+    const databases = { databases: true };
     const functions = {
-      precheck: fn("precheck", 512, Duration.minutes(2)),
-      capturePosition: fn("capture-position", 256, Duration.minutes(1)),
-      schema: fn("schema", 512, Duration.minutes(10)),
-      planChunks: fn("plan-chunks", 512, Duration.minutes(10)),
+      precheck: fn("precheck", 512, Duration.minutes(2), databases),
+      capturePosition: fn("capture-position", 256, Duration.minutes(1), databases),
+      schema: fn("schema", 512, Duration.minutes(10), databases),
+      planChunks: fn("plan-chunks", 512, Duration.minutes(10), databases),
       // Copy workers stop claiming chunks two minutes before Lambda's 15-minute limit.
-      copyChunk: fn("copy-chunk", 1769, Duration.minutes(15)),
+      copyChunk: fn("copy-chunk", 1769, Duration.minutes(15), databases),
       fullLoadStatus: fn("full-load-status", 256, Duration.minutes(1)),
       // Sorted index builds after the load; very large tables may need longer than one Lambda.
-      buildIndexes: fn("build-indexes", 256, Duration.minutes(15)),
-      startTailer: fn("start-tailer", 256, Duration.minutes(1)),
+      buildIndexes: fn("build-indexes", 256, Duration.minutes(15), databases),
+      startTailer: fn("start-tailer", 256, Duration.minutes(1), {
+        environment: this.tailer.launchEnvironment(),
+      }),
       recordFailure: fn("record-failure", 256, Duration.seconds(30)),
     };
+    this.tailer.grantLaunch(functions.startTailer);
     this.workflow = new Workflow(this, "Workflow", functions);
+
+    // The API answers within API Gateway's 29 s; POST /tasks/{name}/precheck connects to both databases.
+    const apiFunction = taskFunction(this, "ApiFunction", {
+      name: "api",
+      memoryMb: 512,
+      timeout: Duration.seconds(28),
+      environment: {
+        ...environment,
+        DTS_STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
+        DTS_SECRET_PREFIX: secrets.namePrefix,
+        DTS_REQUIRE_SECRET_ARNS: "true",
+      },
+      network,
+    });
+    this.tables.tasks.grantReadWriteData(apiFunction);
+    this.tables.chunks.grantReadData(apiFunction);
+    this.tables.checkpoints.grantReadWriteData(apiFunction);
+    secrets.grantRead(apiFunction);
+    // Start, find (by input) and stop this state machine's executions; nothing else in Step Functions.
+    this.workflow.stateMachine.grantStartExecution(apiFunction);
+    this.workflow.stateMachine.grant(apiFunction, "states:ListExecutions");
+    this.workflow.stateMachine.grantExecution(
+      apiFunction,
+      "states:DescribeExecution",
+      "states:StopExecution",
+    );
+    this.api = new Api(this, "Api", { handler: apiFunction });
+
+    this.monitoring = new Monitoring(this, "Monitoring", {
+      stateMachine: this.workflow.stateMachine,
+      tailerLogGroup: this.tailer.logGroup,
+      copyFunction: functions.copyChunk,
+      ...(props.latencyThresholdSeconds !== undefined
+        ? { latencyThresholdSeconds: props.latencyThresholdSeconds }
+        : {}),
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: this.api.restApi.url, description: "The task API (SigV4)" });
+    new CfnOutput(this, "StateMachineArn", { value: this.workflow.stateMachine.stateMachineArn });
+    new CfnOutput(this, "AlertsTopicArn", { value: this.monitoring.topic.topicArn });
+    new CfnOutput(this, "DashboardName", { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, "TailerLogGroup", { value: this.tailer.logGroup.logGroupName });
+    new CfnOutput(this, "WorkersSecurityGroup", {
+      value: this.network.securityGroup.securityGroupId,
+      description: "Allow this security group into your databases and Kafka brokers",
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { type Duration, Tags } from "aws-cdk-lib";
+import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
@@ -6,15 +7,23 @@ import type { Construct } from "constructs";
 import { functionEntry, REPO_ROOT } from "./paths.ts";
 import { FUNCTION_TAG } from "./tags.ts";
 
+/** Where a function runs: private subnets that reach the databases, with the workers' security group. */
+export interface FunctionNetwork {
+  vpc: IVpc;
+  subnets: SubnetSelection;
+  securityGroup: ISecurityGroup;
+}
+
 export interface TaskFunctionProps {
   /** Folder under functions/. */
   name: string;
   memoryMb: number;
   timeout: Duration;
   environment: Record<string, string>;
+  network: FunctionNetwork;
 }
 
-/** One Lambda per functions/<name>/handler.ts, bundled by the local esbuild (no Docker). */
+/** One Lambda per functions/<name>/handler.ts, bundled by the local esbuild (no Docker), in the VPC. */
 export function taskFunction(scope: Construct, id: string, props: TaskFunctionProps): NodejsFunction {
   const fn = new NodejsFunction(scope, id, {
     entry: functionEntry(props.name),
@@ -28,6 +37,9 @@ export function taskFunction(scope: Construct, id: string, props: TaskFunctionPr
     environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
     logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
     bundling: { format: OutputFormat.CJS, target: "node22", sourceMap: true, minify: false },
+    vpc: props.network.vpc,
+    vpcSubnets: props.network.subnets,
+    securityGroups: [props.network.securityGroup],
   });
   Tags.of(fn).add(FUNCTION_TAG, props.name);
   return fn;

@@ -5,12 +5,13 @@ import {
   Choice,
   Condition,
   DefinitionBody,
+  DistributedMap,
   Fail,
   JsonPath,
   LogLevel,
-  Map as MapState,
   Pass,
   StateMachine,
+  StateMachineType,
   Succeed,
   TaskInput,
 } from "aws-cdk-lib/aws-stepfunctions";
@@ -30,15 +31,21 @@ export interface WorkflowFunctions {
   recordFailure: NodejsFunction;
 }
 
-/** Error names that a Task state retries (connection loss, lock wait); everything else is caught. */
-export const RETRIABLE_ERRORS = ["RetriableError"];
+/**
+ * Error names that a Task state retries: RetriableError (connection loss, lock wait) and Lambda
+ * throttling (many copy workers against the account's concurrency). Everything else is caught.
+ * (LambdaInvoke also retries Lambda's own service errors.)
+ */
+export const RETRIABLE_ERRORS = ["RetriableError", "Lambda.TooManyRequestsException"];
 
 /**
  * The task state machine, defined once: AWS runs it, and the local runner executes the definition
- * this construct synthesizes. Execution input: the task spec.
+ * this construct synthesizes. Execution input: the task spec (POST /tasks starts executions, and so
+ * can the Step Functions console). Precheck, the first Task state, validates it first: a bad spec
+ * fails the execution with error SpecError and a cause naming each JSON path, before any write.
  *
  *   Start -> Precheck -> PrecheckPassed? -> CapturePosition -> [Schema] -> [PlanChunks -> CopyChunks
- *   (Map of copy workers) -> FullLoadStatus -> FullLoadDone? (loop until every chunk is done)
+ *   (Distributed Map of copy workers) -> FullLoadStatus -> FullLoadDone? (loop until every chunk is done)
  *   -> BuildIndexes] -> [StartTailer (ECS RunTask of the binlog tailer; a child process locally)] -> Done
  *   Any Task error -> RecordFailure (reason stored on the task) -> TaskFailed
  */
@@ -57,7 +64,7 @@ export class Workflow extends Construct {
         causePath: JsonPath.stringAt("$.failure.cause"),
       }),
     );
-    const guarded = (task: LambdaInvoke | MapState) => {
+    const guarded = (task: LambdaInvoke | DistributedMap) => {
       if (task instanceof LambdaInvoke) {
         task.addRetry({
           errors: RETRIABLE_ERRORS,
@@ -95,8 +102,12 @@ export class Workflow extends Construct {
       maxAttempts: 3,
       backoffRate: 2,
     });
+    // A Distributed Map: each copy worker runs as a child execution with its own event history, so
+    // a days-long full load with many workers never meets the 25,000-event limit of the parent.
+    // Its items are the workers (ItemsPath, no ItemReader), which the local runner executes as an
+    // inline Map; the chunks themselves come from the ledger, claimed by the workers.
     const copyChunks = guarded(
-      new MapState(this, "CopyChunks", {
+      new DistributedMap(this, "CopyChunks", {
         comment: "One item per copy worker (spec.fullLoad.parallelism); each claims chunks from the ledger.",
         itemsPath: "$.plan.workers",
         itemSelector: {
@@ -105,6 +116,9 @@ export class Workflow extends Construct {
           "worker.$": "$$.Map.Item.Value.worker",
           "workers.$": "$$.Map.Item.Value.workers",
         },
+        // Copy workers run up to 15 minutes: longer than Express child executions may.
+        mapExecutionType: StateMachineType.STANDARD,
+        label: "CopyWorkers",
         resultPath: JsonPath.DISCARD,
       }).itemProcessor(copyWorker),
     );

@@ -1,25 +1,46 @@
-import { App } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Match, type Template } from "aws-cdk-lib/assertions";
+import { StateMachine } from "aws-local-stepfunctions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DtsStack } from "#infra/stack.ts";
+import { type Template as LocalTemplate, resolveDefinition } from "../../local/definition.ts";
+import "../../local/polyfills.ts";
+import {
+  actionsOf,
+  allStatements,
+  roleOf,
+  roleStatements,
+  SYNTH_TIMEOUT,
+  synthStack,
+  text,
+} from "./template.ts";
 
 let template: Template;
 
 beforeAll(() => {
-  // Bundling is exercised by `cdk synth` in the integration tests; here the template's shape matters.
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  template = Template.fromStack(new DtsStack(app, "Dts"));
-});
+  template = synthStack().template;
+}, SYNTH_TIMEOUT);
+
+const FUNCTIONS = [
+  "precheck",
+  "capture-position",
+  "schema",
+  "plan-chunks",
+  "copy-chunk",
+  "full-load-status",
+  "build-indexes",
+  "start-tailer",
+  "record-failure",
+  "api",
+];
 
 function definition(): { StartAt: string; States: Record<string, Record<string, unknown>> } {
   const machines = template.findResources("AWS::StepFunctions::StateMachine");
   const [machine] = Object.values(machines);
   const join = machine?.Properties.DefinitionString["Fn::Join"] as [string, unknown[]];
-  const text = join[1].map((p) => (typeof p === "string" ? p : "ARN")).join("");
-  return JSON.parse(text);
+  const definitionText = join[1].map((p) => (typeof p === "string" ? p : "ARN")).join("");
+  return JSON.parse(definitionText);
 }
 
-describe("CDK stack", () => {
+describe("the task state machine", () => {
   it("defines the phases in order: precheck, position, schema, plan, copy workers, until every chunk is done", () => {
     const { StartAt, States } = definition();
     expect(StartAt).toBe("Start");
@@ -54,13 +75,6 @@ describe("CDK stack", () => {
       Default: "IncrementalSelected?",
     });
     expect(States.PlanChunks).toMatchObject({ Type: "Task", ResultPath: "$.plan", Next: "CopyChunks" });
-    expect(States.CopyChunks).toMatchObject({
-      Type: "Map",
-      ItemsPath: "$.plan.workers",
-      ResultPath: null,
-      Next: "FullLoadStatus",
-      ItemProcessor: { StartAt: "CopyChunk" },
-    });
     expect(States["FullLoadDone?"]).toMatchObject({
       Choices: [{ Variable: "$.fullLoad.done", BooleanEquals: true, Next: "BuildIndexes" }],
       Default: "CopyChunks",
@@ -73,7 +87,46 @@ describe("CDK stack", () => {
     expect(States.StartTailer).toMatchObject({ Type: "Task", ResultPath: "$.tailer", Next: "Done" });
   });
 
-  it("catches every Task error into RecordFailure, which stores the reason before failing", () => {
+  it("copies with a Distributed Map of copy workers (standard child executions) whose items the local runner reads too", () => {
+    const { States } = definition();
+    expect(States.CopyChunks).toMatchObject({
+      Type: "Map",
+      ItemsPath: "$.plan.workers",
+      ResultPath: null,
+      Next: "FullLoadStatus",
+      Label: "CopyWorkers",
+      ItemProcessor: {
+        ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+        StartAt: "CopyChunk",
+      },
+    });
+    // No ItemReader: aws-local-stepfunctions ignores it, so items come from the state's input.
+    expect(States.CopyChunks).not.toHaveProperty("ItemReader");
+    // The definition the local runner resolves from this template is one it accepts.
+    const local = resolveDefinition(template.toJSON() as LocalTemplate);
+    expect(
+      () => new StateMachine(JSON.parse(local.text), { validationOptions: { checkArn: true } }),
+    ).not.toThrow();
+    expect(local.functionsByState.CopyChunk).toBe("copy-chunk");
+    // Running child executions needs StartExecution on the state machine itself, granted to its role.
+    const statements = allStatements(template).filter((s) => actionsOf(s).includes("states:StartExecution"));
+    expect(statements.map((s) => s.Resource)).toContainEqual({
+      Ref: expect.stringMatching(/^WorkflowStateMachine/),
+    });
+  });
+
+  it("validates the spec in its first Task state, so a console-started execution with a bad spec fails readably", () => {
+    const { States } = definition();
+    // Start only moves the input under $.spec; Precheck parses it (SpecError names each JSON path)
+    // before it writes anything, and the Catch ends the execution in TaskFailed with that cause.
+    expect(Object.keys(States.Start ?? {})).not.toContain("Resource");
+    expect(States.Start?.Next).toBe("Precheck");
+    expect(States.Precheck?.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "RecordFailure" },
+    ]);
+  });
+
+  it("catches every Task error into RecordFailure, which stores the reason before failing, and retries what is retriable", () => {
     const { States } = definition();
     const tasks = Object.entries(States).filter(
       ([name, s]) => (s.Type === "Task" || s.Type === "Map") && name !== "RecordFailure",
@@ -102,7 +155,11 @@ describe("CDK stack", () => {
     for (const state of [...tasks.map(([, s]) => s).filter((s) => s.Type === "Task"), copyWorker]) {
       expect(state?.Retry).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ ErrorEquals: ["RetriableError"], MaxAttempts: 3 }),
+          expect.objectContaining({
+            ErrorEquals: ["RetriableError", "Lambda.TooManyRequestsException"],
+            MaxAttempts: 3,
+          }),
+          expect.objectContaining({ ErrorEquals: expect.arrayContaining(["Lambda.ServiceException"]) }),
         ]),
       );
     }
@@ -114,27 +171,21 @@ describe("CDK stack", () => {
     });
   });
 
-  it("gives copy workers Lambda's full 15 minutes", () => {
-    template.hasResourceProperties("AWS::Lambda::Function", {
-      Tags: Match.arrayWith([{ Key: "dts:function", Value: "copy-chunk" }]),
-      Timeout: 900,
+  it("logs every transition without execution data and traces with X-Ray", () => {
+    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      LoggingConfiguration: { Level: "ALL", IncludeExecutionData: false },
+      TracingConfiguration: { Enabled: true },
     });
   });
+});
 
-  it("deploys each handler as a nodejs22.x Lambda tagged with its functions/ folder", () => {
-    const names = [
-      "precheck",
-      "capture-position",
-      "schema",
-      "plan-chunks",
-      "copy-chunk",
-      "full-load-status",
-      "build-indexes",
-      "start-tailer",
-      "record-failure",
-    ];
-    expect(Object.keys(template.findResources("AWS::Lambda::Function"))).toHaveLength(names.length);
-    for (const name of names) {
+describe("the functions", () => {
+  it("deploys each handler as a nodejs22.x Lambda in the VPC's private subnets, tagged with its functions/ folder", () => {
+    const tagged = Object.values(template.findResources("AWS::Lambda::Function")).filter((f) =>
+      ((f.Properties.Tags ?? []) as { Key: string }[]).some((t) => t.Key === "dts:function"),
+    );
+    expect(tagged).toHaveLength(FUNCTIONS.length);
+    for (const name of FUNCTIONS) {
       template.hasResourceProperties("AWS::Lambda::Function", {
         Runtime: "nodejs22.x",
         Handler: "index.handler",
@@ -146,10 +197,30 @@ describe("CDK stack", () => {
             DTS_CHECKPOINTS_TABLE: Match.anyValue(),
           }),
         },
+        VpcConfig: {
+          SecurityGroupIds: [{ "Fn::GetAtt": [Match.stringLikeRegexp("^NetworkWorkers"), "GroupId"] }],
+          SubnetIds: [
+            { Ref: Match.stringLikeRegexp("^NetworkVpcprivateSubnet1") },
+            { Ref: Match.stringLikeRegexp("^NetworkVpcprivateSubnet2") },
+          ],
+        },
       });
     }
   });
 
+  it("gives copy workers Lambda's full 15 minutes and the API function less than API Gateway's 29 s", () => {
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Tags: Match.arrayWith([{ Key: "dts:function", Value: "copy-chunk" }]),
+      Timeout: 900,
+    });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Tags: Match.arrayWith([{ Key: "dts:function", Value: "api" }]),
+      Timeout: 28,
+    });
+  });
+});
+
+describe("the tables", () => {
   it("keeps tasks, the chunk ledger and checkpoints in encrypted DynamoDB tables with point-in-time recovery", () => {
     for (const keys of [
       [{ AttributeName: "name", KeyType: "HASH" }],
@@ -165,16 +236,38 @@ describe("CDK stack", () => {
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       });
     }
-    template.hasResource("AWS::DynamoDB::Table", { DeletionPolicy: "Retain" });
+    expect(
+      Object.values(template.findResources("AWS::DynamoDB::Table")).map((t) => t.DeletionPolicy),
+    ).toEqual(["Retain", "Retain", "Retain"]);
   });
 
-  it("lets the functions use the tasks table without wildcard actions", () => {
-    const policies = template.findResources("AWS::IAM::Policy");
-    const statements = Object.values(policies).flatMap(
-      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[],
-    );
-    const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+  it("lets the phase functions use the three tables, and the API read the chunk ledger without writing it", () => {
+    for (const name of FUNCTIONS.filter((n) => n !== "api")) {
+      const statements = roleStatements(template, roleOf(template, name));
+      for (const table of ["TablesTasks", "TablesChunks", "TablesCheckpoints"]) {
+        expect(
+          statements.some(
+            (s) => actionsOf(s).includes("dynamodb:UpdateItem") && text(s.Resource).includes(table),
+          ),
+        ).toBe(true);
+      }
+    }
+    const api = roleStatements(template, roleOf(template, "api"));
+    const onChunks = api.filter((s) => text(s.Resource).includes("TablesChunks")).flatMap(actionsOf);
+    expect(onChunks).toContain("dynamodb:Query");
+    expect(onChunks.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  });
+});
+
+describe("permissions", () => {
+  it("grants no wildcard action anywhere in the stack", () => {
+    const actions = allStatements(template).flatMap(actionsOf);
     expect(actions).toContain("dynamodb:UpdateItem");
     expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
+  });
+
+  it("encrypts at rest: tables, the alerts topic (customer key with rotation), logs of the workflow", () => {
+    template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
   });
 });
