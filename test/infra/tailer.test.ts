@@ -39,7 +39,8 @@ function dockerImage(cdkApp: App) {
 
 const taskRole = (t: Template) => {
   const [definition] = Object.values(t.findResources("AWS::ECS::TaskDefinition"));
-  return (definition?.Properties.TaskRoleArn as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0];
+  if (!definition) throw new Error("no task definition");
+  return (definition.Properties.TaskRoleArn as { "Fn::GetAtt": [string] })["Fn::GetAtt"][0];
 };
 
 describe("the tailer's Fargate service", () => {

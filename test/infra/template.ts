@@ -53,7 +53,8 @@ export function functionId(template: Template, name: string): string {
 /** The logical id of a function's execution role. */
 export function roleOf(template: Template, fnName: string): string {
   const fn = template.findResources("AWS::Lambda::Function")[functionId(template, fnName)];
-  return (fn?.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  if (!fn) throw new Error(`no function ${fnName}`);
+  return (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
 }
 
 /** A CloudFormation value as text, tokens included, for substring checks. */
