@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   compileEtl,
+  ETL_FUNCTIONS,
   EtlError,
   type EtlOptions,
   type EtlRowContext,
@@ -495,5 +496,57 @@ describe("conditional (cond ? a : b)", () => {
     expect(compileError('e_set(`s`, `qty` ? "a" : "b")').problems[0]?.message).toContain(
       "the condition of (cond ? a : b) must be a bool",
     );
+  });
+});
+
+describe("NULL in, NULL out", () => {
+  // One call per value function with a NULL argument, and the target column of its result type.
+  const CASES: Record<string, [target: string, expr: string]> = {
+    op_sum: ["n", "op_sum(`qty`, 1)"],
+    op_sub: ["n", "op_sub(1, `qty`)"],
+    op_mul: ["n", "op_mul(2, `qty`)"],
+    op_div_true: ["f", "op_div_true(1, `qty`)"],
+    op_mod: ["n", "op_mod(`qty`, 0)"],
+    op_eq: ["b", "op_eq(1, `qty`)"],
+    op_gt: ["b", "op_gt(`qty`, 1)"],
+    op_lt: ["b", "op_lt(`qty`, 1)"],
+    op_ge: ["b", "op_ge(`created`, '2024-01-01 00:00:00')"],
+    op_le: ["b", "op_le(`name`, 'a')"],
+    op_not: ["b", "op_not(op_eq(`name`, 'a'))"],
+    op_in: ["b", "op_in(`qty`, json_array('[1]'))"],
+    op_add: ["s", "op_add('a', `name`)"],
+    str_format: ["s", "str_format('{}{}', 1, `name`)"],
+    str_replace: ["s", "str_replace('abc', `name`, 'x')"],
+    str_strip: ["s", "str_strip('abc', `name`)"],
+    str_lower: ["s", "str_lower(`name`)"],
+    str_upper: ["s", "str_upper(`name`)"],
+    str_count: ["n", "str_count('abc', `name`)"],
+    str_find: ["n", "str_find(`name`, 'a')"],
+    str_isalpha: ["b", "str_isalpha(`name`)"],
+    str_isdigit: ["b", "str_isdigit(`name`)"],
+    regex_match: ["b", "regex_match(`name`, 'a')"],
+    str_mask: ["s", "str_mask('abc', `qty`, 2, '*')"],
+    substring_after: ["s", "substring_after(`name`, '@')"],
+    substring_before: ["s", "substring_before('a@b', `name`)"],
+    substring_between: ["s", "substring_between('a<b>', '<', `name`)"],
+    cast_string_to_long: ["n", "cast_string_to_long(`name`)"],
+    cast_long_to_string: ["s", "cast_long_to_string(`qty`)"],
+    dt_fromtimestamp: ["t", "dt_fromtimestamp(`qty`)"],
+    dt_fromtimestamp_millis: ["t", "dt_fromtimestamp_millis(`qty`, 'UTC')"],
+    dt_parsetimestamp: ["n", "dt_parsetimestamp(`created`)"],
+    dt_str: ["s", "dt_str(`created`, 'yyyy')"],
+    dt_strptime: ["t", "dt_strptime(`name`, 'yyyy')"],
+    dt_add: ["t", "dt_add(`created`, days=`qty`)"],
+  };
+  // Functions that never give NULL for a NULL argument (tested above) or take none.
+  const OTHERS = ["op_and", "op_or", "op_is_null", "op_is_not_null", "dt_now", "dt_now_millis", "DATETIME", "json_array"];
+
+  it("covers every value function", () => {
+    const values = [...ETL_FUNCTIONS.values()].filter((f) => f.kind === "value").map((f) => f.name);
+    expect([...Object.keys(CASES), ...OTHERS].sort()).toEqual(values.sort());
+  });
+
+  it.each(Object.entries(CASES))("%s gives NULL for a NULL argument", (_name, [target, expr]) => {
+    expect(evaluate(target, expr, { qty: null, name: null, created: null })).toBeNull();
   });
 });
