@@ -1,3 +1,4 @@
+import { launcherFromEnvironment } from "#core/adapters/tailer-launcher.ts";
 import { SpecError } from "#core/errors.ts";
 import { precheckLine, renderPrecheckReport } from "#core/precheck/render.ts";
 import { loadTaskSpec } from "#core/spec/load.ts";
@@ -43,6 +44,18 @@ export async function runCommand(file: string, options: { json?: boolean; until?
   const previous = await defaultTaskStore()
     .get(spec.name)
     .catch(() => undefined);
+  if (previous?.phase === "incremental") {
+    // No tailer holds the lease: it is reconnecting, or it died. Either way the task goes on from
+    // its checkpoint; running the full load again would resend (or rewrite) everything.
+    const launched = await launcherFromEnvironment().launch(spec.name);
+    log(
+      launched.alreadyRunning
+        ? `Task ${spec.name} is in incremental migration; its tailer (${launched.id}) is reconnecting. \`dts status ${spec.name}\` shows it.`
+        : `Task ${spec.name} was in incremental migration but its tailer had stopped: restarted it (${launched.id}) from its checkpoint.`,
+    );
+    if (options.until === "caught-up") await waitUntilCaughtUp(spec, log);
+    return EXIT.ok;
+  }
   if (previous?.phase === "failed" && previous.lastError) {
     log(
       `Task ${spec.name} had failed (${previous.lastError.error}: ${previous.lastError.cause}); running it again from the start.`,
@@ -73,9 +86,11 @@ export async function runCommand(file: string, options: { json?: boolean; until?
         `Full load: ${rows} row(s) in ${task.fullLoad.chunks} chunk(s), ${seconds.toFixed(1)} s (${Math.round(rows / Math.max(seconds, 0.001))} rows/s)`,
       );
     }
-    log(
-      `\nTask ${spec.name} succeeded (phase: ${task?.phase ?? "unknown"}). Check the copy with \`dts verify\`.`,
-    );
+    const check =
+      spec.destination.type === "mysql"
+        ? " Check the copy with `dts verify`."
+        : ` Messages are on ${spec.destination.topic}.`;
+    log(`\nTask ${spec.name} succeeded (phase: ${task?.phase ?? "unknown"}).${check}`);
   } else {
     if (execution.error === "PrecheckFailed" && task?.precheck)
       log(`\n${renderPrecheckReport(task.precheck)}`);

@@ -1,14 +1,13 @@
-import { SpecError } from "../errors.ts";
 import type { Row } from "../stream/events.ts";
 import { type Call, type EtlProgram, type Expr, startOf } from "./ast.ts";
-import { parseTimeZone, type TimeZone, wallClock } from "./datetime.ts";
 import { Decimal } from "./decimal.ts";
-import { EtlError, type EtlProblem, EtlRuntimeError, type SourcePos } from "./errors.ts";
+import { type EtlProblem, EtlRuntimeError, type SourcePos } from "./errors.ts";
 import { CONST_ENV, constantValue } from "./functions/coerce.ts";
 import { BUILTINS } from "./functions/index.ts";
 import type { CallContext, Env, Eval, EventCode, Target, TypedValue } from "./functions/types.ts";
-import { parseEtl } from "./parser.ts";
+import type { CompiledEtl, EtlColumn, EtlTable, Settings } from "./model.ts";
 import { didYouMean } from "./suggest.ts";
+import { build } from "./transform.ts";
 import {
   type ColumnKind,
   columnKind,
@@ -19,70 +18,7 @@ import {
   widen,
 } from "./types.ts";
 import { type Fail, normLong, readerFor, toDecimal, toDouble, type Value, writerFor } from "./values.ts";
-
-/** A column as the catalog describes it (CatalogColumn fits). */
-export interface EtlColumn {
-  readonly name: string;
-  /** information_schema DATA_TYPE: int, bigint, varchar, datetime, decimal, ... */
-  readonly dataType: string;
-  /** Generated columns are never written, so e_set may not target them. */
-  readonly generated?: boolean;
-}
-
-/** The table a script is compiled for. */
-export interface EtlTable {
-  readonly database: string;
-  readonly table: string;
-  /** The source columns: what rows carry and the script may read and set. */
-  readonly columns: readonly EtlColumn[];
-  /** Destination-only columns (etl.addColumns) e_set may fill; present in every output row. */
-  readonly addedColumns?: readonly EtlColumn[];
-  /** Key columns, named with their values in runtime errors. */
-  readonly key?: readonly string[];
-}
-
-export interface EtlOptions {
-  /** Zone of dt_now, __COMMIT_TIMESTAMP__ and the epoch conversions: UTC (default), +08:00, Asia/Shanghai. */
-  readonly timeZone?: string;
-  /** dt_now's clock, epoch ms (default Date.now). */
-  readonly now?: () => number;
-  /** Longest text a regular expression may read (default 65536 characters). */
-  readonly regexInputLimit?: number;
-}
-
-/** What the pipeline knows of the row change being transformed. */
-export interface EtlRowContext {
-  readonly operation: "insert" | "update" | "delete";
-  /** Source commit time, epoch ms (the task start in full load). */
-  readonly commitTimestamp: number;
-}
-
-/** A script compiled for one table: closures only, no parsing per row. */
-export interface CompiledEtl {
-  readonly database: string;
-  readonly table: string;
-  /** Every column the script can set for this table, in script order (source and added). */
-  readonly writes: readonly string[];
-  /** The written columns that are destination-only: present (NULL when not set) in every output row. */
-  readonly addedColumns: readonly string[];
-  /** Some path of the script drops rows of this table. */
-  readonly canDrop: boolean;
-  /** The script never changes nor drops rows of this table (transform returns its input). */
-  readonly passThrough: boolean;
-  /**
-   * The row as the destination must receive it, or null when the script dropped it. The input is
-   * never modified. Throws EtlRuntimeError when a function fails on this row.
-   */
-  transform(row: Row, context: EtlRowContext): Row | null;
-}
-
-export const DEFAULT_REGEX_INPUT_LIMIT = 65_536;
-
-interface Settings {
-  zone: TimeZone;
-  now: () => number;
-  regexInputLimit: number;
-}
+import { wallClock } from "./zones.ts";
 
 interface ColumnInfo {
   name: string;
@@ -97,12 +33,6 @@ interface ColumnInfo {
 class Abort {
   constructor(readonly problem: EtlProblem) {}
 }
-
-const OPERATIONS: Record<EtlRowContext["operation"], string> = {
-  insert: "INSERT",
-  update: "UPDATE",
-  delete: "DELETE",
-};
 
 const CONSTANTS: Record<string, string> = {
   __OP_INSERT__: "INSERT",
@@ -456,152 +386,21 @@ class TableCompiler {
   }
 }
 
-function settingsOf(options: EtlOptions): Settings {
-  const zoneName = options.timeZone ?? "UTC";
-  const zone = parseTimeZone(zoneName);
-  if (!zone)
-    throw new SpecError(
-      `unknown time zone "${zoneName}" for the ETL script: use UTC, an offset such as +08:00, or a name such as Asia/Shanghai`,
-    );
-  const limit = options.regexInputLimit ?? DEFAULT_REGEX_INPUT_LIMIT;
-  if (!Number.isSafeInteger(limit) || limit < 1)
-    throw new RangeError(`regexInputLimit must be a positive integer`);
-  return { zone, now: options.now ?? Date.now, regexInputLimit: limit };
-}
-
-function pick(row: Row, key: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of key) out[k] = row[k] ?? null;
-  return out;
-}
-
-function build(table: EtlTable, compiler: TableCompiler, code: EventCode): CompiledEtl {
-  const writes = [...compiler.writes];
-  const added = writes.filter((name) => compiler.isAdded(name));
-  if (added.length > 0) compiler.copier.copy = (row) => Object.assign({}, row);
-  const key = table.key ?? [];
-  const run = code.run;
-  const passThrough = code.noop;
-  return {
-    database: table.database,
-    table: table.table,
-    writes,
-    addedColumns: added,
-    canDrop: compiler.canDrop && !passThrough,
-    passThrough,
-    transform(row, context) {
-      if (passThrough) return row;
-      const env: Env = {
-        input: row,
-        row,
-        operation: OPERATIONS[context.operation],
-        commitMs: context.commitTimestamp,
-        nowMs: undefined,
-      };
-      try {
-        if (!run(env)) return null;
-      } catch (error) {
-        if (error instanceof EtlRuntimeError && key.length > 0) throw error.withKey(pick(row, key));
-        throw error;
-      }
-      let out = env.row;
-      // Every row of the table carries the same columns: an added column no branch set is NULL.
-      for (const name of added) {
-        if (out[name] !== undefined) continue;
-        if (out === row) out = Object.assign({}, row);
-        out[name] = null;
-      }
-      return out;
-    },
-  };
-}
-
-function compileOne(program: EtlProgram, table: EtlTable, settings: Settings): CompiledEtl | EtlProblem {
+/** Checks and compiles a parsed script for one table; the first problem found, if any. */
+export function compileTable(
+  program: EtlProgram,
+  table: EtlTable,
+  settings: Settings,
+): CompiledEtl | EtlProblem {
   const compiler = new TableCompiler(table, settings);
   try {
-    return build(table, compiler, compiler.event(program.root));
+    const code = compiler.event(program.root);
+    const added = compiler.writes.filter((name) => compiler.isAdded(name));
+    // A row object made by spread turns slow when a key is added to it (see copier).
+    if (added.length > 0) compiler.copier.copy = (row) => Object.assign({}, row);
+    return build(table, code, { writes: compiler.writes, added, canDrop: compiler.canDrop });
   } catch (error) {
     if (error instanceof Abort) return error.problem;
     throw error;
   }
-}
-
-const isProblem = (x: CompiledEtl | EtlProblem): x is EtlProblem => "message" in x;
-
-/**
- * Compiles a script for one table: checks its columns and types, and returns the row transform.
- * Throws EtlError (with line and column) when the script does not fit the table.
- */
-export function compileEtl(
-  script: string | EtlProgram,
-  table: EtlTable,
-  options: EtlOptions = {},
-): CompiledEtl {
-  const program = typeof script === "string" ? parseEtl(script) : script;
-  const result = compileOne(program, table, settingsOf(options));
-  if (isProblem(result)) throw new EtlError([result]);
-  return result;
-}
-
-/**
- * Compiles the task's script for every selected table, keyed database.table. Throws one EtlError
- * listing the problems of all tables.
- */
-export function compileEtlForTables(
-  script: string | EtlProgram,
-  tables: readonly EtlTable[],
-  options: EtlOptions = {},
-): Map<string, CompiledEtl> {
-  const program = typeof script === "string" ? parseEtl(script) : script;
-  const settings = settingsOf(options);
-  const compiled = new Map<string, CompiledEtl>();
-  const problems: EtlProblem[] = [];
-  for (const table of tables) {
-    const result = compileOne(program, table, settings);
-    if (isProblem(result)) problems.push(result);
-    else compiled.set(`${table.database}.${table.table}`, result);
-  }
-  if (problems.length > 0) throw new EtlError(merge(problems, tables.length));
-  return compiled;
-}
-
-/**
- * Every problem of a script over the given tables, for precheck: syntax and names first (then
- * nothing else is checked), else one problem per table that does not fit. Empty when it is valid.
- */
-export function validateEtl(
-  script: string,
-  tables: readonly EtlTable[],
-  options: EtlOptions = {},
-): EtlProblem[] {
-  let program: EtlProgram;
-  try {
-    program = parseEtl(script);
-  } catch (error) {
-    if (error instanceof EtlError) return [...error.problems];
-    throw error;
-  }
-  const settings = settingsOf(options);
-  const problems: EtlProblem[] = [];
-  for (const table of tables) {
-    const result = compileOne(program, table, settings);
-    if (isProblem(result)) problems.push(result);
-  }
-  return merge(problems, tables.length);
-}
-
-/** One problem per position and message; one found for every table names none. */
-function merge(problems: EtlProblem[], tableCount: number): EtlProblem[] {
-  const groups = new Map<string, { problem: EtlProblem; count: number }>();
-  for (const p of problems) {
-    const key = `${p.line}:${p.column}:${p.message}`;
-    const group = groups.get(key);
-    if (group) group.count++;
-    else groups.set(key, { problem: p, count: 1 });
-  }
-  return [...groups.values()].map(({ problem, count }) => {
-    if (count < tableCount || tableCount < 2) return problem;
-    const { table: _table, ...rest } = problem;
-    return rest;
-  });
 }

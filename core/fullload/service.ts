@@ -1,26 +1,40 @@
 import { createHash } from "node:crypto";
 import type { Connection } from "mysql2/promise";
 import { FatalError } from "../errors.ts";
+import { type KafkaTable, kafkaTable } from "../sinks/kafka/record.ts";
+import { KafkaWriter } from "../sinks/kafka/writer.ts";
 import { catalogTable } from "../source/catalog.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
 import { qualified, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import { type Chunk, type ChunkLedger, chunkId } from "../store/chunk-ledger.ts";
 import { copyRange } from "./copy.ts";
+import { copyRangeToKafka } from "./copy-kafka.ts";
 import { planRanges } from "./planner.ts";
 import { type TableCopyPlan, tableCopyPlan } from "./table-plan.ts";
 
+/** A selected table's copy plan with the table as Kafka messages describe it. */
+export interface CopyTable {
+  plan: TableCopyPlan;
+  kafka: KafkaTable;
+}
+
 /** Every selected table with its copy plan, indexed as the ledger's tableIndex. */
-export async function copyPlans(spec: TaskSpec, source: Connection): Promise<TableCopyPlan[]> {
+export async function copyTables(spec: TaskSpec, source: Connection): Promise<CopyTable[]> {
   const catalog = await readCatalog(source, [...new Set(spec.objects.map((o) => o.database))]);
+  const keys = spec.destination.type === "kafka" ? spec.destination.partitionKeys : undefined;
   return selectedTables(spec, catalog).map((selected) => {
     const table = catalogTable(catalog, selected.source.database, selected.source.table);
     if (!table)
       throw new FatalError(
         `${qualified(selected.source)} no longer exists on the source: run precheck again`,
       );
-    return tableCopyPlan(selected, table);
+    return { plan: tableCopyPlan(selected, table), kafka: kafkaTable(selected, table, keys) };
   });
+}
+
+export async function copyPlans(spec: TaskSpec, source: Connection): Promise<TableCopyPlan[]> {
+  return (await copyTables(spec, source)).map((t) => t.plan);
 }
 
 /** A plan is reused when the selection and chunk size are unchanged (a resumed run). */
@@ -66,7 +80,8 @@ export interface CopyWorkerContext {
   worker: number;
   workers: number;
   source: Connection;
-  destination: Connection;
+  /** A MySQL connection, or the task's Kafka writer. */
+  destination: Connection | KafkaWriter;
   ledger: ChunkLedger;
   /** Stop claiming new chunks after this time (ms since epoch): Lambda's 15-minute limit. */
   deadline?: number;
@@ -75,30 +90,39 @@ export interface CopyWorkerContext {
 /** Claims chunks and copies them until none is left (or the deadline nears); returns chunks copied. */
 export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copied: number; more: boolean }> {
   const { spec, execution, ledger } = context;
-  const plans = await copyPlans(spec, context.source);
+  const tables = await copyTables(spec, context.source);
   let copied = 0;
   for (;;) {
     if (context.deadline !== undefined && Date.now() > context.deadline) return { copied, more: true };
     const chunk = await ledger.claim(spec.name, execution, context.worker, context.workers);
     if (!chunk) return { copied, more: false };
-    const plan = plans[chunk.tableIndex];
-    if (!plan)
+    const table = tables[chunk.tableIndex];
+    if (!table)
       throw new FatalError(`chunk ${chunk.id} names table ${chunk.table} that the task no longer selects`);
     let reported = 0;
     let lastReport = Date.now();
-    const result = await copyRange(context.source, context.destination, plan, chunk, {
-      keepExisting: spec.conflictMode === "ignore-and-proceed",
-      rateLimitRowsPerSecond: spec.fullLoad.rateLimitRowsPerSecond
-        ? Math.max(1, Math.floor(spec.fullLoad.rateLimitRowsPerSecond / context.workers))
-        : undefined,
-      onRows: (rows) => {
-        reported += rows;
-        if (Date.now() - lastReport > 1000) {
-          lastReport = Date.now();
-          void ledger.progress(spec.name, chunk.id, execution, reported).catch(() => undefined);
-        }
-      },
-    });
+    const rateLimitRowsPerSecond = spec.fullLoad.rateLimitRowsPerSecond
+      ? Math.max(1, Math.floor(spec.fullLoad.rateLimitRowsPerSecond / context.workers))
+      : undefined;
+    const onRows = (rows: number) => {
+      reported += rows;
+      if (Date.now() - lastReport > 1000) {
+        lastReport = Date.now();
+        void ledger.progress(spec.name, chunk.id, execution, reported).catch(() => undefined);
+      }
+    };
+    const destination = context.destination;
+    const result =
+      destination instanceof KafkaWriter
+        ? await copyRangeToKafka(context.source, destination, table.plan, table.kafka, chunk, {
+            rateLimitRowsPerSecond,
+            onRows,
+          })
+        : await copyRange(context.source, destination, table.plan, chunk, {
+            keepExisting: spec.conflictMode === "ignore-and-proceed",
+            rateLimitRowsPerSecond,
+            onRows,
+          });
     await ledger.markDone(spec.name, chunk.id, execution, result.rows, result.checksum);
     copied++;
   }

@@ -5,6 +5,7 @@ import type { TaskRecord } from "../store/task-store.ts";
 import type { ChangeSink } from "../stream/sink.ts";
 import { KafkaChangeSink } from "./kafka/change-sink.ts";
 import { connectKafkaProducer } from "./kafka/kafkajs-producer.ts";
+import type { KafkaWriter as Writer } from "./kafka/writer.ts";
 import { KafkaWriter, kafkaConnection, messageEncoder } from "./kafka/writer.ts";
 import { MysqlChangeSink } from "./mysql/change-sink.ts";
 
@@ -41,5 +42,28 @@ export async function openChangeSink(
   } catch (error) {
     await producer.close();
     throw error;
+  }
+}
+
+/** Opens a Kafka writer for the full-load and schema phases; `use` runs with it, then it closes. */
+export async function withKafkaWriter<T>(
+  spec: TaskSpec,
+  task: TaskRecord | undefined,
+  use: (writer: Writer) => Promise<T>,
+): Promise<T> {
+  const destination = spec.destination;
+  if (destination.type !== "kafka") throw new Error("withKafkaWriter needs a Kafka destination");
+  const facts = recordedFacts(task);
+  const producer = await connectKafkaProducer(await kafkaConnection(destination, `dts-${spec.name}`));
+  try {
+    const writer = await KafkaWriter.open({
+      destination,
+      producer,
+      encoder: messageEncoder(destination, facts.sourceVersion),
+      expectedPartitions: facts.partitions,
+    });
+    return await use(writer);
+  } finally {
+    await producer.close();
   }
 }

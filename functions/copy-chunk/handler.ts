@@ -1,8 +1,10 @@
-import { FatalError } from "#core/errors.ts";
+import type { Connection } from "mysql2/promise";
 import { runCopyWorker } from "#core/fullload/service.ts";
+import type { KafkaWriter } from "#core/sinks/kafka/writer.ts";
+import { withKafkaWriter } from "#core/sinks/open.ts";
 import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
-import { defaultChunkLedger } from "#core/store/index.ts";
+import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 
 export interface CopyEvent {
   spec: unknown;
@@ -21,20 +23,26 @@ export async function handler(
 ): Promise<{ copied: number; more: boolean }> {
   const spec = parseTaskSpec(event.spec, "the execution input");
   const destination = spec.destination;
-  if (destination.type !== "mysql") throw new FatalError("full load into Kafka is not available yet");
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS : undefined;
+  const worker = (source: Connection, target: Connection | KafkaWriter) =>
+    runCopyWorker({
+      spec,
+      execution: event.execution,
+      worker: event.worker,
+      workers: event.workers,
+      source,
+      destination: target,
+      ledger: defaultChunkLedger(),
+      deadline,
+    });
+  if (destination.type === "kafka") {
+    const task = await defaultTaskStore().get(spec.name);
+    return withConnections([() => openSource(spec.source)], (source) =>
+      withKafkaWriter(spec, task, (writer) => worker(source as never, writer)),
+    );
+  }
   return withConnections(
     [() => openSource(spec.source), () => openDestination(destination)],
-    (source, target) =>
-      runCopyWorker({
-        spec,
-        execution: event.execution,
-        worker: event.worker,
-        workers: event.workers,
-        source: source as never,
-        destination: target as never,
-        ledger: defaultChunkLedger(),
-        deadline,
-      }),
+    (source, target) => worker(source as never, target as never),
   );
 }

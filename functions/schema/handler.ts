@@ -1,6 +1,7 @@
-import { FatalError } from "#core/errors.ts";
 import { planId } from "#core/fullload/service.ts";
+import { publishSchema } from "#core/schema/kafka-ddl.ts";
 import { migrateSchema } from "#core/schema/migrate.ts";
+import { withKafkaWriter } from "#core/sinks/open.ts";
 import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultTaskStore } from "#core/store/index.ts";
@@ -9,11 +10,16 @@ import { defaultTaskStore } from "#core/store/index.ts";
 export async function handler(event: { spec: unknown }): Promise<{ tables: number; notes: string[] }> {
   const spec = parseTaskSpec(event.spec, "the execution input");
   const destination = spec.destination;
-  if (destination.type !== "mysql")
-    throw new FatalError("schema migration into Kafka writes DDL records: not available yet");
   const store = defaultTaskStore();
   await store.setPhase(spec.name, "schema");
   const task = await store.get(spec.name);
+  if (destination.type === "kafka") {
+    const outcome = await withConnections([() => openSource(spec.source)], (source) =>
+      withKafkaWriter(spec, task, (writer) => publishSchema(spec, source, writer)),
+    );
+    await store.saveOutcome(spec.name, "schema", outcome);
+    return { tables: 0, notes: outcome.notes };
+  }
   const owned = task?.schema?.createdTables ?? [];
   // Resuming an unfinished full load keeps its tables; a new full load recreates the ones this task made.
   const resuming =

@@ -1,17 +1,8 @@
-import {
-  addToDateTime,
-  compileFormat,
-  DateTime,
-  type FormatToken,
-  formatDateTime,
-  instantOf,
-  parseTimeZone,
-  parseWithFormat,
-  type TimeZone,
-  wallClock,
-} from "../datetime.ts";
+import { addToDateTime, DateTime } from "../datetime.ts";
+import { compileFormat, type FormatToken, formatDateTime, parseWithFormat } from "../formats.ts";
 import { describeType } from "../types.ts";
 import { type Long, show } from "../values.ts";
+import { instantOf, parseTimeZone, type TimeZone, wallClock } from "../zones.ts";
 import { asDateTime, DATETIME_EXPECTED } from "./coerce.ts";
 import { type CallContext, type Eval, strict1, type ValueBuiltin } from "./types.ts";
 

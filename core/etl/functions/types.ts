@@ -1,9 +1,9 @@
 import type { Row } from "../../stream/events.ts";
 import type { Call } from "../ast.ts";
-import type { TimeZone } from "../datetime.ts";
 import type { SourcePos } from "../errors.ts";
 import type { EtlType } from "../types.ts";
 import type { Fail, Value } from "../values.ts";
+import type { TimeZone } from "../zones.ts";
 
 /** What an expression sees while one row is transformed. */
 export interface Env {

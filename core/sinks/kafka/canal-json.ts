@@ -83,6 +83,9 @@ function changed(table: KafkaTable, before: Row, after: Row): Record<string, str
   return Object.fromEntries(Object.entries(old).filter(([name, value]) => now[name] !== value));
 }
 
+/** `es` has the binlog's precision: whole seconds, in milliseconds. */
+const secondsMs = (ms: number) => Math.floor(ms / 1000) * 1000;
+
 const TYPE = { init: "INSERT", insert: "INSERT", update: "UPDATE", delete: "DELETE" } as const;
 
 /**
@@ -97,7 +100,7 @@ export const canalJsonEncoder: MessageEncoder = {
     const message = {
       data: data ? [image(table, data)] : null,
       database: table.database,
-      es: event.sourceTimestamp,
+      es: secondsMs(event.sourceTimestamp),
       id: Number(id),
       isDdl: false,
       mysqlType: Object.fromEntries(table.columns.map((c) => [c.name, c.definition.columnType])),
@@ -120,7 +123,7 @@ export const canalJsonEncoder: MessageEncoder = {
     const message = {
       data: null,
       database: event.database,
-      es: event.sourceTimestamp,
+      es: secondsMs(event.sourceTimestamp),
       id: Number(id),
       isDdl: true,
       mysqlType: null,

@@ -172,8 +172,8 @@ function images(table: KafkaTable, row: Row | undefined): unknown {
 
 /** `db.table`, a literal '.' inside a name written as the six characters \u002E. */
 export function objectName(database: string, table?: string): string {
-  const escape = (name: string) => name.replaceAll(".", "\\u002E");
-  return table ? `${escape(database)}.${escape(table)}` : escape(database);
+  const dotted = (name: string) => name.replaceAll(".", "\\u002E");
+  return table ? `${dotted(database)}.${dotted(table)}` : dotted(database);
 }
 
 function pkUkInfo(table: KafkaTable): string {

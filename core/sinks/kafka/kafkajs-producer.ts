@@ -14,6 +14,11 @@ function translate(error: unknown): Error {
     )
   )
     return new RetriableError(text, { cause: error });
+  if (/larger than the max message size/i.test(text))
+    return new FatalError(
+      `${text}: a row is larger than the topic accepts; raise the topic's max.message.bytes (and the broker's message.max.bytes) above the largest row`,
+      { cause: error },
+    );
   if (/SASL|authentication/i.test(text))
     return new FatalError(`${text}: check destination.sasl (user and password)`, { cause: error });
   return new FatalError(text, { cause: error });

@@ -7,6 +7,28 @@ import { dtsAvroEncoder } from "./dts-avro.ts";
 import { ddlPartition, type PartitionPolicy, rowKeyString, rowPartition } from "./partition.ts";
 import { type DdlEvent, type MessageEncoder, MessageIds, type RowEvent } from "./record.ts";
 
+/**
+ * A broker refuses a record batch above its max.message.bytes (1 MiB by default), and one produce
+ * request carries one batch per partition: requests are cut at 512 KiB of values, in order.
+ */
+export function requests(messages: readonly OutgoingMessage[], maxBytes = 512 * 1024): OutgoingMessage[][] {
+  const out: OutgoingMessage[][] = [];
+  let current: OutgoingMessage[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = message.value.length + (message.key?.length ?? 0) + 64;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
 export async function kafkaConnection(
   destination: KafkaDestination,
   clientId?: string,
@@ -43,6 +65,7 @@ export interface KafkaWriterOptions {
 export class KafkaWriter {
   private readonly ids = new MessageIds();
   private partitions = 0;
+  private ddlPartitions = 0;
   private readonly policy: PartitionPolicy;
 
   private constructor(private readonly options: KafkaWriterOptions) {
@@ -73,6 +96,11 @@ export class KafkaWriter {
           "changing the partition count breaks per-key order; restore it, or start a new task",
       );
     this.partitions = count;
+    const ddlTopic = destination.ddlTopic;
+    this.ddlPartitions =
+      ddlTopic && ddlTopic !== destination.topic ? await producer.partitionCount(ddlTopic) : count;
+    if (this.ddlPartitions === 0)
+      throw new FatalError(`Kafka DDL topic ${ddlTopic} does not exist: create it and run the task again`);
   }
 
   /** Messages for row events, in segments: each segment is sent only after the previous one was acknowledged. */
@@ -105,7 +133,8 @@ export class KafkaWriter {
   }
 
   async writeRows(events: readonly RowEvent[]): Promise<void> {
-    for (const segment of this.segments(events)) await this.options.producer.send(segment);
+    for (const segment of this.segments(events))
+      for (const request of requests(segment)) await this.options.producer.send(request);
   }
 
   async writeDdl(event: DdlEvent): Promise<void> {
@@ -113,7 +142,7 @@ export class KafkaWriter {
     await producer.send([
       {
         topic: destination.ddlTopic ?? destination.topic,
-        partition: ddlPartition(this.policy, event, this.partitions),
+        partition: ddlPartition(this.policy, event, this.ddlPartitions),
         key: this.policy === "hash-table" && event.table !== "" ? event.database + event.table : null,
         value: encoder.ddl(event, this.ids.next()),
       },
