@@ -126,7 +126,11 @@ describe("Kafka destination, canal-json, hash-pk (SASL/SCRAM-SHA-256)", () => {
     const alterDdl = decoded.find((d) => d.ddl && /ADD COLUMN memo/.test(d.sql));
     expect(alterDdl).toMatchObject({ database: db, table: "orders" });
     const types = JSON.parse(
-      (messages.find((m) => m.value.includes('"table":"all_types"') && m.value.includes('"isDdl":false')) as ReadMessage).value.toString(),
+      (
+        messages.find(
+          (m) => m.value.includes('"table":"all_types"') && m.value.includes('"isDdl":false'),
+        ) as ReadMessage
+      ).value.toString(),
     );
     expect(types.sqlType).toMatchObject({ bu: 3, iu: -5, i: 4, b: -5, v: 12, d: 3, bl: 2004, dtm: 93 });
     expect(types.mysqlType).toMatchObject({
