@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
 import {
@@ -5,6 +6,8 @@ import {
   compileEtl,
   compileEtlForTables,
   dataTypeOf,
+  ETL_FUNCTIONS,
+  ETL_VARIABLES,
   EtlError,
   type EtlRowContext,
   EtlRuntimeError,
@@ -445,5 +448,47 @@ describe("dataTypeOf", () => {
     expect(dataTypeOf("DATETIME(3)")).toBe("datetime");
     expect(dataTypeOf("BOOLEAN")).toBe("tinyint");
     expect(dataTypeOf("character varying(10)")).toBe("varchar");
+  });
+});
+
+describe("docs/etl.md", () => {
+  const docs = readFileSync(new URL("../../docs/etl.md", import.meta.url), "utf8");
+  const section = docs.slice(
+    docs.indexOf("## Examples from the product documentation"),
+    docs.indexOf("## Syntax"),
+  );
+  const scripts = [...section.matchAll(/```text\n([\s\S]*?)```/g)].flatMap((m) =>
+    (m[1] ?? "").trim().split("\n"),
+  );
+  const table = (name: string): EtlTable => ({
+    database: "shop",
+    table: name,
+    columns: ["id", "phone", "score", "price"].map((c) => ({
+      name: c,
+      dataType: c === "phone" ? "varchar" : "int",
+    })),
+    addedColumns: [
+      { name: "dts_sync_time", dataType: "datetime" },
+      { name: "operation_type", dataType: "varchar" },
+      { name: "updated", dataType: "datetime" },
+      { name: "grade", dataType: "char" },
+      { name: "price_with_tax", dataType: "decimal" },
+    ],
+  });
+
+  it("documents every function and variable", () => {
+    for (const name of ETL_FUNCTIONS.keys()) expect(docs, name).toContain(`| \`${name}(`);
+    for (const name of ETL_VARIABLES) expect(docs, name).toContain(`\`${name}\``);
+  });
+
+  it("has examples that compile and run", () => {
+    expect(scripts.length).toBeGreaterThanOrEqual(8);
+    for (const script of scripts) {
+      const compiled = compileEtlForTables(script, [table("orders"), table("user")]);
+      for (const etl of compiled.values())
+        expect(() =>
+          etl.transform({ id: 1, phone: "13900001234", score: 61, price: 10 }, INSERT),
+        ).not.toThrow();
+    }
   });
 });

@@ -539,7 +539,16 @@ describe("NULL in, NULL out", () => {
     dt_add: ["t", "dt_add(`created`, days=`qty`)"],
   };
   // Functions that never give NULL for a NULL argument (tested above) or take none.
-  const OTHERS = ["op_and", "op_or", "op_is_null", "op_is_not_null", "dt_now", "dt_now_millis", "DATETIME", "json_array"];
+  const OTHERS = [
+    "op_and",
+    "op_or",
+    "op_is_null",
+    "op_is_not_null",
+    "dt_now",
+    "dt_now_millis",
+    "DATETIME",
+    "json_array",
+  ];
 
   it("covers every value function", () => {
     const values = [...ETL_FUNCTIONS.values()].filter((f) => f.kind === "value").map((f) => f.name);
