@@ -1,0 +1,280 @@
+import { readFileSync } from "node:fs";
+import avro from "avsc";
+import { describe, expect, it } from "vitest";
+import { canalJsonEncoder, ddlType, sqlTypeOf } from "#core/sinks/kafka/canal-json.ts";
+import type { KafkaProducer, OutgoingMessage } from "#core/sinks/kafka/client.ts";
+import { dateTimeParts, dtsAvroEncoder, objectName, timestampParts } from "#core/sinks/kafka/dts-avro.ts";
+import { javaHashCode, partitionOf } from "#core/sinks/kafka/partition.ts";
+import type { KafkaTable, RowEvent } from "#core/sinks/kafka/record.ts";
+import { columnValue, float32Text } from "#core/sinks/kafka/values.ts";
+import { KafkaWriter, requests } from "#core/sinks/kafka/writer.ts";
+import type { CatalogColumn } from "#core/source/catalog.ts";
+import { parseTaskSpec } from "#core/spec/load.ts";
+
+const column = (name: string, dataType: string, columnType = dataType, charset?: string): CatalogColumn => ({
+  name,
+  dataType,
+  columnType,
+  nullable: true,
+  generated: false,
+  charset,
+});
+
+const TABLE: KafkaTable = {
+  source: { database: "shop", table: "orders" },
+  database: "shop",
+  table: "orders",
+  columns: [
+    column("id", "bigint", "bigint(20) unsigned"),
+    column("note", "varchar", "varchar(20)", "utf8mb4"),
+    column("l1", "varchar", "varchar(20)", "latin1"),
+    column("amount", "decimal", "decimal(10,2)"),
+    column("f", "float"),
+    column("ts", "timestamp", "timestamp(6)"),
+    column("tm", "time", "time(6)"),
+    column("d", "date"),
+    column("bin", "varbinary", "varbinary(4)"),
+    column("b", "bit", "bit(64)"),
+    column("j", "json", "longtext"),
+  ].map((definition) => ({ source: definition.name, name: definition.name, definition })),
+  keyNames: ["id"],
+  hashColumns: ["id"],
+  uniqueKeys: [{ name: "PRIMARY", columns: ["id"] }],
+};
+
+const ROW = {
+  id: "18446744073709551615",
+  note: "🚀 ok",
+  l1: "café",
+  amount: "-12.50",
+  f: 3.14159274101257324,
+  ts: "2024-06-30 23:59:59.999999",
+  tm: "-838:59:59.000000",
+  d: "0000-00-00",
+  bin: Buffer.from([0x00, 0xff]),
+  b: Buffer.from("8000000000000001", "hex"),
+  j: '{"k": [1, 2.5]}',
+};
+
+const event = (op: RowEvent["op"], before?: object, after?: object): RowEvent => ({
+  op,
+  table: TABLE,
+  before: before as RowEvent["before"],
+  after: after as RowEvent["after"],
+  sourceTimestamp: 1_700_000_000_000,
+  position: "mysql-bin.000001:4",
+});
+
+describe("partitioning with Java's String.hashCode", () => {
+  it("matches Java for ASCII, collisions, non-BMP text and overflow", () => {
+    expect(javaHashCode("")).toBe(0);
+    expect(javaHashCode("hello")).toBe(99162322);
+    expect(javaHashCode("Aa")).toBe(javaHashCode("BB"));
+    expect(javaHashCode("polygenelubricants")).toBe(-2147483648);
+    expect(javaHashCode("🚀")).toBe(55357 * 31 + 56960);
+  });
+
+  it("takes abs(hash % partitions), so Integer.MIN_VALUE stays in range", () => {
+    expect(partitionOf("polygenelubricants", 3)).toBe(2);
+    expect(partitionOf("hello", 4)).toBe(2);
+    for (const key of ["a", "shoporders", "-1", "x,y"]) {
+      expect(partitionOf(key, 7)).toBeGreaterThanOrEqual(0);
+      expect(partitionOf(key, 7)).toBeLessThan(7);
+    }
+  });
+});
+
+describe("column values", () => {
+  it("writes FLOAT as the shortest text that reads back as the same float", () => {
+    expect(float32Text(Math.fround(3.14159274))).toBe("3.1415927");
+    expect(float32Text(Math.fround(-0.1))).toBe("-0.1");
+    expect(float32Text(16777216)).toBe("16777216");
+    expect(float32Text(Math.fround(3.4e38))).toBe("3.4e38");
+  });
+
+  it("turns BIT bytes into the number and strips the SRID from geometry", () => {
+    expect(columnValue(ROW.b, column("b", "bit"))).toEqual({ kind: "bit", text: "9223372036854775809" });
+    const internal = Buffer.concat([
+      Buffer.from([0, 0, 0, 0]),
+      Buffer.from("0101000000000000000000f03f0000000000000040", "hex"),
+    ]);
+    expect(columnValue(internal, column("g", "point"))).toEqual({
+      kind: "geometry",
+      wkb: internal.subarray(4),
+    });
+  });
+});
+
+describe("canal-json", () => {
+  it("maps types to java.sql.Types, moving unsigned integers one size up", () => {
+    expect(sqlTypeOf("int", "int(11)")).toBe(4);
+    expect(sqlTypeOf("int", "int(10) unsigned")).toBe(-5);
+    expect(sqlTypeOf("bigint", "bigint(20) unsigned")).toBe(3);
+    expect(sqlTypeOf("varchar", "varchar(5)")).toBe(12);
+    expect(sqlTypeOf("blob", "blob")).toBe(2004);
+    expect(sqlTypeOf("text", "text")).toBe(2005);
+  });
+
+  it("names DDL by what it does", () => {
+    expect(ddlType("CREATE TABLE `a` (id int)")).toBe("CREATE");
+    expect(ddlType("/* x */ ALTER TABLE a ADD c INT")).toBe("ALTER");
+    expect(ddlType("DROP TABLE a")).toBe("ERASE");
+    expect(ddlType("TRUNCATE TABLE a")).toBe("TRUNCATE");
+    expect(ddlType("RENAME TABLE a TO b")).toBe("RENAME");
+    expect(ddlType("CREATE UNIQUE INDEX i ON a (c)")).toBe("CINDEX");
+    expect(ddlType("DROP INDEX i ON a")).toBe("DINDEX");
+    expect(ddlType("CREATE DATABASE x")).toBe("QUERY");
+  });
+
+  it("writes every value as a string or null, binary as ISO-8859-1, old with only changed columns", () => {
+    const after = { ...ROW, note: "changed", amount: null };
+    const message = JSON.parse(canalJsonEncoder.row(event("update", ROW, after), 7n).toString());
+    expect(message.type).toBe("UPDATE");
+    expect(message.id).toBe(7);
+    expect(message.es).toBe(1_700_000_000_000);
+    expect(message.data[0]).toMatchObject({
+      id: "18446744073709551615",
+      note: "changed",
+      amount: null,
+      f: "3.1415927",
+      bin: "\u0000ÿ",
+      b: "9223372036854775809",
+      tm: "-838:59:59.000000",
+    });
+    expect(message.old).toEqual([{ note: "🚀 ok", amount: "-12.50" }]);
+    expect(message.pkNames).toEqual(["id"]);
+    const deleted = JSON.parse(canalJsonEncoder.row(event("delete", ROW), 8n).toString());
+    expect(deleted.data[0].note).toBe("🚀 ok");
+    expect(deleted.old).toBeNull();
+  });
+});
+
+describe("dts-avro", () => {
+  const published = JSON.parse(
+    readFileSync(new URL("../../../shared/reference/dts-avro-record.avsc", import.meta.url), "utf8"),
+  ) as avro.Schema[];
+  const registry: Record<string, avro.Type> = {};
+  for (const schema of published) avro.Type.forSchema(schema, { registry, wrapUnions: true });
+  const record = registry["com.alibaba.dts.formats.avro.Record"] as avro.Type;
+  const encoder = dtsAvroEncoder({ sourceVersion: "10.11.6-MariaDB" });
+
+  it("encodes each type into its value class, decodable with the published schema", () => {
+    const decoded = record.fromBuffer(encoder.row(event("insert", undefined, ROW), 9n)) as Record<
+      string,
+      unknown
+    >;
+    expect(decoded.operation).toBe("INSERT");
+    expect(decoded.beforeImages).toBeNull();
+    expect(decoded.sourceTimestamp).toBe(1_700_000_000);
+    expect(decoded.objectName).toEqual({ string: "shop.orders" });
+    expect((decoded.tags as Record<string, string>).pk_uk_info).toBe('{"PRIMARY":["id"]}');
+    const fields = (decoded.fields as { array: { name: string; dataTypeNumber: number }[] }).array;
+    expect(fields.map((f) => f.dataTypeNumber)).toEqual([8, 15, 15, 246, 4, 7, 11, 10, 15, 16, 245]);
+    const [id, note, l1, amount, f, ts, tm, d, bin, b, j] = (decoded.afterImages as { array: object[] })
+      .array;
+    const ns = "com.alibaba.dts.formats.avro.";
+    expect(id).toEqual({ [`${ns}Integer`]: { precision: 20, value: "18446744073709551615" } });
+    expect(note).toEqual({ [`${ns}Character`]: { charset: "utf8mb4", value: Buffer.from("🚀 ok") } });
+    expect(l1).toEqual({
+      [`${ns}Character`]: { charset: "latin1", value: Buffer.from([0x63, 0x61, 0x66, 0xe9]) },
+    });
+    expect(amount).toEqual({ [`${ns}Decimal`]: { value: "-12.50", precision: 10, scale: 2 } });
+    expect(f).toEqual({ [`${ns}Float`]: { value: Math.fround(3.14159274), precision: -1, scale: -1 } });
+    expect(ts).toEqual({ [`${ns}Timestamp`]: { timestamp: 1719791999, millis: 999999 } });
+    expect(tm).toMatchObject({
+      [`${ns}DateTime`]: { hour: { int: -838 }, minute: { int: -59 }, second: { int: -59 } },
+    });
+    expect(d).toMatchObject({
+      [`${ns}DateTime`]: { year: { int: 0 }, month: { int: 0 }, day: { int: 0 }, hour: null },
+    });
+    expect(bin).toEqual({ [`${ns}BinaryObject`]: { type: "VARBINARY", value: Buffer.from([0, 255]) } });
+    expect(b).toEqual({ [`${ns}Integer`]: { precision: 64, value: "9223372036854775809" } });
+    expect(j).toEqual({ [`${ns}TextObject`]: { type: "JSON", value: '{"k": [1, 2.5]}' } });
+  });
+
+  it("writes DDL with fields null and the SQL as a plain string", () => {
+    const ddl = record.fromBuffer(
+      encoder.ddl(
+        { database: "a.b", table: "t", sql: "ALTER TABLE t ADD c INT", sourceTimestamp: 0, position: "" },
+        1n,
+      ),
+    ) as Record<string, unknown>;
+    expect(ddl).toMatchObject({
+      operation: "DDL",
+      fields: null,
+      afterImages: { string: "ALTER TABLE t ADD c INT" },
+    });
+    expect(ddl.objectName).toEqual({ string: "a\\u002Eb.t" });
+  });
+
+  it("splits temporal text into parts, microseconds in millis", () => {
+    expect(objectName("x.y")).toBe("x\\u002Ey");
+    expect(timestampParts("1970-01-01 00:00:01.5")).toEqual({ timestamp: 1, millis: 500000 });
+    expect(dateTimeParts("-00:00:00.000001", "time")).toMatchObject({
+      hour: { int: 0 },
+      millis: { int: -1 },
+    });
+    expect(dateTimeParts("2155", "year")).toMatchObject({ year: { int: 2155 }, month: null });
+  });
+});
+
+describe("KafkaWriter ordering", () => {
+  const destination = parseTaskSpec({
+    name: "t",
+    source: { host: "h", user: "u", password: "p" },
+    destination: {
+      type: "kafka",
+      brokers: ["b:9092"],
+      topic: "orders",
+      partitionPolicy: "hash-pk",
+      format: "canal-json",
+    },
+    migrationTypes: ["incremental"],
+    objects: [{ database: "shop" }],
+  }).destination;
+
+  it("acknowledges the old key's DELETE before sending the new key's INSERT", async () => {
+    const log: string[] = [];
+    const producer: KafkaProducer = {
+      async send(messages: readonly OutgoingMessage[]) {
+        log.push(`send ${messages.map((m) => JSON.parse(m.value.toString()).type).join(",")}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        log.push("acked");
+      },
+      partitionCount: async () => 8,
+      close: async () => {},
+    };
+    if (destination.type !== "kafka") throw new Error("kafka spec expected");
+    const writer = await KafkaWriter.open({ destination, producer, encoder: canalJsonEncoder });
+    await writer.writeRows([
+      event("insert", undefined, { ...ROW, id: "1" }),
+      event("update", { ...ROW, id: "1" }, { ...ROW, id: "2" }),
+      event("update", { ...ROW, id: "2" }, { ...ROW, id: "2", note: "n" }),
+    ]);
+    expect(log).toEqual(["send INSERT,DELETE", "acked", "send INSERT,UPDATE", "acked"]);
+  });
+
+  it("fails clearly when the partition count differs from the one precheck recorded", async () => {
+    if (destination.type !== "kafka") throw new Error("kafka spec expected");
+    const producer: KafkaProducer = {
+      send: async () => {},
+      partitionCount: async () => 6,
+      close: async () => {},
+    };
+    await expect(
+      KafkaWriter.open({ destination, producer, encoder: canalJsonEncoder, expectedPartitions: 3 }),
+    ).rejects.toThrow(/has 6 partitions but had 3 when the task was prechecked/);
+  });
+
+  it("cuts produce requests under the size limit without reordering", () => {
+    const messages = Array.from({ length: 10 }, (_, i) => ({
+      topic: "t",
+      partition: 0,
+      key: null,
+      value: Buffer.alloc(100, i),
+    }));
+    const cut = requests(messages, 350);
+    expect(cut.map((r) => r.length)).toEqual([2, 2, 2, 2, 2]);
+    expect(cut.flat()).toEqual(messages);
+  });
+});
