@@ -233,6 +233,19 @@ export function writerFor(kind: ColumnKind, type: EtlType): (value: Value, fail:
     };
   }
   if (kind === "opaque") return (value) => (value === null ? null : (value as RowValue));
+  if (kind === "long" && (type === "decimal" || type === "double")) {
+    // An integer column holds integers: round half away from zero, as MySQL does for DECIMAL.
+    const longText = (n: Long) => (typeof n === "bigint" ? n.toString() : n);
+    if (type === "decimal")
+      return (value) => (value === null ? null : longText(roundDecimal(value as Decimal)));
+    return (value, fail) => {
+      if (value === null) return null;
+      const n = value as number;
+      if (!Number.isFinite(n)) return fail(`cannot write ${String(n)} into an integer column`);
+      const rounded = Math.sign(n) * Math.round(Math.abs(n));
+      return Number.isSafeInteger(rounded) ? rounded || 0 : BigInt(rounded).toString();
+    };
+  }
   switch (type) {
     case "long":
       return (value) => (typeof value === "bigint" ? value.toString() : (value as number | null));
@@ -249,6 +262,16 @@ export function writerFor(kind: ColumnKind, type: EtlType): (value: Value, fail:
     default:
       return (value) => value as RowValue;
   }
+}
+
+/** The nearest integer, halves away from zero (2.5 -> 3, -2.5 -> -3). */
+export function roundDecimal(d: Decimal): Long {
+  if (d.scale === 0) return normLong(d.unscaled);
+  const unit = 10n ** BigInt(d.scale);
+  const negative = d.unscaled < 0n;
+  const magnitude = negative ? -d.unscaled : d.unscaled;
+  const rounded = (magnitude + unit / 2n) / unit;
+  return normLong(negative ? -rounded : rounded);
 }
 
 /** A short rendering of a value for error messages. */

@@ -158,6 +158,21 @@ describe("arithmetic: op_sum/+, op_sub/-, op_mul/*, op_div_true//, op_mod", () =
   });
 });
 
+describe("numbers written into integer columns", () => {
+  it("are rounded half away from zero, so the column reads back as an integer", () => {
+    expect(long("`price` * 1", { price: "2.5" })).toBe(3);
+    expect(long("`price` * 1", { price: "-2.5" })).toBe(-3);
+    expect(long("`price` * 1", { price: "2.49" })).toBe(2);
+    expect(long("`price` * 1", { price: "12345678901234567890.5" })).toBe("12345678901234567891");
+    expect(long("`qty` / 4", { qty: 10 })).toBe(3);
+    expect(long("`qty` / -4", { qty: 10 })).toBe(-3);
+    expect(long("`ratio` * 1", { ratio: -0.2 })).toBe(0);
+    expect(long("op_mul(`ratio`, 1)", { ratio: 1e20 })).toBe("100000000000000000000");
+    const out = run("e_compose(e_set(`qty`, `qty` / 4), e_set(`n`, `qty` + 1))", { id: 1, qty: 10 });
+    expect(out).toMatchObject({ qty: 3, n: 4 });
+  });
+});
+
 describe("comparisons and logic", () => {
   it("compares numbers across long, decimal and double", () => {
     expect(bool("op_eq(`price`, 10)", { price: "10.00" })).toBe(1);
@@ -211,7 +226,7 @@ describe("comparisons and logic", () => {
       "op_gt: argument 1 must be a number, a string or a datetime, got a bool",
     );
     expect(compileError('e_set(`b`, op_eq(`doc`, "{}"))').problems[0]?.message).toBe(
-      "op_eq: argument 1 must be a number, a string or a datetime or a bool, got a json column value",
+      "op_eq: argument 1 must be a number, a string, a datetime or a bool, got a json column value",
     );
   });
 
@@ -382,6 +397,9 @@ describe("string functions", () => {
     const nested = compileError("e_set(`b`, regex_match(`name`, '(a+)+$'))");
     expect(nested.problems[0]?.message).toContain("may backtrack catastrophically");
     expect(compileError("e_set(`b`, regex_match(`name`, '(x*)*y'))").column).toBe(32);
+    expect(compileError("e_set(`b`, regex_match(`name`, '(?i)abc'))").problems[0]?.message).toMatch(
+      /^regex_match: invalid regular expression: .*: inline flags such as \(\?i\) are not supported/,
+    );
     expect(compileError("e_set(`b`, regex_match(`name`, `phone`))").problems[0]?.message).toContain(
       "argument 2 must be a string literal",
     );

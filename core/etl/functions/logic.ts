@@ -22,8 +22,8 @@ function comparable(cx: CallContext, name: string, ordering: boolean): [Comparab
     if (arg.type === "json_array" || arg.type.startsWith("opaque:") || (ordering && arg.type === "bool"))
       cx.error(
         arg.pos,
-        `${name}: argument ${arg === a ? 1 : 2} must be a number, a string or a datetime${
-          ordering ? "" : " or a bool"
+        `${name}: argument ${arg === a ? 1 : 2} must be ${
+          ordering ? "a number, a string or a datetime" : "a number, a string, a datetime or a bool"
         }, got ${describeType(arg.type)}`,
       );
   }

@@ -321,7 +321,8 @@ export const stringFunctions: ValueBuiltin[] = [
       try {
         regex = new RegExp(`^(?:${text})$`);
       } catch (error) {
-        return cx.error(pos, `regex_match: invalid regular expression: ${(error as Error).message}`);
+        const hint = /\(\?[a-z]+\)/.test(text) ? ": inline flags such as (?i) are not supported" : "";
+        return cx.error(pos, `regex_match: invalid regular expression: ${(error as Error).message}${hint}`);
       }
       if (!safeRegex(text))
         return cx.error(
