@@ -265,9 +265,4 @@ describe("permissions", () => {
     expect(actions).toContain("dynamodb:UpdateItem");
     expect(actions.filter((a) => a === "*" || a.endsWith(":*"))).toEqual([]);
   });
-
-  it("encrypts at rest: tables, the alerts topic (customer key with rotation), logs of the workflow", () => {
-    template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
-    template.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
-  });
 });
