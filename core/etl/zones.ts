@@ -68,11 +68,18 @@ export function wallClock(instantMs: number, zone: TimeZone, fsp: number, micros
 }
 
 /**
- * The instant (epoch ms) a wall clock of `zone` denotes. In a DST gap or overlap it takes the
- * offset in force just before the transition, as java.time does for overlaps.
+ * The instant (epoch ms) a wall clock of `zone` denotes. In a daylight-saving overlap (01:30 twice)
+ * or gap (02:30 never) it uses the offset in force before the transition, as java.time does:
+ * the earlier of the two instants, or the time moved forward by the gap.
  */
 export function instantOf(value: DateTime, zone: TimeZone): number {
-  const first = value.ms - zone.offsetAt(value.ms);
-  const second = value.ms - zone.offsetAt(first);
-  return Math.min(first, second);
+  const wall = value.ms;
+  const before = zone.offsetAt(wall - DAY_MS);
+  const atBefore = wall - before;
+  if (zone.offsetAt(atBefore) === before) return atBefore;
+  const after = zone.offsetAt(wall + DAY_MS);
+  const atAfter = wall - after;
+  return zone.offsetAt(atAfter) === after ? atAfter : atBefore;
 }
+
+const DAY_MS = 86_400_000;

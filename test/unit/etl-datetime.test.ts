@@ -164,6 +164,9 @@ describe("dt_fromtimestamp, dt_fromtimestamp_millis, dt_parsetimestamp", () => {
     expect(datetime("dt_fromtimestamp(1720000000, 'America/New_York')")).toBe("2024-07-03 05:46:40");
     expect(datetime("dt_fromtimestamp(1705000000, 'America/New_York')")).toBe("2024-01-11 14:06:40");
     expect(long("dt_parsetimestamp('2024-07-03 05:46:40', 'America/New_York')")).toBe(1720000000);
+    // 01:30 happens twice on 2024-11-03 and 02:30 never on 2024-03-10: the offset before the change.
+    expect(long("dt_parsetimestamp('2024-11-03 01:30:00', 'America/New_York')")).toBe(1730611800);
+    expect(long("dt_parsetimestamp('2024-03-10 02:30:00', 'America/New_York')")).toBe(1710055800);
   });
 
   it("turns datetimes back into epoch seconds", () => {
