@@ -35,7 +35,7 @@ export async function openChangeSink(
     const writer = await KafkaWriter.open({
       destination,
       producer,
-      encoder: messageEncoder(destination, facts.sourceVersion),
+      encoder: await messageEncoder(destination, facts.sourceVersion),
       expectedPartitions: facts.partitions,
     });
     return new KafkaChangeSink(spec, source, writer, producer, log);
@@ -59,7 +59,7 @@ export async function withKafkaWriter<T>(
     const writer = await KafkaWriter.open({
       destination,
       producer,
-      encoder: messageEncoder(destination, facts.sourceVersion),
+      encoder: await messageEncoder(destination, facts.sourceVersion),
       expectedPartitions: facts.partitions,
     });
     return await use(writer);

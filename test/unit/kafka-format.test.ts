@@ -7,7 +7,7 @@ import { dateTimeParts, dtsAvroEncoder, objectName, timestampParts } from "#core
 import { javaHashCode, partitionOf } from "#core/sinks/kafka/partition.ts";
 import type { KafkaTable, RowEvent } from "#core/sinks/kafka/record.ts";
 import { columnValue, float32Text } from "#core/sinks/kafka/values.ts";
-import { KafkaWriter, requests } from "#core/sinks/kafka/writer.ts";
+import { KafkaWriter, messageEncoder, requests } from "#core/sinks/kafka/writer.ts";
 import type { CatalogColumn } from "#core/source/catalog.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 
@@ -276,5 +276,58 @@ describe("KafkaWriter ordering", () => {
     const cut = requests(messages, 350);
     expect(cut.map((r) => r.length)).toEqual([2, 2, 2, 2, 2]);
     expect(cut.flat()).toEqual(messages);
+  });
+});
+
+describe("dts-avro with a schema registry", () => {
+  it("registers the schema under <topic>-value and frames messages in the Confluent wire format", async () => {
+    const { createServer } = await import("node:http");
+    const requests: { url: string; body: string }[] = [];
+    const server = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => {
+        body += chunk;
+      });
+      request.on("end", () => {
+        requests.push({ url: request.url ?? "", body });
+        response.setHeader("content-type", "application/vnd.schemaregistry.v1+json");
+        response.end(JSON.stringify({ id: 258 }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const spec = parseTaskSpec({
+        name: "t",
+        source: { host: "h", user: "u", password: "p" },
+        destination: {
+          type: "kafka",
+          brokers: ["b:9092"],
+          topic: "orders",
+          format: "dts-avro",
+          schemaRegistryUrl: `http://127.0.0.1:${port}`,
+        },
+        migrationTypes: ["incremental"],
+        objects: [{ database: "shop" }],
+      });
+      if (spec.destination.type !== "kafka") throw new Error("kafka spec expected");
+      const encoder = await messageEncoder(spec.destination, "10.11");
+      const framed = encoder.row(event("insert", undefined, ROW), 1n);
+      expect(requests).toHaveLength(1);
+      expect(requests[0]?.url).toBe("/subjects/orders-value/versions");
+      expect(JSON.parse(JSON.parse(requests[0]?.body ?? "{}").schema)).toEqual(
+        JSON.parse(
+          readFileSync(new URL("../../../shared/reference/dts-avro-record.avsc", import.meta.url), "utf8"),
+        ),
+      );
+      expect([...framed.subarray(0, 5)]).toEqual([0, 0, 0, 1, 2]);
+      const registry: Record<string, avro.Type> = {};
+      for (const schema of JSON.parse(JSON.parse(requests[0]?.body ?? "{}").schema) as avro.Schema[])
+        avro.Type.forSchema(schema, { registry, wrapUnions: true });
+      const decoded = registry["com.alibaba.dts.formats.avro.Record"]?.fromBuffer(framed.subarray(5));
+      expect(decoded).toMatchObject({ operation: "INSERT", objectName: { string: "shop.orders" } });
+    } finally {
+      server.close();
+    }
   });
 });

@@ -6,6 +6,7 @@ import type { KafkaConnection, KafkaProducer, OutgoingMessage } from "./client.t
 import { dtsAvroEncoder } from "./dts-avro.ts";
 import { ddlPartition, type PartitionPolicy, rowKeyString, rowPartition } from "./partition.ts";
 import { type DdlEvent, type MessageEncoder, MessageIds, type RowEvent } from "./record.ts";
+import { confluentFramed, registerDtsAvroSchema } from "./schema-registry.ts";
 
 /**
  * A broker refuses a record batch above its max.message.bytes (1 MiB by default), and one produce
@@ -43,8 +44,15 @@ export async function kafkaConnection(
   };
 }
 
-export function messageEncoder(destination: KafkaDestination, sourceVersion: string): MessageEncoder {
-  return destination.format === "canal-json" ? canalJsonEncoder : dtsAvroEncoder({ sourceVersion });
+/** The task's format; dts-avro with a schema registry uses the Confluent wire format. */
+export async function messageEncoder(
+  destination: KafkaDestination,
+  sourceVersion: string,
+): Promise<MessageEncoder> {
+  if (destination.format === "canal-json") return canalJsonEncoder;
+  const avro = dtsAvroEncoder({ sourceVersion });
+  if (!destination.schemaRegistryUrl) return avro;
+  return confluentFramed(avro, await registerDtsAvroSchema(destination.schemaRegistryUrl, destination.topic));
 }
 
 export interface KafkaWriterOptions {

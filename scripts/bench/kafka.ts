@@ -1,0 +1,173 @@
+/**
+ * npm run bench:kafka — migration into Kafka on the local stack, for each message format:
+ *  1. full load: `dts run` (schema + full) of a table of N rows into a 3-partition topic (hash-pk);
+ *     rows/s from the task's record, peak RSS of the dts process;
+ *  2. incremental: with the tailer stopped, write a backlog of M row changes (inserts and updates,
+ *     1,000 per transaction), start the tailer and time it until it has caught up (events/s),
+ *     sampling its RSS.
+ *
+ *   npm run bench:kafka -- [--rows 500000] [--changes 300000]
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { Kafka, logLevel } from "kafkajs";
+import mysql from "mysql2/promise";
+import { localLauncher } from "#core/adapters/tailer-launcher.ts";
+import { comparePositions } from "#core/source/positions.ts";
+import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
+import { localEnvironment } from "../../local/environment.ts";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+const SOURCE = { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" };
+const DB = "bench_kafka";
+const { values: args } = parseArgs({
+  options: {
+    rows: { type: "string", default: "500000" },
+    changes: { type: "string", default: "300000" },
+  },
+});
+const ROWS = Number(args.rows);
+const CHANGES = Number(args.changes);
+for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const dts = (...argv: string[]) => {
+  try {
+    return execFileSync("node", ["bin/dts.js", ...argv], { cwd: REPO, encoding: "utf8" });
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? "");
+  }
+};
+
+function rssMb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs `dts` as a child, sampling its RSS (and its children's: none for dts run). */
+async function dtsMeasured(...argv: string[]): Promise<{ peak: number; output: string }> {
+  const child = spawn("node", ["bin/dts.js", ...argv], { cwd: REPO, stdio: ["ignore", "pipe", "inherit"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  let peak = 0;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let done = false;
+  void exited.then(() => {
+    done = true;
+  });
+  while (!done) {
+    peak = Math.max(peak, rssMb(child.pid ?? 0));
+    await sleep(100);
+  }
+  return { peak, output };
+}
+
+async function createTopic(name: string): Promise<string> {
+  const topic = `${name}-${Date.now().toString(36)}`;
+  const admin = new Kafka({ brokers: ["127.0.0.1:39092"], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+  await admin.disconnect();
+  return topic;
+}
+
+async function sourcePosition(connection: mysql.Connection) {
+  const [[row]] = (await connection.query("SHOW MASTER STATUS")) as unknown as [
+    [{ File: string; Position: number }],
+  ];
+  return { file: row.File, position: Number(row.Position) };
+}
+
+execFileSync("bash", [join(REPO, "scripts/stack/stack.sh"), "up"], { stdio: "inherit" });
+const source = await mysql.createConnection({ ...SOURCE, multipleStatements: true });
+process.stdout.write(`generating ${ROWS.toLocaleString("en-US")} rows in ${DB}.events...\n`);
+await source.query(`DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB};
+  CREATE TABLE ${DB}.events (id BIGINT NOT NULL PRIMARY KEY, k INT NOT NULL, c VARCHAR(120) NOT NULL,
+    pad CHAR(60) NOT NULL, v DECIMAL(12,2) NOT NULL, at DATETIME(6) NOT NULL)`);
+for (let from = 1; from <= ROWS; from += 100_000) {
+  const to = Math.min(ROWS, from + 99_999);
+  await source.query(
+    `INSERT INTO ${DB}.events SELECT seq, seq MOD 1000, CONCAT('event-', seq, '-', MD5(seq), MD5(seq + 1)), MD5(-seq), seq / 100, NOW(6) FROM ${DB}.seq_${from}_to_${to}`,
+  );
+}
+
+const results: { format: string; full: number; fullRss: number; cdc: number; cdcRss: number }[] = [];
+let nextId = ROWS + 1;
+for (const format of ["canal-json", "dts-avro"] as const) {
+  const task = `bench-kafka-${format}`;
+  dts("stop", task);
+  const topic = await createTopic(`bench-${format}`);
+  const spec = join(tmpdir(), `${task}.json`);
+  writeFileSync(
+    spec,
+    JSON.stringify({
+      name: task,
+      source: SOURCE,
+      destination: { type: "kafka", brokers: ["127.0.0.1:39092"], topic, format, partitionPolicy: "hash-pk" },
+      migrationTypes: ["schema", "full", "incremental"],
+      objects: [{ database: DB }],
+      fullLoad: { chunkRows: 50_000, parallelism: 4 },
+    }),
+  );
+  process.stdout.write(`${format}: full load of ${ROWS.toLocaleString("en-US")} rows into ${topic}...\n`);
+  const full = await dtsMeasured("run", spec);
+  const record = await defaultTaskStore().get(task);
+  const load = record?.fullLoad;
+  if (!load?.completedAt) throw new Error(`full load did not complete:\n${full.output}`);
+  const fullSeconds = (Date.parse(load.completedAt) - Date.parse(load.startedAt)) / 1000;
+  dts("stop", task);
+
+  process.stdout.write(`${format}: backlog of ${CHANGES.toLocaleString("en-US")} row changes...\n`);
+  const inserts = Math.ceil(CHANGES / 2);
+  for (let from = nextId; from < nextId + inserts; from += 1000) {
+    const to = Math.min(nextId + inserts - 1, from + 999);
+    await source.query(
+      `INSERT INTO ${DB}.events SELECT seq, seq MOD 1000, CONCAT('live-', seq), MD5(seq), 1.5, NOW(6) FROM ${DB}.seq_${from}_to_${to}`,
+    );
+  }
+  for (let from = nextId; from < nextId + CHANGES - inserts; from += 1000)
+    await source.query(`UPDATE ${DB}.events SET v = v + 1 WHERE id BETWEEN ${from} AND ${from + 999}`);
+  nextId += inserts;
+  const target = await sourcePosition(source);
+  const started = Date.now();
+  const launched = await localLauncher(REPO).launch(task);
+  let peak = 0;
+  for (;;) {
+    peak = Math.max(peak, rssMb(Number(launched.id)));
+    const checkpoint = (await defaultCheckpointStore().read(task))?.checkpoint?.position;
+    if (checkpoint && comparePositions(checkpoint, target) >= 0) break;
+    await sleep(100);
+  }
+  const cdcSeconds = (Date.now() - started) / 1000;
+  dts("stop", task);
+  results.push({
+    format,
+    full: Math.round((load.rows ?? 0) / fullSeconds),
+    fullRss: Math.round(full.peak),
+    cdc: Math.round(CHANGES / cdcSeconds),
+    cdcRss: Math.round(peak),
+  });
+}
+await source.end();
+
+console.log(
+  `\nMigration into Kafka (local stack, 3 partitions, hash-pk, acks=all, idempotent producer)\n` +
+    `full load: ${ROWS.toLocaleString("en-US")} rows of ~200 bytes; incremental: backlog of ${CHANGES.toLocaleString("en-US")} changes\n`,
+);
+console.log("| format | full load rows/s | dts run peak RSS | incremental events/s | tailer peak RSS |");
+console.log("|---|---|---|---|---|");
+for (const r of results)
+  console.log(
+    `| ${r.format} | ${r.full.toLocaleString("en-US")} | ${r.fullRss} MB | ${r.cdc.toLocaleString("en-US")} | ${r.cdcRss} MB |`,
+  );
