@@ -27,6 +27,7 @@ describe("DDL from the binlog", () => {
       kind: "apply",
       sql: "ALTER TABLE `shop2`.`orders` ADD COLUMN extra INT NOT NULL DEFAULT 7",
       refreshCatalog: true,
+      target: { database: "shop2", table: "orders" },
     });
     expect(translate("TRUNCATE TABLE `shop`.`customers`", "other")).toMatchObject({
       sql: "TRUNCATE TABLE `shop2`.`customers`",

@@ -129,45 +129,93 @@ export function timestampParts(text: string): { timestamp: number; millis: numbe
   return { timestamp: seconds, millis: Number((m[7] ?? "0").padEnd(6, "0").slice(0, 6)) };
 }
 
-function avroValue(value: ColumnValue, column: CatalogColumn): unknown {
-  const wrap = (name: string, body: unknown) => ({ [`${NS}.${name}`]: body });
-  switch (value.kind) {
-    case "null":
-      return null;
-    case "integer":
-    case "bit":
-      return wrap("Integer", { precision: integerPrecision(column), value: value.text });
-    case "decimal": {
-      const [precision, scale] = precisionScale(column.columnType) ?? [10, 0];
-      return wrap("Decimal", { value: value.text, precision, scale });
+const NAMES = {
+  Integer: `${NS}.Integer`,
+  Decimal: `${NS}.Decimal`,
+  Float: `${NS}.Float`,
+  Timestamp: `${NS}.Timestamp`,
+  DateTime: `${NS}.DateTime`,
+  Character: `${NS}.Character`,
+  BinaryObject: `${NS}.BinaryObject`,
+  BinaryGeometry: `${NS}.BinaryGeometry`,
+  TextObject: `${NS}.TextObject`,
+} as const;
+
+/** The Avro value of one column, its constants worked out once per table. */
+function valueWriter(column: CatalogColumn): (value: ColumnValue) => unknown {
+  const integerPrecisionValue = integerPrecision(column);
+  const [decimalPrecision, decimalScale] = precisionScale(column.columnType) ?? [10, 0];
+  const [floatPrecision, floatScale] = precisionScale(column.columnType) ?? [-1, -1];
+  const typeName = column.dataType.toUpperCase();
+  const charset = column.charset ?? "utf8mb4";
+  return (value) => {
+    switch (value.kind) {
+      case "null":
+        return null;
+      case "integer":
+      case "bit":
+        return { [NAMES.Integer]: { precision: integerPrecisionValue, value: value.text } };
+      case "decimal":
+        return { [NAMES.Decimal]: { value: value.text, precision: decimalPrecision, scale: decimalScale } };
+      case "float":
+        return { [NAMES.Float]: { value: value.value, precision: floatPrecision, scale: floatScale } };
+      case "temporal":
+        return column.dataType === "timestamp"
+          ? { [NAMES.Timestamp]: timestampParts(value.text) }
+          : { [NAMES.DateTime]: dateTimeParts(value.text, column.dataType) };
+      case "text":
+        return { [NAMES.Character]: { charset, value: charsetBytes(value.text, column.charset) } };
+      case "binary":
+        return { [NAMES.BinaryObject]: { type: typeName, value: value.bytes } };
+      case "geometry":
+        return { [NAMES.BinaryGeometry]: { type: typeName, value: value.wkb } };
+      case "object":
+        return { [NAMES.TextObject]: { type: typeName, value: value.text } };
     }
-    case "float": {
-      const [precision, scale] = precisionScale(column.columnType) ?? [-1, -1];
-      return wrap("Float", { value: value.value, precision, scale });
-    }
-    case "temporal":
-      return column.dataType === "timestamp"
-        ? wrap("Timestamp", timestampParts(value.text))
-        : wrap("DateTime", dateTimeParts(value.text, column.dataType));
-    case "text":
-      return wrap("Character", {
-        charset: column.charset ?? "utf8mb4",
-        value: charsetBytes(value.text, column.charset),
-      });
-    case "binary":
-      return wrap("BinaryObject", { type: column.dataType.toUpperCase(), value: value.bytes });
-    case "geometry":
-      return wrap("BinaryGeometry", { type: column.dataType.toUpperCase(), value: value.wkb });
-    case "object":
-      return wrap("TextObject", { type: column.dataType.toUpperCase(), value: value.text });
-  }
+  };
 }
 
-function images(table: KafkaTable, row: Row | undefined): unknown {
+/** What every message of a table repeats: names, fields, key tags, value writers. */
+interface CompiledTable {
+  objectName: { string: string };
+  tags: Record<string, string>;
+  fields: { array: { name: string; dataTypeNumber: number }[] };
+  columns: { source: string; definition: CatalogColumn; write: (value: ColumnValue) => unknown }[];
+}
+
+const compiled = new WeakMap<KafkaTable, CompiledTable>();
+
+function compile(table: KafkaTable): CompiledTable {
+  let entry = compiled.get(table);
+  if (!entry) {
+    entry = {
+      objectName: { string: objectName(table.database, table.table) },
+      tags: { pk_uk_info: pkUkInfo(table) },
+      fields: {
+        array: table.columns.map((c) => ({
+          name: c.name,
+          dataTypeNumber: dataTypeNumber(c.definition.dataType),
+        })),
+      },
+      columns: table.columns.map((c) => ({
+        source: c.source,
+        definition: c.definition,
+        write: valueWriter(c.definition),
+      })),
+    };
+    compiled.set(table, entry);
+  }
+  return entry;
+}
+
+function images(table: CompiledTable, row: Row | undefined): unknown {
   if (!row) return null;
-  return {
-    array: table.columns.map((c) => avroValue(columnValue(row[c.source], c.definition), c.definition)),
-  };
+  const values = new Array(table.columns.length);
+  for (let i = 0; i < table.columns.length; i++) {
+    const c = table.columns[i] as CompiledTable["columns"][number];
+    values[i] = c.write(columnValue(row[c.source], c.definition));
+  }
+  return { array: values };
 }
 
 /** `db.table`, a literal '.' inside a name written as the six characters \u002E. */
@@ -210,18 +258,13 @@ function envelope(id: bigint, sourceTimestamp: number, position: string, txid: s
 export function dtsAvroEncoder(options: AvroEncoderOptions): MessageEncoder {
   return {
     row(event: RowEvent, id: bigint): Buffer {
-      const { table } = event;
+      const table = compile(event.table);
       return DTS_AVRO_RECORD.toBuffer({
         ...envelope(id, event.sourceTimestamp, event.position, event.txid ?? "", options.sourceVersion),
         operation: OPERATION[event.op],
-        objectName: { string: objectName(table.database, table.table) },
-        tags: { pk_uk_info: pkUkInfo(table) },
-        fields: {
-          array: table.columns.map((c) => ({
-            name: c.name,
-            dataTypeNumber: dataTypeNumber(c.definition.dataType),
-          })),
-        },
+        objectName: table.objectName,
+        tags: table.tags,
+        fields: table.fields,
         beforeImages: event.op === "update" || event.op === "delete" ? images(table, event.before) : null,
         afterImages: event.op === "delete" ? null : images(table, event.after),
       });
