@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Connection } from "mysql2/promise";
 import { FatalError } from "../errors.ts";
+import { addedColumns, type CompiledEtl, compileTaskEtl } from "../pipeline/etl.ts";
 import { type KafkaTable, kafkaTable } from "../sinks/kafka/record.ts";
 import { KafkaWriter } from "../sinks/kafka/writer.ts";
 import { catalogTable } from "../source/catalog.ts";
@@ -9,27 +10,35 @@ import { qualified, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import { type Chunk, type ChunkLedger, chunkId } from "../store/chunk-ledger.ts";
 import { copyRange } from "./copy.ts";
-import { copyRangeToKafka } from "./copy-kafka.ts";
 import { planRanges } from "./planner.ts";
+import { copyRangeToKafka, copyRangeWithEtl } from "./row-copy.ts";
 import { type TableCopyPlan, tableCopyPlan } from "./table-plan.ts";
 
 /** A selected table's copy plan with the table as Kafka messages describe it. */
 export interface CopyTable {
   plan: TableCopyPlan;
+  /** The table as rows are read and written by value (Kafka, ETL), with ETL-added columns. */
   kafka: KafkaTable;
+  etl?: CompiledEtl | undefined;
 }
 
 /** Every selected table with its copy plan, indexed as the ledger's tableIndex. */
 export async function copyTables(spec: TaskSpec, source: Connection): Promise<CopyTable[]> {
   const catalog = await readCatalog(source, [...new Set(spec.objects.map((o) => o.database))]);
   const keys = spec.destination.type === "kafka" ? spec.destination.partitionKeys : undefined;
+  const etl = compileTaskEtl(spec, catalog);
   return selectedTables(spec, catalog).map((selected) => {
     const table = catalogTable(catalog, selected.source.database, selected.source.table);
     if (!table)
       throw new FatalError(
         `${qualified(selected.source)} no longer exists on the source: run precheck again`,
       );
-    return { plan: tableCopyPlan(selected, table), kafka: kafkaTable(selected, table, keys) };
+    const { database, table: name } = selected.source;
+    return {
+      plan: tableCopyPlan(selected, table),
+      kafka: kafkaTable(selected, table, keys, addedColumns(spec, database, name)),
+      etl: etl?.get(`${database}.${name}`),
+    };
   });
 }
 
@@ -43,6 +52,7 @@ export function planId(spec: TaskSpec): string {
     objects: spec.objects,
     capitalization: spec.capitalization,
     rows: spec.fullLoad.chunkRows,
+    etl: spec.etl,
   });
   return createHash("sha256").update(basis).digest("hex").slice(0, 16);
 }
@@ -85,6 +95,8 @@ export interface CopyWorkerContext {
   ledger: ChunkLedger;
   /** Stop claiming new chunks after this time (ms since epoch): Lambda's 15-minute limit. */
   deadline?: number;
+  /** When the full load started (epoch ms): snapshot rows' commit time for ETL and Kafka. */
+  startedAt?: number;
 }
 
 /** Claims chunks and copies them until none is left (or the deadline nears); returns chunks copied. */
@@ -112,17 +124,21 @@ export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copie
       }
     };
     const destination = context.destination;
+    const keepExisting = spec.conflictMode === "ignore-and-proceed";
+    const rowOptions = { rateLimitRowsPerSecond, onRows, etl: table.etl, startedAt: context.startedAt };
     const result =
       destination instanceof KafkaWriter
-        ? await copyRangeToKafka(context.source, destination, table.plan, table.kafka, chunk, {
-            rateLimitRowsPerSecond,
-            onRows,
-          })
-        : await copyRange(context.source, destination, table.plan, chunk, {
-            keepExisting: spec.conflictMode === "ignore-and-proceed",
-            rateLimitRowsPerSecond,
-            onRows,
-          });
+        ? await copyRangeToKafka(context.source, destination, table.plan, table.kafka, chunk, rowOptions)
+        : table.etl && !table.etl.passThrough
+          ? await copyRangeWithEtl(context.source, destination, table.plan, table.kafka, chunk, {
+              ...rowOptions,
+              keepExisting,
+            })
+          : await copyRange(context.source, destination, table.plan, chunk, {
+              keepExisting,
+              rateLimitRowsPerSecond,
+              onRows,
+            });
     await ledger.markDone(spec.name, chunk.id, execution, result.rows, result.checksum);
     copied++;
   }

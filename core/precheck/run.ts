@@ -10,6 +10,7 @@ import {
 } from "./rules/binlog.ts";
 import { destinationConnectivity, sourceConnectivity } from "./rules/connectivity.ts";
 import type { Rule } from "./rules/context.ts";
+import { etlScript } from "./rules/etl.ts";
 import {
   filters,
   kafkaTopic,
@@ -50,6 +51,7 @@ export const RULES: readonly Rule[] = [
   sourceTableKeys,
   nameMapping,
   filters,
+  etlScript,
   destinationPrivileges,
   destinationDatabase,
   tableConflicts,

@@ -3,7 +3,7 @@ import type { KafkaWriter } from "../sinks/kafka/writer.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
 import { qualified, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
-import { quoteQualified } from "../sql/identifiers.ts";
+import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 import type { SchemaOutcome } from "../store/task-store.ts";
 import { destinationCreateTable } from "./create-table.ts";
 
@@ -34,6 +34,15 @@ export async function publishSchema(
     });
     notes.push(...ddl.notes.map((n) => `${qualified(table.destination)}: ${n}`));
     published++;
+    for (const column of (spec.etl?.addColumns ?? []).filter((c) => c.table === qualified(table.source))) {
+      await writer.writeDdl({
+        database: table.destination.database,
+        table: table.destination.table,
+        sql: `ALTER TABLE ${quoteQualified(table.destination.database, table.destination.table)} ADD COLUMN ${quoteIdentifier(column.name)} ${column.type} NULL`,
+        sourceTimestamp: Date.now(),
+        position: "",
+      });
+    }
   }
   notes.push(
     `${published} CREATE TABLE record(s) written to ${spec.destination.type === "kafka" ? (spec.destination.ddlTopic ?? spec.destination.topic) : ""}`,

@@ -72,6 +72,8 @@ export async function migrateSchema(
     created.add(name);
   }
 
+  notes.push(...(await addEtlColumns(spec, tables, destination)));
+
   for (const object of spec.objects.filter((o) => !o.tables)) {
     notes.push(...(await migrateViews(object.database, tables, source, destination)));
     const target = object.as ?? capitalize(object.database, spec.capitalization);
@@ -130,6 +132,33 @@ async function migrateViews(
       break;
     }
     pending = failed;
+  }
+  return notes;
+}
+
+/** Adds the columns `etl.addColumns` asks for to destination tables that lack them. */
+async function addEtlColumns(
+  spec: TaskSpec,
+  tables: ReturnType<typeof selectedTables>,
+  destination: Connection,
+): Promise<string[]> {
+  const notes: string[] = [];
+  for (const table of tables) {
+    const added = (spec.etl?.addColumns ?? []).filter((c) => c.table === qualified(table.source));
+    if (added.length === 0) continue;
+    const [rows] = await destination.query<RowDataPacket[]>(
+      "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+      [table.destination.database, table.destination.table],
+    );
+    const existing = new Set(rows.map((r) => String(r.name)));
+    for (const column of added.filter((c) => !existing.has(c.name))) {
+      await destination.query(
+        `ALTER TABLE ${quoteQualified(table.destination.database, table.destination.table)} ADD COLUMN ${quoteIdentifier(column.name)} ${column.type} NULL`,
+      );
+      notes.push(
+        `${qualified(table.destination)}: added column ${column.name} ${column.type} for the ETL script`,
+      );
+    }
   }
   return notes;
 }

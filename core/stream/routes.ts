@@ -1,3 +1,4 @@
+import { addedColumns, type CompiledEtl, compileTaskEtl, withAddedColumns } from "../pipeline/etl.ts";
 import { type Catalog, type CatalogTable, catalogTable, rowKey } from "../source/catalog.ts";
 import { type SelectedTable, selectedTables } from "../spec/mapping.ts";
 import type { DmlOperation, TaskSpec } from "../spec/schema.ts";
@@ -21,8 +22,10 @@ export interface TableRoute {
   types: Map<string, string>;
   /** Generated columns are computed by the destination, never written. */
   generated: Set<string>;
-  /** The source table's definition when the routes were built. */
+  /** The source table's definition when the routes were built (ETL-added columns appended). */
   table: CatalogTable;
+  /** The task's ETL script compiled for this table, when the task has one. */
+  etl?: CompiledEtl | undefined;
 }
 
 export function routeKey(database: string, table: string): string {
@@ -32,9 +35,13 @@ export function routeKey(database: string, table: string): string {
 /** Routes for every selected table, keyed by source database.table. */
 export function buildRoutes(spec: TaskSpec, catalog: Catalog): Map<string, TableRoute> {
   const routes = new Map<string, TableRoute>();
-  for (const selected of selectedTables(spec, catalog)) {
-    const table = catalogTable(catalog, selected.source.database, selected.source.table);
-    if (!table) continue;
+  const etl = compileTaskEtl(spec, catalog);
+  for (const chosen of selectedTables(spec, catalog)) {
+    const found = catalogTable(catalog, chosen.source.database, chosen.source.table);
+    if (!found) continue;
+    const selected = withAddedColumns(spec, chosen);
+    const added = addedColumns(spec, chosen.source.database, chosen.source.table);
+    const table = added.length > 0 ? { ...found, columns: [...found.columns, ...added] } : found;
     const key = rowKey(table);
     if (!key) continue;
     routes.set(routeKey(selected.source.database, selected.source.table), {
@@ -50,6 +57,7 @@ export function buildRoutes(spec: TaskSpec, catalog: Catalog): Map<string, Table
       types: new Map(table.columns.map((c) => [c.name, c.dataType])),
       generated: new Set(table.columns.filter((c) => c.generated).map((c) => c.name)),
       table,
+      etl: etl?.get(routeKey(chosen.source.database, chosen.source.table)),
     });
   }
   return routes;

@@ -23,6 +23,7 @@ export async function handler(
 ): Promise<{ copied: number; more: boolean }> {
   const spec = parseTaskSpec(event.spec, "the execution input");
   const destination = spec.destination;
+  const task = await defaultTaskStore().get(spec.name);
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS : undefined;
   const worker = (source: Connection, target: Connection | KafkaWriter) =>
     runCopyWorker({
@@ -34,9 +35,9 @@ export async function handler(
       destination: target,
       ledger: defaultChunkLedger(),
       deadline,
+      startedAt: task?.fullLoad?.startedAt ? Date.parse(task.fullLoad.startedAt) : undefined,
     });
   if (destination.type === "kafka") {
-    const task = await defaultTaskStore().get(spec.name);
     return withConnections([() => openSource(spec.source)], (source) =>
       withKafkaWriter(spec, task, (writer) => worker(source as never, writer)),
     );

@@ -1,4 +1,5 @@
 import type { Connection } from "mysql2/promise";
+import type { CompiledEtl } from "../../pipeline/etl.ts";
 import type { TaskSpec } from "../../spec/schema.ts";
 import { matchesFilter } from "../../sql/filter-eval.ts";
 import { translateDdl } from "../../stream/ddl.ts";
@@ -10,6 +11,25 @@ import { allColumnsSelected, wholeDatabases } from "../mysql/change-sink.ts";
 import type { KafkaProducer } from "./client.ts";
 import { type KafkaTable, kafkaTable, type RowEvent } from "./record.ts";
 import type { KafkaWriter } from "./writer.ts";
+
+/**
+ * The task's script applied to a change: to the after image of inserts and updates and the before
+ * image of deletes and updates, with the real operation and commit time. A change whose new image
+ * (or, for a delete, whose old one) the script drops is not sent.
+ */
+export function transformed(
+  etl: CompiledEtl,
+  change: RowChange,
+  commitTimestamp: number,
+): RowChange | undefined {
+  if (etl.passThrough) return change;
+  const context = { operation: change.op, commitTimestamp };
+  const before = change.before ? etl.transform(change.before, context) : undefined;
+  const after = change.after ? etl.transform(change.after, context) : undefined;
+  if (change.op === "delete") return before ? { ...change, before } : undefined;
+  if (!after) return undefined;
+  return { ...change, after, before: before ?? change.before };
+}
 
 export function positionText(position: { file: string; position: number }): string {
   return `${position.file}:${position.position}`;
@@ -73,7 +93,9 @@ export class KafkaChangeSink implements ChangeSink {
         if (HEARTBEAT_TABLES.has(name)) continue;
         const route = routes.get(name);
         if (!route) continue;
-        const selected = selectChange(change, route);
+        const chosen = selectChange(change, route);
+        if (!chosen) continue;
+        const selected = route.etl ? transformed(route.etl, chosen, tx.timestamp) : chosen;
         if (!selected) continue;
         const event: RowEvent = {
           op: selected.op,

@@ -9,8 +9,9 @@ export interface KafkaTable {
   /** Names after mapping: what messages carry. */
   database: string;
   table: string;
-  /** Selected columns in source order: source name, name in messages, catalog definition. */
-  columns: { source: string; name: string; definition: CatalogColumn }[];
+  /** Selected columns in source order: source name, name in messages, catalog definition; then
+   * the columns the task's ETL script adds (`added`: not read from the source). */
+  columns: { source: string; name: string; definition: CatalogColumn; added?: boolean }[];
   /** Primary key (or the NOT NULL unique key used instead) as names in messages. */
   keyNames: string[];
   /** Source columns hashed by hash-pk (the key, or the columns the task names). */
@@ -23,6 +24,7 @@ export function kafkaTable(
   selected: SelectedTable,
   table: CatalogTable,
   partitionKeys: Record<string, string[]> | undefined,
+  added: readonly CatalogColumn[] = [],
 ): KafkaTable {
   const definitions = new Map(table.columns.map((c) => [c.name, c]));
   const nameOf = new Map(selected.columns.map((c) => [c.source, c.destination]));
@@ -32,10 +34,15 @@ export function kafkaTable(
     source: selected.source,
     database: selected.destination.database,
     table: selected.destination.table,
-    columns: selected.columns.flatMap((c) => {
-      const definition = definitions.get(c.source);
-      return definition ? [{ source: c.source, name: c.destination, definition }] : [];
-    }),
+    columns: [
+      ...selected.columns.flatMap((c) => {
+        const definition = definitions.get(c.source);
+        return definition ? [{ source: c.source, name: c.destination, definition }] : [];
+      }),
+      ...added
+        .filter((c) => !definitions.has(c.name))
+        .map((definition) => ({ source: definition.name, name: definition.name, definition, added: true })),
+    ],
     keyNames: key.map((k) => nameOf.get(k) ?? k),
     hashColumns: named ?? key,
     uniqueKeys: table.keys

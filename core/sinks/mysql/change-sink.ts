@@ -38,9 +38,22 @@ export class MysqlChangeSink implements ChangeSink {
     batch: readonly SourceTransaction[],
     routes: Map<string, TableRoute>,
   ): Promise<number> {
-    const changes: DestinationChange[] = batch.flatMap((tx) =>
-      tx.changes.flatMap((c) => transformChange(c, routes)),
-    );
+    const changes: DestinationChange[] = [];
+    for (const tx of batch)
+      for (const change of tx.changes)
+        for (const out of transformChange(change, routes)) {
+          const etl = out.route.etl;
+          if (!etl || etl.passThrough) {
+            changes.push(out);
+            continue;
+          }
+          // The script sees the change's real operation and commit time; a dropped row is not written.
+          const row = etl.transform(out.row, {
+            operation: out.kind === "delete" ? "delete" : change.op,
+            commitTimestamp: tx.timestamp,
+          });
+          if (row) changes.push({ ...out, row });
+        }
     await applyChanges(this.destination, await rereadSpatialValues(this.source, changes));
     return changes.length;
   }

@@ -1,0 +1,193 @@
+import { crc32 } from "node:zlib";
+import type { Connection } from "mysql2/promise";
+import type { CompiledEtl } from "../pipeline/etl.ts";
+import type { KafkaTable, RowEvent } from "../sinks/kafka/record.ts";
+import type { KafkaWriter } from "../sinks/kafka/writer.ts";
+import { sqlValue } from "../sinks/mysql/values.ts";
+import { quoteIdentifier } from "../sql/identifiers.ts";
+import type { Row } from "../stream/events.ts";
+import { type CopyResult, insertSuffix } from "./copy.ts";
+import { type KeyRange, rangeCondition } from "./range.ts";
+import { exactSelect, type TableCopyPlan } from "./table-plan.ts";
+import { SPATIAL_TYPES } from "./tuple.ts";
+
+const BYTES = new Set([
+  "binary",
+  "varbinary",
+  "tinyblob",
+  "blob",
+  "mediumblob",
+  "longblob",
+  "bit",
+  ...SPATIAL_TYPES,
+]);
+
+export interface RowCopyOptions {
+  rateLimitRowsPerSecond?: number | undefined;
+  /** Rows handed to the writer at once (default 2,000). */
+  batchRows?: number;
+  onRows?: (rows: number) => void;
+  /** The task's ETL script for this table: rows run through it (operation insert) before writing. */
+  etl?: CompiledEtl | undefined;
+  /** Commit timestamp the script sees for snapshot rows: when the full load started (epoch ms). */
+  startedAt?: number;
+}
+
+/** The columns read from the source: every selected column (generated ones too), not ETL-added ones. */
+function readColumns(table: KafkaTable) {
+  return table.columns.filter((c) => !c.added);
+}
+
+/** The SELECT of a chunk for row-based copies: selected columns, FLOAT as its exact double. */
+export function rowChunkSelect(plan: TableCopyPlan, table: KafkaTable, range: KeyRange): string {
+  const columns = readColumns(table).map((c) =>
+    exactSelect(quoteIdentifier(c.source), c.definition.dataType),
+  );
+  const filter = plan.filterSql ? ` AND ${plan.filterSql}` : "";
+  return `SELECT ${columns.join(", ")} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}`;
+}
+
+/**
+ * Streams a chunk from the source as rows, in the shapes the binlog reader produces (server text
+ * for numbers and temporal values, JS strings for text, bytes for binary, BIT and geometry), so a
+ * snapshot row and a later change of it are handled alike. Reading goes on while the previous
+ * batch is written (at most two batches outstanding), and pauses for the rate limit.
+ */
+function streamRows(
+  source: Connection,
+  plan: TableCopyPlan,
+  table: KafkaTable,
+  range: KeyRange,
+  options: RowCopyOptions,
+  write: (rows: Row[]) => Promise<void>,
+): Promise<CopyResult> {
+  const batchRows = options.batchRows ?? 2_000;
+  const core = (source as unknown as { connection: import("mysql2").Connection }).connection;
+  const started = Date.now();
+  const columns = readColumns(table);
+  const bytesColumn = columns.map((c) => BYTES.has(c.definition.dataType));
+  const names = columns.map((c) => c.source);
+  const etl = options.etl && !options.etl.passThrough ? options.etl : undefined;
+  const context = { operation: "insert" as const, commitTimestamp: options.startedAt ?? started };
+
+  return new Promise<CopyResult>((resolve, reject) => {
+    let batch: Row[] = [];
+    let rows = 0;
+    let checksum = 0;
+    let inFlight = 0;
+    let paused = false;
+    let failed = false;
+    let writes: Promise<void> = Promise.resolve();
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      if (paused) core.resume();
+      reject(error);
+    };
+    const resume = () => {
+      if (paused && inFlight < 1) {
+        paused = false;
+        core.resume();
+      }
+    };
+    const flush = () => {
+      if (batch.length === 0) return;
+      const taken = batch;
+      batch = [];
+      inFlight++;
+      writes = writes.then(async () => {
+        if (failed) return;
+        const kept: Row[] = [];
+        if (etl) {
+          for (const row of taken) {
+            const out = etl.transform(row, context);
+            if (out) kept.push(out);
+          }
+        }
+        await write(etl ? kept : taken);
+        inFlight--;
+        options.onRows?.(taken.length);
+        resume();
+      });
+      writes.catch(fail);
+      if (inFlight >= 2 && !paused) {
+        paused = true;
+        core.pause();
+      }
+    };
+    const throttle = () => {
+      const limit = options.rateLimitRowsPerSecond;
+      if (!limit) return;
+      const due = started + (rows / limit) * 1000 - Date.now();
+      if (due > 20 && !paused) {
+        paused = true;
+        core.pause();
+        setTimeout(resume, due);
+      }
+    };
+    const query = core.query({ sql: rowChunkSelect(plan, table, range), rowsAsArray: true, typeCast: false });
+    query.on("result", (raw: unknown) => {
+      if (failed) return;
+      const values = raw as (Buffer | null)[];
+      const row: Row = {};
+      for (let i = 0; i < names.length; i++) {
+        const value = values[i] ?? null;
+        if (value) checksum = crc32(value, checksum);
+        row[names[i] as string] = value === null || bytesColumn[i] ? value : value.toString("utf8");
+      }
+      batch.push(row);
+      rows++;
+      if (batch.length >= batchRows) flush();
+      throttle();
+    });
+    query.on("error", fail);
+    query.on("end", () => {
+      flush();
+      writes.then(() => {
+        if (!failed) resolve({ rows, checksum: checksum.toString() });
+      }, fail);
+    });
+  });
+}
+
+/** A chunk into Kafka as snapshot rows (dts-avro INIT, canal-json INSERT), acknowledged before it is done. */
+export function copyRangeToKafka(
+  source: Connection,
+  writer: KafkaWriter,
+  plan: TableCopyPlan,
+  table: KafkaTable,
+  range: KeyRange,
+  options: RowCopyOptions = {},
+): Promise<CopyResult> {
+  const sourceTimestamp = options.startedAt ?? Date.now();
+  return streamRows(source, plan, table, range, options, (rows) =>
+    writer.writeRows(
+      rows.map((after): RowEvent => ({ op: "init", table, after, sourceTimestamp, position: "" })),
+    ),
+  );
+}
+
+/**
+ * A chunk into MySQL through the task's ETL script: rows are read as values, transformed and
+ * written as multi-row upserts of the selected and the script's added columns.
+ */
+export function copyRangeWithEtl(
+  source: Connection,
+  destination: Connection,
+  plan: TableCopyPlan,
+  table: KafkaTable,
+  range: KeyRange,
+  options: RowCopyOptions & { keepExisting: boolean },
+): Promise<CopyResult> {
+  const written = table.columns.filter((c) => !c.definition.generated);
+  const destinationColumns = written.map((c) => quoteIdentifier(c.name));
+  const prefix = `INSERT INTO ${plan.destinationTable} (${destinationColumns.join(", ")}) VALUES `;
+  const suffix = insertSuffix({ ...plan, destinationColumns }, options.keepExisting);
+  return streamRows(source, plan, table, range, options, async (rows) => {
+    if (rows.length === 0) return;
+    const tuples = rows.map(
+      (row) => `(${written.map((c) => sqlValue(row[c.source] ?? null, c.definition.dataType)).join(",")})`,
+    );
+    await destination.query(prefix + tuples.join(",") + suffix);
+  });
+}

@@ -1,0 +1,66 @@
+import type { EtlProblem } from "../etl/index.ts";
+import {
+  type CompiledEtl,
+  compileEtlForTables,
+  dataTypeOf,
+  type EtlTable,
+  parseEtl,
+  validateEtl,
+} from "../etl/index.ts";
+import { type Catalog, type CatalogColumn, catalogTable, rowKey } from "../source/catalog.ts";
+import { type SelectedTable, selectedTables } from "../spec/mapping.ts";
+import type { TaskSpec } from "../spec/schema.ts";
+
+/** The destination-only columns `etl.addColumns` gives a source table (database.table). */
+export function addedColumns(spec: TaskSpec, database: string, table: string): CatalogColumn[] {
+  return (spec.etl?.addColumns ?? [])
+    .filter((c) => c.table === `${database}.${table}`)
+    .map((c) => ({
+      name: c.name,
+      dataType: dataTypeOf(c.type),
+      columnType: c.type.toLowerCase(),
+      nullable: true,
+      generated: false,
+    }));
+}
+
+function etlTables(spec: TaskSpec, catalog: Catalog): EtlTable[] {
+  return selectedTables(spec, catalog).flatMap((selected) => {
+    const table = catalogTable(catalog, selected.source.database, selected.source.table);
+    if (!table) return [];
+    const names = new Set(selected.columns.map((c) => c.source));
+    return [
+      {
+        database: selected.source.database,
+        table: selected.source.table,
+        columns: table.columns.filter((c) => names.has(c.name)),
+        addedColumns: addedColumns(spec, selected.source.database, selected.source.table),
+        key: rowKey(table)?.columns,
+      },
+    ];
+  });
+}
+
+/** Problems of the task's script against every selected table (empty when there is no script). */
+export function etlProblems(spec: TaskSpec, catalog: Catalog): EtlProblem[] {
+  if (!spec.etl) return [];
+  return validateEtl(spec.etl.script, etlTables(spec, catalog));
+}
+
+/** The task's script compiled once per selected table ("db.table" -> compiled), or undefined. */
+export function compileTaskEtl(spec: TaskSpec, catalog: Catalog): Map<string, CompiledEtl> | undefined {
+  if (!spec.etl) return undefined;
+  return compileEtlForTables(parseEtl(spec.etl.script), etlTables(spec, catalog));
+}
+
+/** The selection with the columns ETL adds appended (same name in source rows and destination). */
+export function withAddedColumns(spec: TaskSpec, selected: SelectedTable): SelectedTable {
+  const added = addedColumns(spec, selected.source.database, selected.source.table);
+  if (added.length === 0) return selected;
+  return {
+    ...selected,
+    columns: [...selected.columns, ...added.map((c) => ({ source: c.name, destination: c.name }))],
+  };
+}
+
+export type { CompiledEtl };
