@@ -59,7 +59,7 @@ function streamRows(
   table: KafkaTable,
   range: KeyRange,
   options: RowCopyOptions,
-  write: (rows: Row[]) => Promise<void>,
+  write: (rows: Row[]) => Promise<number | undefined>,
 ): Promise<CopyResult> {
   const batchRows = options.batchRows ?? 2_000;
   const core = (source as unknown as { connection: import("mysql2").Connection }).connection;
@@ -104,7 +104,8 @@ function streamRows(
             if (out) kept.push(out);
           }
         }
-        await write(etl ? kept : taken);
+        const part = await write(etl ? kept : taken);
+        if (part !== undefined) checksum = (Math.imul(checksum, 31) + part) >>> 0;
         inFlight--;
         options.onRows?.(taken.length);
         resume();
@@ -132,7 +133,6 @@ function streamRows(
       const row: Row = {};
       for (let i = 0; i < names.length; i++) {
         const value = values[i] ?? null;
-        if (value) checksum = crc32(value, checksum);
         row[names[i] as string] = value === null || bytesColumn[i] ? value : value.toString("utf8");
       }
       batch.push(row);
@@ -160,11 +160,12 @@ export function copyRangeToKafka(
   options: RowCopyOptions = {},
 ): Promise<CopyResult> {
   const sourceTimestamp = options.startedAt ?? Date.now();
-  return streamRows(source, plan, table, range, options, (rows) =>
-    writer.writeRows(
+  return streamRows(source, plan, table, range, options, async (rows) => {
+    await writer.writeRows(
       rows.map((after): RowEvent => ({ op: "init", table, after, sourceTimestamp, position: "" })),
-    ),
-  );
+    );
+    return undefined;
+  });
 }
 
 /**
@@ -184,10 +185,13 @@ export function copyRangeWithEtl(
   const prefix = `INSERT INTO ${plan.destinationTable} (${destinationColumns.join(", ")}) VALUES `;
   const suffix = insertSuffix({ ...plan, destinationColumns }, options.keepExisting);
   return streamRows(source, plan, table, range, options, async (rows) => {
-    if (rows.length === 0) return;
-    const tuples = rows.map(
-      (row) => `(${written.map((c) => sqlValue(row[c.source] ?? null, c.definition.dataType)).join(",")})`,
-    );
-    await destination.query(prefix + tuples.join(",") + suffix);
+    if (rows.length === 0) return 0;
+    const values = rows
+      .map(
+        (row) => `(${written.map((c) => sqlValue(row[c.source] ?? null, c.definition.dataType)).join(",")})`,
+      )
+      .join(",");
+    await destination.query(prefix + values + suffix);
+    return crc32(values);
   });
 }
