@@ -47,6 +47,7 @@ export async function runCommand(file: string, options: { json?: boolean; until?
   if (previous?.phase === "incremental") {
     // No tailer holds the lease: it is reconnecting, or it died. Either way the task goes on from
     // its checkpoint; running the full load again would resend (or rewrite) everything.
+    await defaultCheckpointStore().clearStop(spec.name);
     const launched = await launcherFromEnvironment().launch(spec.name);
     log(
       launched.alreadyRunning

@@ -97,6 +97,8 @@ export interface CopyWorkerContext {
   deadline?: number;
   /** When the full load started (epoch ms): snapshot rows' commit time for ETL and Kafka. */
   startedAt?: number;
+  /** Called after each chunk is marked done (metrics). */
+  onChunkDone?: (rows: number) => Promise<void>;
 }
 
 /** Claims chunks and copies them until none is left (or the deadline nears); returns chunks copied. */
@@ -140,6 +142,7 @@ export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copie
               onRows,
             });
     await ledger.markDone(spec.name, chunk.id, execution, result.rows, result.checksum);
+    await context.onChunkDone?.(result.rows);
     copied++;
   }
 }

@@ -56,7 +56,7 @@ export class CheckpointStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { task },
-          UpdateExpression: "SET #owner = :owner, expiresAt = :until, stopRequested = :no ADD epoch :one",
+          UpdateExpression: "SET #owner = :owner, expiresAt = :until ADD epoch :one",
           ConditionExpression: "attribute_not_exists(#owner) OR expiresAt < :now OR #owner = :owner",
           ExpressionAttributeNames: { "#owner": "owner" },
           ExpressionAttributeValues: {
@@ -64,7 +64,6 @@ export class CheckpointStore {
             ":until": now + ttlMs,
             ":now": now,
             ":one": 1,
-            ":no": false,
           },
           ReturnValues: "ALL_NEW",
         }),
@@ -157,6 +156,16 @@ export class CheckpointStore {
         UpdateExpression: "SET stopRequested = :yes",
         ExpressionAttributeValues: { ":yes": true },
       }),
+    );
+  }
+
+  /**
+   * Withdraws an earlier `dts stop` before a tailer is launched. Taking the lease leaves the flag
+   * alone, so a stop asked for while a tailer starts (a Fargate task takes a minute) is not lost.
+   */
+  async clearStop(task: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({ TableName: this.table, Key: { task }, UpdateExpression: "REMOVE stopRequested" }),
     );
   }
 

@@ -7,6 +7,7 @@ import type { BinlogPosition } from "../source/position.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "../store/index.ts";
 import { ZongjiBinlogReader } from "./binlog-reader.ts";
 import { startHeartbeat } from "./heartbeat.ts";
+import { emfEnabled, tailerMetricsLine } from "./metrics.ts";
 import type { ChangeSink } from "./sink.ts";
 import { Tailer } from "./tailer.ts";
 
@@ -63,6 +64,7 @@ export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${p
     const record = await store.get(task);
     if (!record) throw new FatalError(`no task named ${task}: start it with dts run first`);
     const spec = record.spec;
+    const emf = emfEnabled();
     const retryUntil = Date.now() + spec.retryWindowMinutes * 60_000;
     let backoff = 1000;
     for (;;) {
@@ -97,8 +99,16 @@ export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${p
           checkpoints,
           start,
           log,
-          onMetrics: (metrics) =>
-            store.saveOutcome(task, "incremental", { ...metrics, updatedAt: new Date().toISOString() }),
+          onMetrics: (metrics) => {
+            if (emf)
+              process.stdout.write(
+                `${tailerMetricsLine(task, metrics, spec.alerts.latencyThresholdSeconds)}\n`,
+              );
+            return store.saveOutcome(task, "incremental", {
+              ...metrics,
+              updatedAt: new Date().toISOString(),
+            });
+          },
         });
         if (stopping) current.stop();
         if (record.phase !== "incremental") await store.setPhase(task, "incremental");

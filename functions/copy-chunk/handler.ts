@@ -5,12 +5,26 @@ import { withKafkaWriter } from "#core/sinks/open.ts";
 import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+import { emfEnabled, emfLine } from "#core/stream/metrics.ts";
 
 export interface CopyEvent {
   spec: unknown;
   execution: string;
   worker: number;
   workers: number;
+}
+
+/** FullLoadRowsCopied and FullLoadProgressPercent as CloudWatch metrics (EMF) after each chunk. */
+async function chunkMetrics(task: string, rows: number): Promise<void> {
+  const summary = await defaultChunkLedger().summary(task);
+  const percent =
+    summary.estimatedRows > 0 ? Math.min(100, (100 * summary.rowsCopied) / summary.estimatedRows) : 100;
+  process.stdout.write(
+    `${emfLine(task, {
+      FullLoadRowsCopied: { value: rows, unit: "Count" },
+      FullLoadProgressPercent: { value: Math.round(percent * 10) / 10, unit: "Percent" },
+    })}\n`,
+  );
 }
 
 /** Leave two minutes of Lambda's time for the chunk in progress. */
@@ -36,6 +50,7 @@ export async function handler(
       ledger: defaultChunkLedger(),
       deadline,
       startedAt: task?.fullLoad?.startedAt ? Date.parse(task.fullLoad.startedAt) : undefined,
+      onChunkDone: emfEnabled() ? (rows) => chunkMetrics(spec.name, rows) : undefined,
     });
   if (destination.type === "kafka") {
     return withConnections([() => openSource(spec.source)], (source) =>

@@ -1,6 +1,6 @@
 import { launcherFromEnvironment } from "#core/adapters/tailer-launcher.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
-import { defaultTaskStore } from "#core/store/index.ts";
+import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
 
 /**
  * Lambda `start-tailer`: launches the incremental phase (ECS RunTask on Fargate in AWS, a child
@@ -10,6 +10,7 @@ export async function handler(event: {
   spec: unknown;
 }): Promise<{ mode: string; id: string; alreadyRunning: boolean }> {
   const spec = parseTaskSpec(event.spec, "the execution input");
+  await defaultCheckpointStore().clearStop(spec.name);
   const launched = await launcherFromEnvironment().launch(spec.name);
   await defaultTaskStore().setPhase(spec.name, "incremental");
   return launched;
