@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import mysql from "mysql2/promise";
 import { defaultTaskStore } from "#core/store/index.ts";
 import { localEnvironment } from "../../local/environment.ts";
+import { createEventsTable } from "./events-table.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCE = { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" };
@@ -37,16 +38,7 @@ const SCRIPT = `e_compose(
 
 execFileSync("bash", [join(REPO, "scripts/stack/stack.sh"), "up"], { stdio: "inherit" });
 const source = await mysql.createConnection({ ...SOURCE, multipleStatements: true });
-process.stdout.write(`generating ${ROWS.toLocaleString("en-US")} rows in ${DB}.events...\n`);
-await source.query(`DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB};
-  CREATE TABLE ${DB}.events (id BIGINT NOT NULL PRIMARY KEY, k INT NOT NULL, c VARCHAR(120) NOT NULL,
-    pad CHAR(60) NOT NULL, v DECIMAL(12,2) NOT NULL, at DATETIME(6) NOT NULL)`);
-for (let from = 1; from <= ROWS; from += 100_000) {
-  const to = Math.min(ROWS, from + 99_999);
-  await source.query(
-    `INSERT INTO ${DB}.events SELECT seq, seq MOD 1000, CONCAT('event-', seq, '-', MD5(seq), MD5(seq + 1)), MD5(-seq), seq / 100, NOW(6) FROM ${DB}.seq_${from}_to_${to}`,
-  );
-}
+await createEventsTable(source, DB, ROWS);
 await source.end();
 
 async function fullLoad(withScript: boolean): Promise<number> {

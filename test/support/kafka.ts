@@ -3,6 +3,7 @@ import avro from "avsc";
 import { Kafka, logLevel } from "kafkajs";
 import mysql from "mysql2/promise";
 import { expect } from "vitest";
+import { SPATIAL_TYPES } from "#core/fullload/tuple.ts";
 import { float32Text, normalizeNumber } from "#core/sinks/kafka/values.ts";
 import { REPO, STACK } from "./stack.ts";
 
@@ -197,16 +198,7 @@ export function rebuild(
 }
 
 const BYTE_TYPES = new Set(["binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob"]);
-const SPATIAL = new Set([
-  "geometry",
-  "point",
-  "linestring",
-  "polygon",
-  "multipoint",
-  "multilinestring",
-  "multipolygon",
-  "geometrycollection",
-]);
+const SPATIAL = SPATIAL_TYPES;
 
 /**
  * The source's rows as canal-json strings, read independently of the binlog: server text for
