@@ -1,11 +1,11 @@
 import type { Connection } from "mysql2/promise";
 import { openDestination } from "../source/connection.ts";
-import type { TaskSpec } from "../spec/schema.ts";
+import type { KafkaDestination, TaskSpec } from "../spec/schema.ts";
 import type { TaskRecord } from "../store/task-store.ts";
 import type { ChangeSink } from "../stream/sink.ts";
 import { KafkaChangeSink } from "./kafka/change-sink.ts";
+import type { KafkaProducer } from "./kafka/client.ts";
 import { connectKafkaProducer } from "./kafka/kafkajs-producer.ts";
-import type { KafkaWriter as Writer } from "./kafka/writer.ts";
 import { KafkaWriter, kafkaConnection, messageEncoder } from "./kafka/writer.ts";
 import { MysqlChangeSink } from "./mysql/change-sink.ts";
 
@@ -17,6 +17,28 @@ export function recordedFacts(task: TaskRecord | undefined): { sourceVersion: st
 }
 
 /** Opens the tailer's sink for the task's destination. */
+/** The task's producer and a writer over it (partition count checked); the caller closes the producer. */
+async function openKafkaWriter(
+  spec: TaskSpec,
+  destination: KafkaDestination,
+  task: TaskRecord | undefined,
+): Promise<{ writer: KafkaWriter; producer: KafkaProducer }> {
+  const facts = recordedFacts(task);
+  const producer = await connectKafkaProducer(await kafkaConnection(destination, `dts-${spec.name}`));
+  try {
+    const writer = await KafkaWriter.open({
+      destination,
+      producer,
+      encoder: await messageEncoder(destination, facts.sourceVersion),
+      expectedPartitions: facts.partitions,
+    });
+    return { writer, producer };
+  } catch (error) {
+    await producer.close();
+    throw error;
+  }
+}
+
 export async function openChangeSink(
   spec: TaskSpec,
   task: TaskRecord | undefined,
@@ -29,39 +51,20 @@ export async function openChangeSink(
     const sink = new MysqlChangeSink(spec, source, target, log);
     return Object.assign(sink, { close: () => target.end().catch(() => undefined) });
   }
-  const facts = recordedFacts(task);
-  const producer = await connectKafkaProducer(await kafkaConnection(destination, `dts-${spec.name}`));
-  try {
-    const writer = await KafkaWriter.open({
-      destination,
-      producer,
-      encoder: await messageEncoder(destination, facts.sourceVersion),
-      expectedPartitions: facts.partitions,
-    });
-    return new KafkaChangeSink(spec, source, writer, producer, log);
-  } catch (error) {
-    await producer.close();
-    throw error;
-  }
+  const { writer, producer } = await openKafkaWriter(spec, destination, task);
+  return new KafkaChangeSink(spec, source, writer, producer, log);
 }
 
 /** Opens a Kafka writer for the full-load and schema phases; `use` runs with it, then it closes. */
 export async function withKafkaWriter<T>(
   spec: TaskSpec,
   task: TaskRecord | undefined,
-  use: (writer: Writer) => Promise<T>,
+  use: (writer: KafkaWriter) => Promise<T>,
 ): Promise<T> {
   const destination = spec.destination;
   if (destination.type !== "kafka") throw new Error("withKafkaWriter needs a Kafka destination");
-  const facts = recordedFacts(task);
-  const producer = await connectKafkaProducer(await kafkaConnection(destination, `dts-${spec.name}`));
+  const { writer, producer } = await openKafkaWriter(spec, destination, task);
   try {
-    const writer = await KafkaWriter.open({
-      destination,
-      producer,
-      encoder: await messageEncoder(destination, facts.sourceVersion),
-      expectedPartitions: facts.partitions,
-    });
     return await use(writer);
   } finally {
     await producer.close();
