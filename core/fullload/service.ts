@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Connection } from "mysql2/promise";
 import { FatalError } from "../errors.ts";
-import { addedColumns, type CompiledEtl, compileTaskEtl } from "../pipeline/etl.ts";
+import { addedColumns, type CompiledEtl, compileTaskEtl, loadEtlEngine } from "../pipeline/etl.ts";
 import { type KafkaTable, kafkaTable } from "../sinks/kafka/record.ts";
 import { KafkaWriter } from "../sinks/kafka/writer.ts";
 import { catalogTable } from "../source/catalog.ts";
@@ -26,6 +26,7 @@ export interface CopyTable {
 export async function copyTables(spec: TaskSpec, source: Connection): Promise<CopyTable[]> {
   const catalog = await readCatalog(source, [...new Set(spec.objects.map((o) => o.database))]);
   const keys = spec.destination.type === "kafka" ? spec.destination.partitionKeys : undefined;
+  await loadEtlEngine(spec);
   const etl = compileTaskEtl(spec, catalog);
   return selectedTables(spec, catalog).map((selected) => {
     const table = catalogTable(catalog, selected.source.database, selected.source.table);

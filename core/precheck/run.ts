@@ -1,3 +1,4 @@
+import { loadEtlEngine } from "../pipeline/etl.ts";
 import { capitalize, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import {
@@ -116,6 +117,7 @@ export async function runPrecheck(
   const [source, destination] = await Promise.all([
     ports.inspectSource(spec),
     ports.inspectDestination(spec, databases),
+    loadEtlEngine(spec),
   ]);
   const facts: PrecheckFacts = { source, destination, ownedTables: options.ownedTables };
   return summarize(spec, facts, evaluatePrecheck(spec, facts), startedAt);

@@ -1,5 +1,6 @@
 import type { Connection } from "mysql2/promise";
 import { FencedError } from "../errors.ts";
+import { loadEtlEngine } from "../pipeline/etl.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
 import type { BinlogPosition } from "../source/position.ts";
 import type { TaskSpec } from "../spec/schema.ts";
@@ -142,6 +143,7 @@ export class Tailer {
 
   private async refreshRoutes(): Promise<void> {
     const databases = [...new Set(this.deps.spec.objects.map((o) => o.database))];
+    await loadEtlEngine(this.deps.spec);
     this.routes = buildRoutes(this.deps.spec, await readCatalog(this.deps.source, databases));
   }
 

@@ -1,4 +1,4 @@
-import { formatProblem } from "../../etl/index.ts";
+import { formatProblem } from "../../etl/errors.ts";
 import { etlProblems } from "../../pipeline/etl.ts";
 import { fail, pass, type Rule, skipped } from "./context.ts";
 
