@@ -37,6 +37,11 @@ export interface EtlRowContext {
   readonly operation: "insert" | "update" | "delete";
   /** Source commit time, epoch ms (the task start in full load). */
   readonly commitTimestamp: number;
+  /**
+   * The caller never reads the row again (a snapshot row of the full load): the script writes
+   * into it instead of into a copy.
+   */
+  readonly rowIsDisposable?: boolean;
 }
 
 /** A script compiled for one table: closures only, no parsing per row. */

@@ -15,6 +15,9 @@ function pick(row: Row, key: readonly string[]): Record<string, unknown> {
   return out;
 }
 
+/** Stands for the input row when it may be changed in place: never the row, so e_set does not copy. */
+const DISPOSABLE: Row = Object.freeze({});
+
 /** What compiling a script for a table found out, besides its code. */
 export interface CompiledFacts {
   /** Columns the script can set, in script order. */
@@ -42,7 +45,7 @@ export function build(table: EtlTable, code: EventCode, facts: CompiledFacts): C
     transform(row, context) {
       if (passThrough) return row;
       const env: Env = {
-        input: row,
+        input: context.rowIsDisposable === true ? DISPOSABLE : row,
         row,
         operation: OPERATIONS[context.operation],
         commitMs: context.commitTimestamp,
@@ -58,7 +61,7 @@ export function build(table: EtlTable, code: EventCode, facts: CompiledFacts): C
       // Every row of the table carries the same columns: an added column no branch set is NULL.
       for (const name of added) {
         if (out[name] !== undefined) continue;
-        if (out === row) out = Object.assign({}, row);
+        if (out === row && context.rowIsDisposable !== true) out = Object.assign({}, row);
         out[name] = null;
       }
       return out;

@@ -182,6 +182,20 @@ describe("event functions", () => {
     expect(row).toEqual({ id: 1, status: "x" });
     expect(out).toEqual({ id: 1, status: "y" });
   });
+
+  it("a disposable row (a snapshot row) gives the same result, written in place", () => {
+    const script =
+      "e_compose(e_set(`status`, str_upper(`status`)), e_if(op_gt(`id`, 5), e_set(`flag`, 1)), e_set(`amount`, op_mul(`amount`, 2)))";
+    const etl = compileEtl(script, ORDERS);
+    const row: Row = { id: 1, status: "x", amount: "1.25" };
+    const kept = etl.transform({ ...row }, INSERT);
+    const disposable = { ...row };
+    const out = etl.transform(disposable, { ...INSERT, rowIsDisposable: true });
+    expect(out).toEqual(kept);
+    // flag is the only added column the script can set: a branch that did not set it gives NULL.
+    expect(out).toEqual({ id: 1, status: "X", amount: "2.50", flag: null });
+    expect(out).toBe(disposable);
+  });
 });
 
 describe("checking the script against a table", () => {

@@ -7,7 +7,7 @@ import type { TimeZone } from "../zones.ts";
 
 /** What an expression sees while one row is transformed. */
 export interface Env {
-  /** The row as the pipeline gave it (never modified). */
+  /** The row as the pipeline gave it (never modified), or a stand-in when the row is disposable. */
   readonly input: Row;
   /** The row being built: `input` until the first e_set copies it. */
   row: Row;
