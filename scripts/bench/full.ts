@@ -178,19 +178,39 @@ async function warmUp(): Promise<void> {
   await runDts();
 }
 
+/**
+ * myloader 0.10 (Debian 12) sometimes aborts on an InnoDB deadlock between its own threads
+ * (seen at 2 threads): a run that fails is repeated, up to three tries, and the retry is reported.
+ */
 async function runMydumper(threads: number): Promise<Result> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runMydumperOnce(threads);
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      console.error(
+        `mydumper + myloader, ${threads} threads, failed (${(error as Error).message}); trying again`,
+      );
+    }
+  }
+}
+
+async function runMydumperOnce(threads: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), "bench-mydumper-"));
-  await resetDestination();
-  const auth = "-h 127.0.0.1 -u root -p dts-root";
-  const dump = await timed(`mydumper ${auth} -P 33061 -B ${DB} -t ${threads} -r 50000 -o ${dir}/dump`);
-  const load = await timed(`myloader ${auth} -P 33062 -d ${dir}/dump -t ${threads} -o`);
-  await checkCopied("mydumper + myloader");
-  rmSync(dir, { recursive: true, force: true });
-  return {
-    tool: `mydumper + myloader, ${threads} threads`,
-    seconds: dump.seconds + load.seconds,
-    peakRssMb: Math.max(dump.peakRssMb ?? 0, load.peakRssMb ?? 0) || undefined,
-  };
+  try {
+    await resetDestination();
+    const auth = "-h 127.0.0.1 -u root -p dts-root";
+    const dump = await timed(`mydumper ${auth} -P 33061 -B ${DB} -t ${threads} -r 50000 -o ${dir}/dump`);
+    const load = await timed(`myloader ${auth} -P 33062 -d ${dir}/dump -t ${threads} -o`);
+    await checkCopied("mydumper + myloader");
+    return {
+      tool: `mydumper + myloader, ${threads} threads`,
+      seconds: dump.seconds + load.seconds,
+      peakRssMb: Math.max(dump.peakRssMb ?? 0, load.peakRssMb ?? 0) || undefined,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function runMariadbDump(): Promise<Result> {
