@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ECSClient, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { FatalError } from "../errors.ts";
 
 /** Starts the long-running tailer for a task: a Fargate task in AWS, a child process locally. */
@@ -60,6 +59,7 @@ export function ecsLauncher(env: NodeJS.ProcessEnv = process.env): TailerLaunche
           "the tailer's ECS service is not configured (DTS_TAILER_CLUSTER, DTS_TAILER_TASK_DEFINITION, DTS_TAILER_SUBNETS): deploy the stack's tailer service",
         );
       }
+      const { ECSClient, RunTaskCommand } = await import("@aws-sdk/client-ecs");
       const result = await new ECSClient({}).send(
         new RunTaskCommand({
           cluster,

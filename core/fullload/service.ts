@@ -3,7 +3,7 @@ import type { Connection } from "mysql2/promise";
 import { FatalError } from "../errors.ts";
 import { addedColumns, type CompiledEtl, compileTaskEtl, loadEtlEngine } from "../pipeline/etl.ts";
 import { type KafkaTable, kafkaTable } from "../sinks/kafka/record.ts";
-import { KafkaWriter } from "../sinks/kafka/writer.ts";
+import type { KafkaWriter } from "../sinks/kafka/writer.ts";
 import { catalogTable } from "../source/catalog.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
 import { qualified, selectedTables } from "../spec/mapping.ts";
@@ -102,6 +102,11 @@ export interface CopyWorkerContext {
   onChunkDone?: (rows: number) => Promise<void>;
 }
 
+/** A copy worker writes a MySQL connection or a Kafka writer (kept out of MySQL tasks' imports). */
+function isKafkaWriter(destination: Connection | KafkaWriter): destination is KafkaWriter {
+  return typeof (destination as Partial<KafkaWriter>).writeRows === "function";
+}
+
 /** Claims chunks and copies them until none is left (or the deadline nears); returns chunks copied. */
 export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copied: number; more: boolean }> {
   const { spec, execution, ledger } = context;
@@ -129,19 +134,18 @@ export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copie
     const destination = context.destination;
     const keepExisting = spec.conflictMode === "ignore-and-proceed";
     const rowOptions = { rateLimitRowsPerSecond, onRows, etl: table.etl, startedAt: context.startedAt };
-    const result =
-      destination instanceof KafkaWriter
-        ? await copyRangeToKafka(context.source, destination, table.plan, table.kafka, chunk, rowOptions)
-        : table.etl && !table.etl.passThrough
-          ? await copyRangeWithEtl(context.source, destination, table.plan, table.kafka, chunk, {
-              ...rowOptions,
-              keepExisting,
-            })
-          : await copyRange(context.source, destination, table.plan, chunk, {
-              keepExisting,
-              rateLimitRowsPerSecond,
-              onRows,
-            });
+    const result = isKafkaWriter(destination)
+      ? await copyRangeToKafka(context.source, destination, table.plan, table.kafka, chunk, rowOptions)
+      : table.etl && !table.etl.passThrough
+        ? await copyRangeWithEtl(context.source, destination, table.plan, table.kafka, chunk, {
+            ...rowOptions,
+            keepExisting,
+          })
+        : await copyRange(context.source, destination, table.plan, chunk, {
+            keepExisting,
+            rateLimitRowsPerSecond,
+            onRows,
+          });
     await ledger.markDone(spec.name, chunk.id, execution, result.rows, result.checksum);
     await context.onChunkDone?.(result.rows);
     copied++;

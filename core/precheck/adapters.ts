@@ -1,5 +1,4 @@
 import { resolvePassword } from "../adapters/secrets.ts";
-import { connectKafkaAdmin } from "../sinks/kafka/kafkajs-admin.ts";
 import { inspectMysqlDestination, inspectMysqlSource } from "../source/inspect.ts";
 import type { KafkaDestination } from "../spec/schema.ts";
 import type { PrecheckPorts } from "./run.ts";
@@ -7,6 +6,7 @@ import type { KafkaDestinationFacts, Unreachable } from "./types.ts";
 
 async function inspectKafka(destination: KafkaDestination): Promise<KafkaDestinationFacts | Unreachable> {
   try {
+    const { connectKafkaAdmin } = await import("../sinks/kafka/kafkajs-admin.ts");
     const admin = await connectKafkaAdmin({
       brokers: destination.brokers,
       sasl: destination.sasl

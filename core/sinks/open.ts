@@ -3,11 +3,12 @@ import { openDestination } from "../source/connection.ts";
 import type { KafkaDestination, TaskSpec } from "../spec/schema.ts";
 import type { TaskRecord } from "../store/task-store.ts";
 import type { ChangeSink } from "../stream/sink.ts";
-import { KafkaChangeSink } from "./kafka/change-sink.ts";
 import type { KafkaProducer } from "./kafka/client.ts";
-import { connectKafkaProducer } from "./kafka/kafkajs-producer.ts";
-import { KafkaWriter, kafkaConnection, messageEncoder } from "./kafka/writer.ts";
+import type { KafkaWriter } from "./kafka/writer.ts";
 import { MysqlChangeSink } from "./mysql/change-sink.ts";
+
+// The Kafka modules (kafkajs, avsc and the encoders) load only for Kafka destinations: MySQL
+// tasks start faster without them.
 
 /** Source facts precheck recorded on the task (server version, Kafka partition count). */
 export function recordedFacts(task: TaskRecord | undefined): { sourceVersion: string; partitions?: number } {
@@ -24,6 +25,10 @@ async function openKafkaWriter(
   task: TaskRecord | undefined,
 ): Promise<{ writer: KafkaWriter; producer: KafkaProducer }> {
   const facts = recordedFacts(task);
+  const [{ connectKafkaProducer }, { KafkaWriter, kafkaConnection, messageEncoder }] = await Promise.all([
+    import("./kafka/kafkajs-producer.ts"),
+    import("./kafka/writer.ts"),
+  ]);
   const producer = await connectKafkaProducer(await kafkaConnection(destination, `dts-${spec.name}`));
   try {
     const writer = await KafkaWriter.open({
@@ -52,6 +57,7 @@ export async function openChangeSink(
     return Object.assign(sink, { close: () => target.end().catch(() => undefined) });
   }
   const { writer, producer } = await openKafkaWriter(spec, destination, task);
+  const { KafkaChangeSink } = await import("./kafka/change-sink.ts");
   return new KafkaChangeSink(spec, source, writer, producer, log);
 }
 
