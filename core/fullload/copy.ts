@@ -1,6 +1,7 @@
 import { crc32 } from "node:zlib";
 import type { Connection } from "mysql2/promise";
 import { type KeyRange, rangeCondition } from "./range.ts";
+import { ReadAhead } from "./read-ahead.ts";
 import type { TableCopyPlan } from "./table-plan.ts";
 
 export interface CopyOptions {
@@ -57,34 +58,21 @@ export function copyRange(
   options: CopyOptions,
 ): Promise<CopyResult> {
   const batchBytes = options.batchBytes ?? 1 << 20;
-  const maxInFlight = options.inFlight ?? 2;
   const prefix = insertPrefix(plan);
   const suffix = insertSuffix(plan, options.keepExisting);
   const core = (source as unknown as { connection: import("mysql2").Connection }).connection;
-  const started = Date.now();
 
   return new Promise<CopyResult>((resolve, reject) => {
     let batch: string[] = [];
     let bytes = 0;
     let rows = 0;
     let checksum = 0;
-    let inFlight = 0;
-    let paused = false;
-    let failed = false;
     let ended = false;
-    let writes: Promise<void> = Promise.resolve();
-
-    const fail = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      if (paused) core.resume();
-      reject(error);
-    };
-    const finish = () => {
-      writes.then(() => {
-        if (!failed) resolve({ rows, checksum: checksum.toString() });
-      }, fail);
-    };
+    const pacing = new ReadAhead(core, {
+      maxInFlight: options.inFlight ?? 2,
+      rateLimitRowsPerSecond: options.rateLimitRowsPerSecond,
+      onError: reject,
+    });
     const flush = () => {
       if (batch.length === 0) return;
       const values = batch.join(",");
@@ -93,56 +81,31 @@ export function copyRange(
       const count = batch.length;
       batch = [];
       bytes = 0;
-      inFlight++;
-      writes = writes.then(async () => {
-        if (failed) return;
+      pacing.write(async () => {
         await destination.query(sql);
-        inFlight--;
         options.onRows?.(count);
-        if (paused && inFlight < maxInFlight) {
-          paused = false;
-          core.resume();
-        }
       });
-      writes.catch(fail);
-      if (inFlight >= maxInFlight && !paused) {
-        paused = true;
-        core.pause();
-      }
-    };
-    const throttle = () => {
-      const limit = options.rateLimitRowsPerSecond;
-      if (!limit) return;
-      const due = started + (rows / limit) * 1000 - Date.now();
-      if (due > 20 && !paused) {
-        paused = true;
-        core.pause();
-        setTimeout(() => {
-          if (paused && inFlight < maxInFlight) {
-            paused = false;
-            core.resume();
-          }
-        }, due);
-      }
     };
 
     const query = core.query({ sql: chunkSelect(plan, range), rowsAsArray: true });
     query.on("result", (row: unknown) => {
-      if (failed) return;
+      if (pacing.failed) return;
       const value = (row as [string | Buffer])[0];
       const text = typeof value === "string" ? value : value.toString("utf8");
       batch.push(text);
       bytes += text.length;
       rows++;
       if (bytes >= batchBytes) flush();
-      throttle();
+      pacing.throttle(rows);
     });
-    query.on("error", fail);
+    query.on("error", (error: unknown) => pacing.fail(error));
     query.on("end", () => {
       if (ended) return;
       ended = true;
       flush();
-      finish();
+      pacing.finished().then(() => {
+        if (!pacing.failed) resolve({ rows, checksum: checksum.toString() });
+      });
     });
   });
 }

@@ -8,6 +8,7 @@ import { quoteIdentifier } from "../sql/identifiers.ts";
 import type { Row } from "../stream/events.ts";
 import { type CopyResult, insertSuffix } from "./copy.ts";
 import { type KeyRange, rangeCondition } from "./range.ts";
+import { ReadAhead } from "./read-ahead.ts";
 import { exactSelect, type TableCopyPlan } from "./table-plan.ts";
 import { SPATIAL_TYPES } from "./tuple.ts";
 
@@ -93,29 +94,16 @@ function streamRows(
     let batch: Row[] = [];
     let rows = 0;
     let checksum = 0;
-    let inFlight = 0;
-    let paused = false;
-    let failed = false;
-    let writes: Promise<void> = Promise.resolve();
-    const fail = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      if (paused) core.resume();
-      reject(error);
-    };
-    const resume = () => {
-      if (paused && inFlight < 1) {
-        paused = false;
-        core.resume();
-      }
-    };
+    const pacing = new ReadAhead(core, {
+      maxInFlight: 2,
+      rateLimitRowsPerSecond: options.rateLimitRowsPerSecond,
+      onError: reject,
+    });
     const flush = () => {
       if (batch.length === 0) return;
       const taken = batch;
       batch = [];
-      inFlight++;
-      writes = writes.then(async () => {
-        if (failed) return;
+      pacing.write(async () => {
         const kept: Row[] = [];
         if (etl) {
           for (const row of taken) {
@@ -125,40 +113,23 @@ function streamRows(
         }
         const part = await write(etl ? kept : taken);
         if (part !== undefined) checksum = (Math.imul(checksum, 31) + part) >>> 0;
-        inFlight--;
         options.onRows?.(taken.length);
-        resume();
       });
-      writes.catch(fail);
-      if (inFlight >= 2 && !paused) {
-        paused = true;
-        core.pause();
-      }
-    };
-    const throttle = () => {
-      const limit = options.rateLimitRowsPerSecond;
-      if (!limit) return;
-      const due = started + (rows / limit) * 1000 - Date.now();
-      if (due > 20 && !paused) {
-        paused = true;
-        core.pause();
-        setTimeout(resume, due);
-      }
     };
     const query = core.query({ sql: rowChunkSelect(plan, table, range), typeCast: typeCast as never });
     query.on("result", (row: unknown) => {
-      if (failed) return;
+      if (pacing.failed) return;
       batch.push(row as Row);
       rows++;
       if (batch.length >= batchRows) flush();
-      throttle();
+      pacing.throttle(rows);
     });
-    query.on("error", fail);
+    query.on("error", (error: unknown) => pacing.fail(error));
     query.on("end", () => {
       flush();
-      writes.then(() => {
-        if (!failed) resolve({ rows, checksum: checksum.toString() });
-      }, fail);
+      pacing.finished().then(() => {
+        if (!pacing.failed) resolve({ rows, checksum: checksum.toString() });
+      });
     });
   });
 }
