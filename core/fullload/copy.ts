@@ -1,5 +1,8 @@
+import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
-import type { Connection } from "mysql2/promise";
+import type { Connection, ResultSetHeader } from "mysql2/promise";
+import { FatalError } from "../errors.ts";
+import { loadStatement } from "./load-data.ts";
 import { type KeyRange, rangeCondition } from "./range.ts";
 import { ReadAhead } from "./read-ahead.ts";
 import type { TableCopyPlan } from "./table-plan.ts";
@@ -9,9 +12,11 @@ export interface CopyOptions {
   keepExisting: boolean;
   /** Rows per second across this copy, when the task sets a rate limit. */
   rateLimitRowsPerSecond?: number | undefined;
-  /** Flush an INSERT when it reaches this many bytes (default 1 MiB). */
+  /** How rows are written (default insert; see WriteMethod). */
+  method?: WriteMethod;
+  /** Flush a batch when it reaches this many bytes (default 1 MiB). */
   batchBytes?: number;
-  /** INSERTs sent but not yet acknowledged before reading pauses (default 2). */
+  /** Batches sent but not yet acknowledged before reading pauses (default 2). */
   inFlight?: number;
   onRows?: (rows: number) => void;
 }
@@ -22,10 +27,18 @@ export interface CopyResult {
   checksum: string;
 }
 
+/**
+ * How a chunk reaches a MySQL destination: `load` sends the source-rendered lines with LOAD DATA
+ * LOCAL INFILE (the fast path, load-data.ts); `insert` sends multi-row INSERTs (destinations that
+ * refuse LOAD DATA LOCAL, and ignore-and-proceed, which must keep existing rows).
+ */
+export type WriteMethod = "insert" | "load";
+
 /** The SELECT that reads a chunk: selected columns, key range, WHERE filter. */
-export function chunkSelect(plan: TableCopyPlan, range: KeyRange): string {
+export function chunkSelect(plan: TableCopyPlan, range: KeyRange, method: WriteMethod = "insert"): string {
   const filter = plan.filterSql ? ` AND ${plan.filterSql}` : "";
-  return `SELECT ${plan.tupleSelect} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}`;
+  const rendered = method === "load" ? plan.lineSelect : plan.tupleSelect;
+  return `SELECT ${rendered} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}`;
 }
 
 function insertPrefix(plan: TableCopyPlan): string {
@@ -45,10 +58,107 @@ export function insertSuffix(plan: TableCopyPlan, keepExisting: boolean): string
   return ` ON DUPLICATE KEY UPDATE ${values.length > 0 ? values.join(", ") : `${first} = ${first}`}`;
 }
 
+/** The batches of one chunk: rows as the source rendered them, written by one method. */
+interface Batches {
+  add(value: string | Buffer): number;
+  /** Takes the rows added so far: their checksum and the write that stores them. */
+  take(checksum: number): { checksum: number; write: () => Promise<void> };
+}
+
+function insertBatches(
+  destination: Connection,
+  plan: TableCopyPlan,
+  range: KeyRange,
+  keepExisting: boolean,
+): Batches {
+  const prefix = insertPrefix(plan);
+  const suffix = insertSuffix(plan, keepExisting);
+  let tuples: string[] = [];
+  return {
+    add(value) {
+      const text = typeof value === "string" ? value : value.toString("utf8");
+      tuples.push(text);
+      return text.length;
+    },
+    take(checksum) {
+      const values = tuples.join(",");
+      tuples = [];
+      const sql = prefix + values + suffix;
+      return {
+        checksum: crc32(values, checksum),
+        write: async () => {
+          const [result] = await destination.query(sql);
+          const warnings = (result as ResultSetHeader).warningStatus;
+          if (warnings > 0) await failOnWarnings(destination, plan, range, warnings);
+        },
+      };
+    },
+  };
+}
+
+function loadBatches(destination: Connection, plan: TableCopyPlan, range: KeyRange): Batches {
+  const sql = loadStatement(plan.destinationTable, plan.loadTarget);
+  let lines: Buffer[] = [];
+  let bytes = 0;
+  return {
+    add(value) {
+      const line = typeof value === "string" ? Buffer.from(value, "utf8") : value;
+      lines.push(line);
+      bytes += line.length;
+      return line.length;
+    },
+    take(checksum) {
+      const data = Buffer.concat(lines, bytes);
+      lines = [];
+      bytes = 0;
+      return {
+        checksum: crc32(data, checksum),
+        write: async () => {
+          const [result] = await destination.query({ sql, infileStreamFactory: () => Readable.from([data]) });
+          const warnings = (result as ResultSetHeader).warningStatus;
+          if (warnings > 0) await failOnWarnings(destination, plan, range, warnings);
+        },
+      };
+    },
+  };
+}
+
+function bound(values: string[] | null, none: string): string {
+  return values ? `(${values.join(", ")})` : none;
+}
+
+/** Warnings that say nothing about the values written (MySQL 8 deprecates VALUES() in ON DUPLICATE KEY UPDATE). */
+const HARMLESS_WARNINGS = new Set([1287]);
+
 /**
- * Streams a chunk from the source and writes it with multi-row INSERTs, reading ahead while the
- * destination writes (bounded: reading pauses while `inFlight` INSERTs are unacknowledged).
- * The source renders each row as a SQL tuple (tuple.ts), so values never become JS numbers or dates.
+ * A write that leaves warnings changed a value: strict mode still only warns when it cuts trailing
+ * spaces, and LOAD DATA LOCAL may turn what an INSERT refuses (too long, out of range) into
+ * warnings with the value adjusted. Such a chunk is not exact, so it stops the task with what
+ * the destination said.
+ */
+async function failOnWarnings(
+  destination: Connection,
+  plan: TableCopyPlan,
+  range: KeyRange,
+  count: number,
+): Promise<void> {
+  const [rows] = await destination.query("SHOW WARNINGS");
+  const messages = (rows as { Code: number; Message: string }[])
+    .filter((w) => !HARMLESS_WARNINGS.has(Number(w.Code)))
+    .map((w) => w.Message);
+  if (messages.length === 0) return;
+  throw new FatalError(
+    `writing ${plan.destinationTable} (rows with key after ${bound(range.lower, "the start")} up to ${bound(range.upper, "the end")}) ` +
+      `gave ${count} warning(s), so some values would not arrive exactly: ${messages.slice(0, 3).join("; ")}. ` +
+      "Make the destination column able to hold the source's values (type, length, character set) and run the task again.",
+    { details: messages },
+  );
+}
+
+/**
+ * Streams a chunk from the source and writes it in batches of about `batchBytes`, reading ahead
+ * while the destination writes (bounded: reading pauses while `inFlight` writes are unacknowledged).
+ * The source renders each row (tuple.ts, load-data.ts), so values never become JS numbers or dates.
  */
 export function copyRange(
   source: Connection,
@@ -58,12 +168,15 @@ export function copyRange(
   options: CopyOptions,
 ): Promise<CopyResult> {
   const batchBytes = options.batchBytes ?? 1 << 20;
-  const prefix = insertPrefix(plan);
-  const suffix = insertSuffix(plan, options.keepExisting);
+  const method = options.method ?? "insert";
+  const batches =
+    method === "load"
+      ? loadBatches(destination, plan, range)
+      : insertBatches(destination, plan, range, options.keepExisting);
   const core = (source as unknown as { connection: import("mysql2").Connection }).connection;
 
   return new Promise<CopyResult>((resolve, reject) => {
-    let batch: string[] = [];
+    let pending = 0;
     let bytes = 0;
     let rows = 0;
     let checksum = 0;
@@ -74,26 +187,23 @@ export function copyRange(
       onError: reject,
     });
     const flush = () => {
-      if (batch.length === 0) return;
-      const values = batch.join(",");
-      checksum = crc32(values, checksum);
-      const sql = prefix + values + suffix;
-      const count = batch.length;
-      batch = [];
+      if (pending === 0) return;
+      const batch = batches.take(checksum);
+      checksum = batch.checksum;
+      const count = pending;
+      pending = 0;
       bytes = 0;
       pacing.write(async () => {
-        await destination.query(sql);
+        await batch.write();
         options.onRows?.(count);
       });
     };
 
-    const query = core.query({ sql: chunkSelect(plan, range), rowsAsArray: true });
+    const query = core.query({ sql: chunkSelect(plan, range, method), rowsAsArray: true });
     query.on("result", (row: unknown) => {
       if (pacing.failed) return;
-      const value = (row as [string | Buffer])[0];
-      const text = typeof value === "string" ? value : value.toString("utf8");
-      batch.push(text);
-      bytes += text.length;
+      bytes += batches.add((row as [string | Buffer])[0]);
+      pending++;
       rows++;
       if (bytes >= batchBytes) flush();
       pacing.throttle(rows);

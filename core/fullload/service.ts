@@ -9,7 +9,8 @@ import { readCatalog } from "../source/catalog-reader.ts";
 import { qualified, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import { type Chunk, type ChunkLedger, chunkId } from "../store/chunk-ledger.ts";
-import { copyRange } from "./copy.ts";
+import { copyRange, type WriteMethod } from "./copy.ts";
+import { chooseWriteMethod, refusesLoadData } from "./load-data.ts";
 import { planRanges } from "./planner.ts";
 import { copyRangeToKafka, copyRangeWithEtl } from "./row-copy.ts";
 import { type TableCopyPlan, tableCopyPlan } from "./table-plan.ts";
@@ -111,6 +112,10 @@ function isKafkaWriter(destination: Connection | KafkaWriter): destination is Ka
 export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copied: number; more: boolean }> {
   const { spec, execution, ledger } = context;
   const tables = await copyTables(spec, context.source);
+  const keepExisting = spec.conflictMode === "ignore-and-proceed";
+  let method: WriteMethod = isKafkaWriter(context.destination)
+    ? "insert"
+    : await chooseWriteMethod(context.destination, keepExisting);
   let copied = 0;
   for (;;) {
     if (context.deadline !== undefined && Date.now() > context.deadline) return { copied, more: true };
@@ -132,7 +137,6 @@ export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copie
       }
     };
     const destination = context.destination;
-    const keepExisting = spec.conflictMode === "ignore-and-proceed";
     const rowOptions = { rateLimitRowsPerSecond, onRows, etl: table.etl, startedAt: context.startedAt };
     const result = isKafkaWriter(destination)
       ? await copyRangeToKafka(context.source, destination, table.plan, table.kafka, chunk, rowOptions)
@@ -145,6 +149,17 @@ export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copie
             keepExisting,
             rateLimitRowsPerSecond,
             onRows,
+            method,
+          }).catch((error: unknown) => {
+            if (method !== "load" || !refusesLoadData(error)) throw error;
+            method = "insert";
+            reported = 0;
+            return copyRange(context.source, destination, table.plan, chunk, {
+              keepExisting,
+              rateLimitRowsPerSecond,
+              onRows,
+              method,
+            });
           });
     await ledger.markDone(spec.name, chunk.id, execution, result.rows, result.checksum);
     await context.onChunkDone?.(result.rows);

@@ -5,7 +5,8 @@ import type { SelectedTable } from "../spec/mapping.ts";
 import { parseFilter, renderFilter } from "../sql/filter.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 import { quoteText } from "../sql/literals.ts";
-import { tupleExpression } from "./tuple.ts";
+import { loadLineExpression, loadTarget } from "./load-data.ts";
+import { type TupleColumn, tupleExpression } from "./tuple.ts";
 
 /** How one selected table is read and written: quoted names, key columns on both sides, filter SQL. */
 export interface TableCopyPlan {
@@ -21,6 +22,10 @@ export interface TableCopyPlan {
   destinationKey: string[];
   /** The expression that renders a row as a SQL tuple on the source (see tuple.ts). */
   tupleSelect: string;
+  /** The expression that renders a row as a LOAD DATA line on the source (see load-data.ts). */
+  lineSelect: string;
+  /** LOAD DATA's column list (and SET clause) for the destination columns. */
+  loadTarget: string;
   /** Rendered WHERE filter (values inlined safely), or undefined. */
   filterSql: string | undefined;
 }
@@ -70,20 +75,25 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
     );
     filterSql = inlineParams(sql, params);
   }
+  const tupleColumns: TupleColumn[] = copied.map((c) => ({
+    column: quoteIdentifier(c.source),
+    dataType: types.get(c.source) ?? "",
+    nullable: byName.get(c.source)?.nullable ?? true,
+    charset: byName.get(c.source)?.charset,
+  }));
+  const destinationColumns = copied.map((c) => quoteIdentifier(c.destination));
   return {
     sourceTable: quoteQualified(selected.source.database, selected.source.table),
     destinationTable: quoteQualified(selected.destination.database, selected.destination.table),
     sourceColumns: copied.map((c) => quoteIdentifier(c.source)),
     sourceSelect: copied.map((c) => exactSelect(quoteIdentifier(c.source), types.get(c.source) ?? "")),
-    tupleSelect: tupleExpression(
-      copied.map((c) => ({
-        column: quoteIdentifier(c.source),
-        dataType: types.get(c.source) ?? "",
-        nullable: byName.get(c.source)?.nullable ?? true,
-        charset: byName.get(c.source)?.charset,
-      })),
+    tupleSelect: tupleExpression(tupleColumns),
+    lineSelect: loadLineExpression(tupleColumns),
+    loadTarget: loadTarget(
+      destinationColumns,
+      tupleColumns.map((c) => c.dataType),
     ),
-    destinationColumns: copied.map((c) => quoteIdentifier(c.destination)),
+    destinationColumns,
     sourceKey: key.columns.map(quoteIdentifier),
     destinationKey: key.columns.map((c) => quoteIdentifier(destinationOf.get(c) ?? c)),
     filterSql,

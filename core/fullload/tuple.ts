@@ -4,7 +4,7 @@
  * multi-row INSERTs. No value passes through a JS number or Date, and the work per row in Node
  * is one string.
  */
-const NUMERIC = new Set([
+export const NUMERIC_TYPES: ReadonlySet<string> = new Set([
   "tinyint",
   "smallint",
   "mediumint",
@@ -18,7 +18,7 @@ const NUMERIC = new Set([
   "real",
 ]);
 const TEXT = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]);
-const TEMPORAL = new Set(["date", "datetime", "timestamp", "time"]);
+export const TEMPORAL_TYPES: ReadonlySet<string> = new Set(["date", "datetime", "timestamp", "time"]);
 /** Spatial column types (information_schema DATA_TYPE). */
 export const SPATIAL_TYPES: ReadonlySet<string> = new Set([
   "geometry",
@@ -31,7 +31,7 @@ export const SPATIAL_TYPES: ReadonlySet<string> = new Set([
   "geometrycollection",
   "geomcollection",
 ]);
-const BINARY = new Set([
+export const BINARY_TYPES: ReadonlySet<string> = new Set([
   "binary",
   "varbinary",
   "tinyblob",
@@ -52,7 +52,7 @@ export interface TupleColumn {
 /** One column as a SQL literal expression (NULL becomes the word NULL). */
 export function literalExpression({ column, dataType, nullable, charset }: TupleColumn): string {
   const orNull = (expression: string) => (nullable ? `IFNULL(${expression}, 'NULL')` : expression);
-  if (NUMERIC.has(dataType)) return orNull(column);
+  if (NUMERIC_TYPES.has(dataType)) return orNull(column);
   // MariaDB prints FLOAT with 6 significant digits; as a double (exact for every float) it round-trips.
   if (dataType === "float") return orNull(`${column} + 0E0`);
   if (dataType === "bit") return orNull(`CAST(${column} AS UNSIGNED)`);
@@ -60,8 +60,8 @@ export function literalExpression({ column, dataType, nullable, charset }: Tuple
     // Text in another character set is converted (losslessly) so CONCAT never mixes collations.
     return charset === "utf8mb4" ? `QUOTE(${column})` : `QUOTE(CONVERT(${column} USING utf8mb4))`;
   }
-  if (TEMPORAL.has(dataType)) return `QUOTE(${column})`;
-  if (BINARY.has(dataType)) return `IF(${column} IS NULL, 'NULL', CONCAT('X''', HEX(${column}), ''''))`;
+  if (TEMPORAL_TYPES.has(dataType)) return `QUOTE(${column})`;
+  if (BINARY_TYPES.has(dataType)) return `IF(${column} IS NULL, 'NULL', CONCAT('X''', HEX(${column}), ''''))`;
   // json (MySQL), inet6, uuid and other types with a text form.
   return `QUOTE(CAST(${column} AS CHAR CHARACTER SET utf8mb4))`;
 }

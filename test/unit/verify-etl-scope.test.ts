@@ -26,6 +26,8 @@ const PLAN: TableCopyPlan = {
   sourceKey: ["`id`"],
   destinationKey: ["`id`"],
   tupleSelect: "",
+  lineSelect: "",
+  loadTarget: "",
   filterSql: undefined,
 };
 
