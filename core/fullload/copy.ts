@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
-import type { Connection, ResultSetHeader } from "mysql2/promise";
+import type { Connection, QueryOptions, ResultSetHeader } from "mysql2/promise";
 import { FatalError } from "../errors.ts";
 import { loadStatement } from "./load-data.ts";
 import { type KeyRange, rangeCondition } from "./range.ts";
@@ -86,11 +86,7 @@ function insertBatches(
       const sql = prefix + values + suffix;
       return {
         checksum: crc32(values, checksum),
-        write: async () => {
-          const [result] = await destination.query(sql);
-          const warnings = (result as ResultSetHeader).warningStatus;
-          if (warnings > 0) await failOnWarnings(destination, plan, range, warnings);
-        },
+        write: () => writeChecked(destination, { sql }, plan, range),
       };
     },
   };
@@ -109,15 +105,12 @@ function loadBatches(destination: Connection, plan: TableCopyPlan, range: KeyRan
     },
     take(checksum) {
       const data = Buffer.concat(lines, bytes);
+      const count = lines.length;
       lines = [];
       bytes = 0;
       return {
         checksum: crc32(data, checksum),
-        write: async () => {
-          const [result] = await destination.query({ sql, infileStreamFactory: () => Readable.from([data]) });
-          const warnings = (result as ResultSetHeader).warningStatus;
-          if (warnings > 0) await failOnWarnings(destination, plan, range, warnings);
-        },
+        write: () => writeChecked(destination, loadQuery(sql, data, count), plan, range),
       };
     },
   };
@@ -125,6 +118,44 @@ function loadBatches(destination: Connection, plan: TableCopyPlan, range: KeyRan
 
 function bound(values: string[] | null, none: string): string {
   return values ? `(${values.join(", ")})` : none;
+}
+
+function rangeWords(range: KeyRange): string {
+  return `(rows with key after ${bound(range.lower, "the start")} up to ${bound(range.upper, "the end")})`;
+}
+
+/** A LOAD DATA LOCAL statement with the lines it sends as its file, and how many there are. */
+export function loadQuery(
+  sql: string,
+  data: Buffer | string,
+  lines: number,
+): QueryOptions & { lines: number } {
+  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  return { sql, infileStreamFactory: () => Readable.from([bytes]), lines };
+}
+
+/**
+ * Runs a write (INSERT or LOAD DATA) and stops the chunk if it left warnings (see failOnWarnings)
+ * or, for LOAD DATA, if the server did not read every line it was sent.
+ */
+export async function writeChecked(
+  destination: Connection,
+  query: QueryOptions & { lines?: number },
+  plan: TableCopyPlan,
+  range: KeyRange,
+): Promise<void> {
+  const { lines, ...options } = query;
+  const [result] = await destination.query(options);
+  const header = result as ResultSetHeader;
+  if (lines !== undefined) {
+    const records = Number(/Records: (\d+)/.exec(header.info ?? "")?.[1] ?? Number.NaN);
+    if (records !== lines) {
+      throw new FatalError(
+        `writing ${plan.destinationTable} ${rangeWords(range)}: the destination read ${records} of ${lines} lines (${header.info}); the chunk is not marked done`,
+      );
+    }
+  }
+  if (header.warningStatus > 0) await failOnWarnings(destination, plan, range, header.warningStatus);
 }
 
 /** Warnings that say nothing about the values written (MySQL 8 deprecates VALUES() in ON DUPLICATE KEY UPDATE). */
@@ -148,7 +179,7 @@ async function failOnWarnings(
     .map((w) => w.Message);
   if (messages.length === 0) return;
   throw new FatalError(
-    `writing ${plan.destinationTable} (rows with key after ${bound(range.lower, "the start")} up to ${bound(range.upper, "the end")}) ` +
+    `writing ${plan.destinationTable} ${rangeWords(range)} ` +
       `gave ${count} warning(s), so some values would not arrive exactly: ${messages.slice(0, 3).join("; ")}. ` +
       "Make the destination column able to hold the source's values (type, length, character set) and run the task again.",
     { details: messages },

@@ -66,9 +66,13 @@ export function loadTarget(destinationColumns: readonly string[], dataTypes: rea
  * The statement that loads one batch of lines, replacing rows whose key exists (copying a chunk
  * twice gives the same result, as with the INSERT path's ON DUPLICATE KEY UPDATE).
  */
-export function loadStatement(destinationTable: string, target: string): string {
+export function loadStatement(
+  destinationTable: string,
+  target: string,
+  charset: "binary" | "utf8mb4" = "binary",
+): string {
   return (
-    `LOAD DATA LOCAL INFILE 'dts-chunk' REPLACE INTO TABLE ${destinationTable} CHARACTER SET binary ` +
+    `LOAD DATA LOCAL INFILE 'dts-chunk' REPLACE INTO TABLE ${destinationTable} CHARACTER SET ${charset} ` +
     `FIELDS TERMINATED BY ${TAB} ESCAPED BY X'5C' LINES TERMINATED BY ${NEWLINE} ${target}`
   );
 }
@@ -96,4 +100,58 @@ export function refusesLoadData(error: unknown): boolean {
   const errno = (error as { errno?: number }).errno;
   // ER_NOT_ALLOWED_COMMAND, ER_CLIENT_LOCAL_FILES_DISABLED (MySQL 8), ER_LOAD_INFILE_CAPABILITY_DISABLED (MariaDB)
   return errno === 1148 || errno === 3948 || errno === 4166;
+}
+
+/**
+ * The ETL path renders rows in Node, as UTF-8 text (CHARACTER SET utf8mb4): binary, BIT and
+ * spatial values travel as hex into a variable the SET clause decodes (UNHEX), so their bytes
+ * never pass through a character set.
+ */
+export function isHexLoaded(dataType: string): boolean {
+  return BINARY_TYPES.has(dataType) || dataType === "bit";
+}
+
+const SPECIAL = /[\\\t\n]/;
+const SPECIALS = /[\\\t\n]/g;
+const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n" };
+
+function escapeField(text: string): string {
+  return SPECIAL.test(text) ? text.replace(SPECIALS, (c) => ESCAPES[c] ?? c) : text;
+}
+
+/** A JS value (as the row reader and the ETL script produce it) as a LOAD DATA field. */
+function loadFieldValue(value: unknown, hex: boolean): string {
+  if (value === null || value === undefined) return "\\N";
+  if (hex) {
+    if (Buffer.isBuffer(value)) return value.toString("hex");
+    return Buffer.from(typeof value === "string" ? value : String(value), "utf8").toString("hex");
+  }
+  if (typeof value === "string") return escapeField(value);
+  if (typeof value === "number") return Object.is(value, -0) ? "-0e0" : String(value);
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "boolean") return value ? "1" : "0";
+  if (Buffer.isBuffer(value)) return escapeField(value.toString("utf8"));
+  return escapeField(JSON.stringify(value));
+}
+
+/** loadFieldValue specialised for one column type, for the row loop. */
+export function loadFieldFor(dataType: string): (value: unknown) => string {
+  const hex = isHexLoaded(dataType);
+  if (hex) return (value) => loadFieldValue(value, true);
+  return (value) => (typeof value === "string" ? escapeField(value) : loadFieldValue(value, false));
+}
+
+/** LOAD DATA's column list for Node-rendered rows: hex-loaded columns through a variable and UNHEX. */
+export function hexLoadTarget(destinationColumns: readonly string[], dataTypes: readonly string[]): string {
+  const targets: string[] = [];
+  const sets: string[] = [];
+  destinationColumns.forEach((column, index) => {
+    if (isHexLoaded(dataTypes[index] ?? "")) {
+      targets.push(`@hex${index}`);
+      sets.push(`${column} = UNHEX(@hex${index})`);
+    } else {
+      targets.push(column);
+    }
+  });
+  return `(${targets.join(", ")})${sets.length > 0 ? ` SET ${sets.join(", ")}` : ""}`;
 }

@@ -138,29 +138,28 @@ export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copie
     };
     const destination = context.destination;
     const rowOptions = { rateLimitRowsPerSecond, onRows, etl: table.etl, startedAt: context.startedAt };
-    const result = isKafkaWriter(destination)
-      ? await copyRangeToKafka(context.source, destination, table.plan, table.kafka, chunk, rowOptions)
-      : table.etl && !table.etl.passThrough
-        ? await copyRangeWithEtl(context.source, destination, table.plan, table.kafka, chunk, {
+    const intoMysql = (target: Connection, using: WriteMethod) =>
+      table.etl && !table.etl.passThrough
+        ? copyRangeWithEtl(context.source, target, table.plan, table.kafka, chunk, {
             ...rowOptions,
             keepExisting,
+            method: using,
           })
-        : await copyRange(context.source, destination, table.plan, chunk, {
+        : copyRange(context.source, target, table.plan, chunk, {
             keepExisting,
             rateLimitRowsPerSecond,
             onRows,
-            method,
-          }).catch((error: unknown) => {
-            if (method !== "load" || !refusesLoadData(error)) throw error;
-            method = "insert";
-            reported = 0;
-            return copyRange(context.source, destination, table.plan, chunk, {
-              keepExisting,
-              rateLimitRowsPerSecond,
-              onRows,
-              method,
-            });
+            method: using,
           });
+    const result = isKafkaWriter(destination)
+      ? await copyRangeToKafka(context.source, destination, table.plan, table.kafka, chunk, rowOptions)
+      : await intoMysql(destination, method).catch((error: unknown) => {
+          // A server or proxy that refuses LOAD DATA LOCAL although local_infile is on.
+          if (method !== "load" || !refusesLoadData(error)) throw error;
+          method = "insert";
+          reported = 0;
+          return intoMysql(destination, method);
+        });
     await ledger.markDone(spec.name, chunk.id, execution, result.rows, result.checksum);
     await context.onChunkDone?.(result.rows);
     copied++;

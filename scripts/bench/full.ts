@@ -118,23 +118,37 @@ function timed(command: string): Promise<{ seconds: number; peakRssMb: number | 
 }
 
 /** Drops the copy and waits until the destination has flushed the previous run's dirty pages. */
+/**
+ * Lets a server write its dirty pages before a timed run, so no contender pays for the previous
+ * one's writes (or the data generation's): flushing is forced (innodb_max_dirty_pages_pct = 0)
+ * until fewer than 100 pages are dirty, at most 60 s.
+ */
+async function quiesce(server: typeof SOURCE): Promise<void> {
+  const [setting] = await query(server, "SELECT @@GLOBAL.innodb_max_dirty_pages_pct AS pct");
+  await query(server, "SET GLOBAL innodb_max_dirty_pages_pct = 0");
+  try {
+    for (let i = 0; i < 600; i++) {
+      const [row] = await query(server, "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
+      if (Number(row?.Value) < 100) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await query(server, `SET GLOBAL innodb_max_dirty_pages_pct = ${Number(setting?.pct)}`);
+  }
+}
+
 async function resetDestination(): Promise<void> {
   await query(DESTINATION, `DROP DATABASE IF EXISTS ${DB}`);
-  for (let i = 0; i < 600; i++) {
-    const [row] = await query(DESTINATION, "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
-    if (Number(row?.Value) < 100) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await quiesce(DESTINATION);
+  await quiesce(SOURCE);
 }
 
 const REPEAT = Number(args.repeat);
 
-/** Runs a contender REPEAT times and keeps the median run. */
-async function median(run: () => Promise<Result[]>): Promise<Result[]> {
-  const runs: Result[][] = [];
-  for (let i = 0; i < REPEAT; i++) runs.push(await run());
-  runs.sort((a, b) => (a[0]?.seconds ?? 0) - (b[0]?.seconds ?? 0));
-  return runs[Math.floor(runs.length / 2)] ?? [];
+/** The median run of a contender (by its first result's seconds). */
+function median(runs: Result[][]): Result[] {
+  const sorted = [...runs].sort((a, b) => (a[0]?.seconds ?? 0) - (b[0]?.seconds ?? 0));
+  return sorted[Math.floor(sorted.length / 2)] ?? [];
 }
 
 async function checkCopied(tool: string): Promise<void> {
@@ -249,11 +263,16 @@ function table(results: Result[], bytes: number): string {
 ensureTools();
 const { bytes } = await generate();
 await warmUp();
-const results: Result[] = await median(runDts);
-const mydumper: Result[] = [];
-for (const threads of String(args.threads).split(",").map(Number)) {
-  mydumper.push(...(await median(async () => [await runMydumper(threads)])));
+// Rounds interleave the contenders, so a slow minute of the machine does not fall on one of them.
+const threadCounts = String(args.threads).split(",").map(Number);
+const dtsRuns: Result[][] = [];
+const mydumperRuns = new Map<number, Result[][]>(threadCounts.map((t) => [t, []]));
+for (let round = 0; round < REPEAT; round++) {
+  dtsRuns.push(await runDts());
+  for (const threads of threadCounts) mydumperRuns.get(threads)?.push([await runMydumper(threads)]);
 }
+const results: Result[] = median(dtsRuns);
+const mydumper: Result[] = [...mydumperRuns.values()].flatMap(median);
 const best = mydumper.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 results.push(best, await runMariadbDump());
 console.log(

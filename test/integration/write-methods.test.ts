@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
 import { copyRange, type WriteMethod } from "#core/fullload/copy.ts";
 import { chooseWriteMethod } from "#core/fullload/load-data.ts";
-import { copyTables } from "#core/fullload/service.ts";
+import { copyRangeWithEtl } from "#core/fullload/row-copy.ts";
+import { type CopyTable, copyTables } from "#core/fullload/service.ts";
 import type { TableCopyPlan } from "#core/fullload/table-plan.ts";
 import { openDestination, openSource } from "#core/source/connection.ts";
 import { spec } from "../support/spec-fixtures.ts";
@@ -28,11 +29,18 @@ async function hexRows(port: number, database: string): Promise<unknown[]> {
 }
 
 /** The copy plan of a table into `database` (a copy of the source's table made beforehand). */
-async function planInto(database: string, name = "all_types"): Promise<TableCopyPlan> {
-  const task = spec({ objects: [{ database: SOURCE_DB, as: database, tables: [{ name }] }] });
+async function tableInto(database: string, name = "all_types", script?: string): Promise<CopyTable> {
+  const task = spec({
+    objects: [{ database: SOURCE_DB, as: database, tables: [{ name }] }],
+    ...(script ? { etl: { script } } : {}),
+  });
   const [table] = await copyTables(task, source);
   if (!table) throw new Error(`${name} is not selected`);
-  return table.plan;
+  return table;
+}
+
+async function planInto(database: string, name = "all_types"): Promise<TableCopyPlan> {
+  return (await tableInto(database, name)).plan;
 }
 
 async function createCopyOfTable(database: string, change = (ddl: string) => ddl): Promise<void> {
@@ -84,6 +92,26 @@ describe("the two ways a chunk is written into MySQL", () => {
         expect(result.rows).toBe(4);
         expect(await hexRows(STACK.destination.port, database)).toEqual(expected);
       }
+    },
+  );
+
+  it.each<WriteMethod>(["load", "insert"])(
+    "%s, rows rendered in Node (ETL): every type arrives exactly",
+    async (method) => {
+      const database = `wm_etl_${method}`;
+      await createCopyOfTable(database);
+      // The script writes a column back unchanged: every row goes through the ETL path's rendering.
+      const table = await tableInto(database, "all_types", "e_set(`v`, `v`)");
+      expect(table.etl?.passThrough).toBe(false);
+      const result = await copyRangeWithEtl(source, destination, table.plan, table.kafka, WHOLE_TABLE, {
+        keepExisting: false,
+        etl: table.etl,
+        method,
+      });
+      expect(result.rows).toBe(4);
+      expect(await hexRows(STACK.destination.port, database)).toEqual(
+        await hexRows(STACK.source.port, SOURCE_DB),
+      );
     },
   );
 
