@@ -9,6 +9,7 @@ import {
   sourceLogBin,
   sourceVersion,
 } from "./rules/binlog.ts";
+import { destinationBulkLoad } from "./rules/bulk-load.ts";
 import { destinationConnectivity, sourceConnectivity } from "./rules/connectivity.ts";
 import type { Rule } from "./rules/context.ts";
 import { etlScript } from "./rules/etl.ts";
@@ -55,6 +56,7 @@ export const RULES: readonly Rule[] = [
   etlScript,
   destinationPrivileges,
   destinationDatabase,
+  destinationBulkLoad,
   tableConflicts,
   kafkaTopic,
 ];

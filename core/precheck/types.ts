@@ -49,6 +49,8 @@ export interface MysqlDestinationFacts {
   databases: string[];
   /** Existing tables as database.table, for the destination databases the task writes. */
   tables: string[];
+  /** @@GLOBAL.local_infile: whether the full load can use LOAD DATA LOCAL (undefined: not readable). */
+  localInfile?: boolean | undefined;
 }
 
 export interface KafkaDestinationFacts {

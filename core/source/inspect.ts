@@ -77,6 +77,10 @@ export function inspectMysqlDestination(
       "SELECT TABLE_SCHEMA AS db, TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA IN (?)",
       [databases.length > 0 ? databases : [""]],
     );
+    const localInfile = await connection
+      .query<RowDataPacket[]>("SELECT @@GLOBAL.local_infile AS enabled")
+      .then(([rows]) => Number(rows[0]?.enabled) === 1)
+      .catch(() => undefined);
     return {
       ok: true as const,
       kind: "mysql" as const,
@@ -84,6 +88,7 @@ export function inspectMysqlDestination(
       grants,
       databases: schemata.map((r) => String(r.name)),
       tables: tables.map((r) => `${String(r.db)}.${String(r.name)}`),
+      localInfile,
     };
   });
 }

@@ -56,6 +56,7 @@ export function destinationFacts(overrides: Partial<MysqlDestinationFacts> = {})
     grants: ["GRANT ALL PRIVILEGES ON *.* TO `root`@`%`"],
     databases: ["mysql", "information_schema"],
     tables: [],
+    localInfile: true,
     ...overrides,
   };
 }

@@ -38,6 +38,7 @@ describe("precheck rules", () => {
       "spec.name_mapping",
       "destination.privileges",
       "destination.database",
+      "destination.local_infile",
       "destination.table_conflicts",
     ]);
   });
@@ -225,6 +226,26 @@ describe("precheck rules", () => {
     });
     const good = { objects: [{ database: "shop", tables: [{ name: "orders", where: "status <> 'void'" }] }] };
     expect(check("spec.filters", facts(), good)?.status).toBe("pass");
+  });
+
+  it("says whether the full load can bulk-load (LOAD DATA LOCAL) or falls back to INSERTs", () => {
+    expect(check("destination.local_infile")?.status).toBe("pass");
+    const off = check(
+      "destination.local_infile",
+      facts({ destination: destinationFacts({ localInfile: false }) }),
+    );
+    expect(off?.status).toBe("warn");
+    expect(off?.detail).toMatch(/local_infile is OFF.*multi-row INSERTs/);
+    expect(off?.fix).toMatch(/SET GLOBAL local_infile = ON/);
+    const unknown = facts({ destination: destinationFacts({ localInfile: undefined }) });
+    expect(check("destination.local_infile", unknown)?.detail).toMatch(/not readable/);
+    const keeping = facts({ destination: destinationFacts({ localInfile: false }) });
+    expect(check("destination.local_infile", keeping, { conflictMode: "ignore-and-proceed" })?.status).toBe(
+      "pass",
+    );
+    expect(
+      check("destination.local_infile", facts(), { migrationTypes: ["schema", "incremental"] }),
+    ).toBeUndefined();
   });
 
   it("needs a destination database that exists or can be created", () => {
