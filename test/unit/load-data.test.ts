@@ -2,7 +2,9 @@ import type { Connection } from "mysql2/promise";
 import { describe, expect, it } from "vitest";
 import {
   chooseWriteMethod,
+  hexLoadTarget,
   loadFieldExpression,
+  loadFieldFor,
   loadLineExpression,
   loadStatement,
   loadTarget,
@@ -55,6 +57,28 @@ describe("LOAD DATA lines rendered by the source", () => {
     expect(loadStatement("`d`.`t`", "(`a`)")).toBe(
       "LOAD DATA LOCAL INFILE 'dts-chunk' REPLACE INTO TABLE `d`.`t` CHARACTER SET binary FIELDS TERMINATED BY X'09' ESCAPED BY X'5C' LINES TERMINATED BY X'0A' (`a`)",
     );
+  });
+});
+
+describe("LOAD DATA fields rendered in Node (ETL rows)", () => {
+  it("escapes backslash, tab and newline in text and writes NULL as \\N", () => {
+    const text = loadFieldFor("varchar");
+    expect(text("plain")).toBe("plain");
+    expect(text("a\\b\tc\nd")).toBe("a\\\\b\\tc\\nd");
+    expect(text("\\N")).toBe("\\\\N");
+    expect(text(null)).toBe("\\N");
+    expect(text({ k: "v\n" })).toBe('{"k":"v\\\\n"}');
+  });
+
+  it("writes numbers as text and binary, BIT and spatial values as hex for UNHEX", () => {
+    expect(loadFieldFor("bigint")(12345678901234567890n)).toBe("12345678901234567890");
+    expect(loadFieldFor("double")(-0)).toBe("-0e0");
+    expect(loadFieldFor("tinyint")(true)).toBe("1");
+    expect(loadFieldFor("blob")(Buffer.from([0, 0x5c, 0xff]))).toBe("005cff");
+    expect(loadFieldFor("bit")(Buffer.from([1]))).toBe("01");
+    expect(loadFieldFor("varbinary")("é")).toBe("c3a9");
+    expect(loadFieldFor("geometry")(null)).toBe("\\N");
+    expect(hexLoadTarget(["`a`", "`b`"], ["int", "blob"])).toBe("(`a`, @hex1) SET `b` = UNHEX(@hex1)");
   });
 });
 
