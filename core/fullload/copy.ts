@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import type { Connection, QueryOptions, ResultSetHeader } from "mysql2/promise";
 import { FatalError } from "../errors.ts";
+import { valueWarnings } from "../sinks/mysql/warnings.ts";
 import { loadStatement } from "./load-data.ts";
 import { type KeyRange, rangeCondition } from "./range.ts";
 import { ReadAhead } from "./read-ahead.ts";
@@ -158,25 +159,14 @@ export async function writeChecked(
   if (header.warningStatus > 0) await failOnWarnings(destination, plan, range, header.warningStatus);
 }
 
-/** Warnings that say nothing about the values written (MySQL 8 deprecates VALUES() in ON DUPLICATE KEY UPDATE). */
-const HARMLESS_WARNINGS = new Set([1287]);
-
-/**
- * A write that leaves warnings changed a value: strict mode still only warns when it cuts trailing
- * spaces, and LOAD DATA LOCAL may turn what an INSERT refuses (too long, out of range) into
- * warnings with the value adjusted. Such a chunk is not exact, so it stops the task with what
- * the destination said.
- */
+/** A chunk whose writes changed a value on the way in is not exact: it stops the task. */
 async function failOnWarnings(
   destination: Connection,
   plan: TableCopyPlan,
   range: KeyRange,
   count: number,
 ): Promise<void> {
-  const [rows] = await destination.query("SHOW WARNINGS");
-  const messages = (rows as { Code: number; Message: string }[])
-    .filter((w) => !HARMLESS_WARNINGS.has(Number(w.Code)))
-    .map((w) => w.Message);
+  const messages = await valueWarnings(destination);
   if (messages.length === 0) return;
   throw new FatalError(
     `writing ${plan.destinationTable} ${rangeWords(range)} ` +

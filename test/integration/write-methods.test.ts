@@ -6,7 +6,10 @@ import { chooseWriteMethod } from "#core/fullload/load-data.ts";
 import { copyRangeWithEtl } from "#core/fullload/row-copy.ts";
 import { type CopyTable, copyTables } from "#core/fullload/service.ts";
 import type { TableCopyPlan } from "#core/fullload/table-plan.ts";
+import { applyChanges } from "#core/sinks/mysql/applier.ts";
+import { readCatalog } from "#core/source/catalog-reader.ts";
 import { openDestination, openSource } from "#core/source/connection.ts";
+import { buildRoutes, routeKey } from "#core/stream/routes.ts";
 import { spec } from "../support/spec-fixtures.ts";
 import { STACK, sql } from "../support/stack.ts";
 import { typesFixture } from "../support/types-fixture.ts";
@@ -75,7 +78,7 @@ afterAll(async () => {
   await destination?.end();
 });
 
-describe("the two ways a chunk is written into MySQL", () => {
+describe("writing into MySQL: the two ways a chunk is written, and what stops a write", () => {
   it.each<WriteMethod>(["load", "insert"])(
     "%s: every type arrives exactly, and a second copy changes nothing",
     async (method) => {
@@ -146,6 +149,32 @@ describe("the two ways a chunk is written into MySQL", () => {
       );
     },
   );
+
+  it("incremental: a change the destination could only store altered is rolled back and stops the task", async () => {
+    await sql(STACK.source.port, [
+      `CREATE TABLE IF NOT EXISTS ${SOURCE_DB}.spaces (id INT PRIMARY KEY, v VARCHAR(10))`,
+    ]);
+    await sql(STACK.destination.port, [
+      "DROP DATABASE IF EXISTS wm_apply",
+      "CREATE DATABASE wm_apply",
+      "CREATE TABLE wm_apply.spaces (id INT PRIMARY KEY, v VARCHAR(5))",
+    ]);
+    const task = spec({ objects: [{ database: SOURCE_DB, as: "wm_apply", tables: [{ name: "spaces" }] }] });
+    const route = buildRoutes(task, await readCatalog(source, [SOURCE_DB])).get(
+      routeKey(SOURCE_DB, "spaces"),
+    );
+    if (!route) throw new Error("no route for spaces");
+    const apply = applyChanges(destination, [
+      { kind: "upsert", route, row: { id: 1, v: "fits" } },
+      { kind: "upsert", route, row: { id: 2, v: "abc     " } },
+    ]);
+    await expect(apply).rejects.toThrow(FatalError);
+    await expect(apply).rejects.toThrow(/`wm_apply`\.`spaces` gave warnings.*Data truncated for column 'v'/);
+    const [rows] = (await sql(STACK.destination.port, ["SELECT COUNT(*) AS n FROM wm_apply.spaces"])) as [
+      { n: number }[],
+    ];
+    expect(Number(rows[0]?.n)).toBe(0);
+  });
 
   it("uses LOAD DATA where the destination allows it, and INSERTs when existing rows must be kept", async () => {
     expect(await chooseWriteMethod(destination, false)).toBe("load");

@@ -1,9 +1,11 @@
-import type { Connection } from "mysql2/promise";
+import type { Connection, ResultSetHeader } from "mysql2/promise";
+import { FatalError } from "../../errors.ts";
 import { quoteIdentifier, quoteQualified } from "../../sql/identifiers.ts";
 import type { Row } from "../../stream/events.ts";
 import type { TableRoute } from "../../stream/routes.ts";
 import type { DestinationChange } from "../../stream/transform.ts";
 import { sqlValue } from "./values.ts";
+import { valueWarnings } from "./warnings.ts";
 
 function destinationTable(route: TableRoute): string {
   return quoteQualified(route.selected.destination.database, route.selected.destination.table);
@@ -94,10 +96,25 @@ export async function applyChanges(
   if (statements.length === 0) return;
   await destination.query("START TRANSACTION");
   try {
-    for (const statement of statements) await destination.query(statement);
+    for (const statement of statements) {
+      const [result] = await destination.query(statement);
+      if ((result as ResultSetHeader).warningStatus > 0) await stopOnValueWarnings(destination, statement);
+    }
     await destination.query("COMMIT");
   } catch (error) {
     await destination.query("ROLLBACK").catch(() => undefined);
     throw error;
   }
+}
+
+/** A change the destination could only store altered (see valueWarnings) is rolled back and stops the task. */
+async function stopOnValueWarnings(destination: Connection, statement: string): Promise<void> {
+  const messages = await valueWarnings(destination);
+  if (messages.length === 0) return;
+  const table = /^(?:INSERT INTO|DELETE FROM) (\S+)/.exec(statement)?.[1] ?? "the destination";
+  throw new FatalError(
+    `applying changes to ${table} gave warnings, so some values would not arrive exactly: ${messages.slice(0, 3).join("; ")}. ` +
+      "Make the destination column able to hold the source's values (type, length, character set) and start the task again; the changes are applied again from the last checkpoint.",
+    { details: messages },
+  );
 }
