@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { type Duration, Tags } from "aws-cdk-lib";
 import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
 import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
@@ -29,7 +30,7 @@ export function taskFunction(scope: Construct, id: string, props: TaskFunctionPr
     entry: functionEntry(props.name),
     handler: "handler",
     projectRoot: REPO_ROOT,
-    depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+    depsLockFilePath: join(REPO_ROOT, "package-lock.json"),
     runtime: Runtime.NODEJS_22_X,
     architecture: Architecture.ARM_64,
     memorySize: props.memoryMb,

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { REPO_ROOT } from "#infra/paths.ts";
 import { FUNCTION_TAG } from "#infra/tags.ts";
 
-const REPO = fileURLToPath(new URL("..", import.meta.url));
+const REPO = REPO_ROOT;
 
 /** A CloudFormation template, as far as the local runner reads it. */
 export interface Template {

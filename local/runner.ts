@@ -4,8 +4,7 @@ import { documentClient, tableNames } from "#core/store/dynamodb.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { type LocalDefinition, localDefinition } from "./definition.ts";
 import { localEnvironment } from "./environment.ts";
-
-type Handler = (input: unknown) => Promise<unknown>;
+import { type Handler, loadHandler } from "./handlers.ts";
 
 /** What happened in one local execution. */
 export interface LocalExecution {
@@ -23,11 +22,6 @@ export interface StateEvent {
   kind: "entered" | "exited" | "failed" | "retried" | "caught";
   state: string;
   error?: string;
-}
-
-async function loadHandler(name: string): Promise<Handler> {
-  const module = (await import(`#functions/${name}/handler.ts`)) as { handler: Handler };
-  return module.handler;
 }
 
 function causeText(cause: unknown): string {

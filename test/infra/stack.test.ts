@@ -2,6 +2,7 @@ import { Match, type Template } from "aws-cdk-lib/assertions";
 import { StateMachine } from "aws-local-stepfunctions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type Template as LocalTemplate, resolveDefinition } from "../../local/definition.ts";
+import { TASK_HANDLERS } from "../../local/handlers.ts";
 import "../../local/polyfills.ts";
 import {
   actionsOf,
@@ -108,6 +109,10 @@ describe("the task state machine", () => {
       () => new StateMachine(JSON.parse(local.text), { validationOptions: { checkArn: true } }),
     ).not.toThrow();
     expect(local.functionsByState.CopyChunk).toBe("copy-chunk");
+    // The local runner (and the bundled CLI) can load every function a state invokes.
+    expect(Object.keys(TASK_HANDLERS).sort()).toEqual(
+      [...new Set(Object.values(local.functionsByState))].sort(),
+    );
     // Running child executions needs StartExecution on the state machine itself, granted to its role.
     const statements = allStatements(template).filter((s) => actionsOf(s).includes("states:StartExecution"));
     expect(statements.map((s) => s.Resource)).toContainEqual({
