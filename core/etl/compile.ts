@@ -5,7 +5,8 @@ import { type EtlProblem, EtlRuntimeError, type SourcePos } from "./errors.ts";
 import { CONST_ENV, constantValue } from "./functions/coerce.ts";
 import { BUILTINS } from "./functions/index.ts";
 import type { CallContext, Env, Eval, EventCode, Target, TypedValue } from "./functions/types.ts";
-import type { CompiledEtl, EtlColumn, EtlTable, Settings } from "./model.ts";
+import type { CompiledEtl, EtlColumn, EtlTable, Settings, SnapshotSql, SnapshotSqlRequest } from "./model.ts";
+import { type PushdownHost, planSnapshotSql } from "./pushdown.ts";
 import { didYouMean } from "./suggest.ts";
 import { build } from "./transform.ts";
 import {
@@ -23,6 +24,8 @@ import { wallClock } from "./zones.ts";
 interface ColumnInfo {
   name: string;
   dataType: string;
+  columnType: string | undefined;
+  charset: string | undefined;
   kind: ColumnKind;
   type: EtlType;
   added: boolean;
@@ -92,6 +95,8 @@ class TableCompiler {
       this.columns.set(c.name, {
         name: c.name,
         dataType: c.dataType.toLowerCase(),
+        columnType: c.columnType,
+        charset: c.charset,
         kind: columnKind(c.dataType),
         type: columnType(c.dataType),
         added,
@@ -108,6 +113,11 @@ class TableCompiler {
    * Node 20), so when the script can add columns to this table, build() switches to Object.assign.
    */
   readonly copier = { copy: (row: Row): Row => ({ ...row }) };
+
+  /** A column of the table or of etl.addColumns, as the compiler knows it. */
+  info(name: string): ColumnInfo | undefined {
+    return this.columns.get(name);
+  }
 
   isAdded(name: string): boolean {
     return this.columns.get(name)?.added === true;
@@ -398,9 +408,41 @@ export function compileTable(
     const added = compiler.writes.filter((name) => compiler.isAdded(name));
     // A row object made by spread turns slow when a key is added to it (see copier).
     if (added.length > 0) compiler.copier.copy = (row) => Object.assign({}, row);
-    return build(table, code, { writes: compiler.writes, added, canDrop: compiler.canDrop });
+    return build(table, code, {
+      writes: compiler.writes,
+      added,
+      canDrop: compiler.canDrop,
+      snapshotSql: snapshotSqlOf(program, table, settings),
+    });
   } catch (error) {
     if (error instanceof Abort) return error.problem;
     throw error;
   }
+}
+
+/** The script translated to SQL for full-load rows (pushdown.ts), with a compiler for types and constants. */
+function snapshotSqlOf(program: EtlProgram, table: EtlTable, settings: Settings) {
+  return (request: SnapshotSqlRequest): SnapshotSql | undefined => {
+    const compiler = new TableCompiler(table, settings);
+    const refuse: Fail = (reason) => {
+      throw new Error(reason);
+    };
+    const host: PushdownHost = {
+      typed: (expr) => compiler.value(expr),
+      column: (name) => compiler.info(name),
+      snapshotValue: (expr, commitMs) =>
+        compiler.value(expr).eval({ input: {}, row: {}, operation: "INSERT", commitMs, nowMs: undefined }),
+      written: (name, type, value) => {
+        const column = compiler.info(name);
+        if (!column) throw new Error(`no column ${name}`);
+        return writerFor(column.kind, type)(value, refuse);
+      },
+    };
+    try {
+      return planSnapshotSql(program.root, host, request);
+    } catch (error) {
+      if (error instanceof Abort) return undefined;
+      throw error;
+    }
+  };
 }

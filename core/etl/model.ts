@@ -7,6 +7,10 @@ export interface EtlColumn {
   readonly name: string;
   /** information_schema DATA_TYPE: int, bigint, varchar, datetime, decimal, ... */
   readonly dataType: string;
+  /** information_schema COLUMN_TYPE (decimal(12,2), ...), when known. */
+  readonly columnType?: string;
+  /** Character set of a text column, when known. */
+  readonly charset?: string | undefined;
   /** Generated columns are never written, so e_set may not target them. */
   readonly generated?: boolean;
 }
@@ -61,6 +65,35 @@ export interface CompiledEtl {
    * never modified. Throws EtlRuntimeError when a function fails on this row.
    */
   transform(row: Row, context: EtlRowContext): Row | null;
+  /**
+   * The script as SQL over the source table for full-load rows (see pushdown.ts), or undefined
+   * when part of it has no exact SQL form.
+   */
+  snapshotSql(request: SnapshotSqlRequest): SnapshotSql | undefined;
+}
+
+/** What the copy needs the SQL translation to produce, and how it renders fields. */
+export interface SnapshotSqlRequest {
+  /** The full load's commit timestamp (epoch ms). */
+  readonly commitTimestamp: number;
+  /** The columns of each output line, in order (source columns and etl.addColumns). */
+  readonly written: readonly { name: string; dataType: string }[];
+  /** A source column the script leaves as it is, as the field the JS path sends. */
+  untouchedField(column: string, dataType: string): string;
+  /** The field of a computed value (SQL of a number, or of utf8mb4 text when `text`). */
+  computedField(sql: string, text: boolean): string;
+  /** A row value as the field the JS path sends (for constants the JS writer rendered). */
+  fieldOf(dataType: string, value: unknown): string;
+}
+
+/** Full-load rows computed by the source: the line, the rows dropped, the rows SQL computes exactly. */
+export interface SnapshotSql {
+  /** SELECT expression of one LOAD DATA line (utf8mb4 text, hex for binary types), newline included. */
+  readonly line: string;
+  /** Condition (never NULL) of the rows the script drops, when it can drop. */
+  readonly drop: string | undefined;
+  /** Condition (never NULL) of the rows whose line is exact; the others go through JS. */
+  readonly guard: string | undefined;
 }
 
 export const DEFAULT_REGEX_INPUT_LIMIT = 65_536;

@@ -26,6 +26,8 @@ export interface CompiledFacts {
   added: readonly string[];
   /** A live e_drop exists. */
   canDrop: boolean;
+  /** The script as SQL for full-load rows (pushdown.ts). */
+  snapshotSql: CompiledEtl["snapshotSql"];
 }
 
 /** The row transform of a compiled script: runs its closures on one row at a time. */
@@ -42,6 +44,7 @@ export function build(table: EtlTable, code: EventCode, facts: CompiledFacts): C
     addedColumns: added,
     canDrop: facts.canDrop && !passThrough,
     passThrough,
+    snapshotSql: facts.snapshotSql,
     transform(row, context) {
       if (passThrough) return row;
       const env: Env = {

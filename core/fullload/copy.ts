@@ -15,6 +15,8 @@ export interface CopyOptions {
   rateLimitRowsPerSecond?: number | undefined;
   /** How rows are written (default insert; see WriteMethod). */
   method?: WriteMethod;
+  /** For load: a SELECT of lines and the LOAD DATA statement that reads them, instead of the plan's. */
+  load?: { select: string; statement: string; onSkipped?: () => void } | undefined;
   /** Flush a batch when it reaches this many bytes (default 1 MiB). */
   batchBytes?: number;
   /** Batches sent but not yet acknowledged before reading pauses (default 2). */
@@ -61,7 +63,7 @@ export function insertSuffix(plan: TableCopyPlan, keepExisting: boolean): string
 
 /** The batches of one chunk: rows as the source rendered them, written by one method. */
 interface Batches {
-  add(value: string | Buffer): number;
+  add(value: string | Buffer | null): number;
   /** Takes the rows added so far: their checksum and the write that stores them. */
   take(checksum: number): { checksum: number; write: () => Promise<void> };
 }
@@ -77,6 +79,7 @@ function insertBatches(
   let tuples: string[] = [];
   return {
     add(value) {
+      if (value === null) return 0;
       const text = typeof value === "string" ? value : value.toString("utf8");
       tuples.push(text);
       return text.length;
@@ -93,13 +96,23 @@ function insertBatches(
   };
 }
 
-function loadBatches(destination: Connection, plan: TableCopyPlan, range: KeyRange): Batches {
-  const sql = loadStatement(plan.destinationTable, plan.loadTarget);
+function loadBatches(
+  destination: Connection,
+  plan: TableCopyPlan,
+  range: KeyRange,
+  sql: string,
+  onSkipped?: () => void,
+): Batches {
   let lines: Buffer[] = [];
   let bytes = 0;
   return {
     add(value) {
+      if (value === null) {
+        onSkipped?.(); // a row the source could not compute exactly (row-copy.ts)
+        return 0;
+      }
       const line = typeof value === "string" ? Buffer.from(value, "utf8") : value;
+      if (line.length === 0) return 0; // a row the ETL script dropped (row-copy.ts)
       lines.push(line);
       bytes += line.length;
       return line.length;
@@ -192,7 +205,13 @@ export function copyRange(
   const method = options.method ?? "insert";
   const batches =
     method === "load"
-      ? loadBatches(destination, plan, range)
+      ? loadBatches(
+          destination,
+          plan,
+          range,
+          options.load?.statement ?? loadStatement(plan.destinationTable, plan.loadTarget),
+          options.load?.onSkipped,
+        )
       : insertBatches(destination, plan, range, options.keepExisting);
   const core = (source as unknown as { connection: import("mysql2").Connection }).connection;
 
@@ -220,10 +239,11 @@ export function copyRange(
       });
     };
 
-    const query = core.query({ sql: chunkSelect(plan, range, method), rowsAsArray: true });
+    const select = options.load?.select ?? chunkSelect(plan, range, method);
+    const query = core.query({ sql: select, rowsAsArray: true });
     query.on("result", (row: unknown) => {
       if (pacing.failed) return;
-      bytes += batches.add((row as [string | Buffer])[0]);
+      bytes += batches.add((row as [string | Buffer | null])[0]);
       pending++;
       rows++;
       if (bytes >= batchBytes) flush();

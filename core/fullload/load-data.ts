@@ -16,7 +16,7 @@ const NEWLINE = "X'0A'";
 const NULL_FIELD = "X'5C4E'"; // \N
 
 /** Backslash, tab and newline escaped, byte by byte (any character set round-trips). */
-function escaped(binary: string): string {
+export function escaped(binary: string): string {
   return `REPLACE(REPLACE(REPLACE(${binary}, X'5C', X'5C5C'), ${TAB}, X'5C74'), ${NEWLINE}, X'5C6E')`;
 }
 

@@ -1,17 +1,25 @@
 import { crc32 } from "node:zlib";
 import type { Connection } from "mysql2/promise";
+import type { SnapshotSql } from "../etl/model.ts";
 import type { CompiledEtl } from "../pipeline/etl.ts";
 import type { KafkaTable, RowEvent } from "../sinks/kafka/record.ts";
 import type { KafkaWriter } from "../sinks/kafka/writer.ts";
 import { sqlValueFor } from "../sinks/mysql/values.ts";
 import { quoteIdentifier } from "../sql/identifiers.ts";
 import type { Row } from "../stream/events.ts";
-import { type CopyResult, insertSuffix, loadQuery, type WriteMethod, writeChecked } from "./copy.ts";
-import { hexLoadTarget, loadFieldFor, loadStatement } from "./load-data.ts";
+import {
+  type CopyResult,
+  copyRange,
+  insertSuffix,
+  loadQuery,
+  type WriteMethod,
+  writeChecked,
+} from "./copy.ts";
+import { escaped, hexLoadTarget, isHexLoaded, loadFieldFor, loadStatement } from "./load-data.ts";
 import { type KeyRange, rangeCondition } from "./range.ts";
 import { ReadAhead } from "./read-ahead.ts";
 import { exactSelect, type TableCopyPlan } from "./table-plan.ts";
-import { SPATIAL_TYPES } from "./tuple.ts";
+import { NUMERIC_TYPES, SPATIAL_TYPES, TEMPORAL_TYPES } from "./tuple.ts";
 
 const BYTES = new Set([
   "binary",
@@ -40,6 +48,8 @@ export interface RowCopyOptions {
   etl?: CompiledEtl | undefined;
   /** Commit timestamp the script sees for snapshot rows: when the full load started (epoch ms). */
   startedAt?: number;
+  /** Only the rows of the chunk that meet this SQL condition. */
+  condition?: string | undefined;
 }
 
 /** The columns read from the source: every selected column (generated ones too), not ETL-added ones. */
@@ -48,14 +58,20 @@ function readColumns(table: KafkaTable) {
 }
 
 /** The SELECT of a chunk for row-based copies: selected columns by name, FLOAT as its exact double. */
-export function rowChunkSelect(plan: TableCopyPlan, table: KafkaTable, range: KeyRange): string {
+export function rowChunkSelect(
+  plan: TableCopyPlan,
+  table: KafkaTable,
+  range: KeyRange,
+  condition?: string,
+): string {
   const columns = readColumns(table).map((c) => {
     const name = quoteIdentifier(c.source);
     const select = exactSelect(name, c.definition.dataType);
     return select === name ? name : `${select} AS ${name}`;
   });
   const filter = plan.filterSql ? ` AND ${plan.filterSql}` : "";
-  return `SELECT ${columns.join(", ")} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}`;
+  const only = condition ? ` AND ${condition}` : "";
+  return `SELECT ${columns.join(", ")} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}${only}`;
 }
 
 /**
@@ -132,7 +148,8 @@ function streamRows<Batch>(
         options.onRows?.(count);
       });
     };
-    const query = core.query({ sql: rowChunkSelect(plan, table, range), typeCast: typeCast as never });
+    const select = rowChunkSelect(plan, table, range, options.condition);
+    const query = core.query({ sql: select, typeCast: typeCast as never });
     query.on("result", (row: unknown) => {
       if (pacing.failed) return;
       batch.push(row as Row);
@@ -183,6 +200,10 @@ export function copyRangeWithEtl(
   range: KeyRange,
   options: RowCopyOptions & { keepExisting: boolean; method?: WriteMethod },
 ): Promise<CopyResult> {
+  if (options.method === "load" && options.etl && !options.etl.passThrough && !options.condition) {
+    const snapshot = snapshotSql(options.etl, table, options.startedAt ?? Date.now());
+    if (snapshot) return copyRangePushedDown(source, destination, plan, table, range, options, snapshot);
+  }
   const written = table.columns.filter((c) => !c.definition.generated);
   const destinationColumns = written.map((c) => quoteIdentifier(c.name));
   const dataTypes = written.map((c) => c.definition.dataType);
@@ -251,4 +272,93 @@ function loadRenderer(names: readonly string[], dataTypes: readonly string[]): (
     }
     return lines;
   };
+}
+
+/** The columns an ETL copy writes, in order: selected source columns, then etl.addColumns. */
+function writtenColumns(table: KafkaTable) {
+  return table.columns.filter((c) => !c.definition.generated);
+}
+
+/** The task's script as SQL for this table's full-load rows (core/etl/pushdown.ts), if it has one. */
+export function snapshotSql(
+  etl: CompiledEtl,
+  table: KafkaTable,
+  commitTimestamp: number,
+): SnapshotSql | undefined {
+  const orNull = (sql: string) => `IFNULL(${sql}, X'5C4E')`;
+  return etl.snapshotSql({
+    commitTimestamp,
+    written: writtenColumns(table).map((c) => ({ name: c.source, dataType: c.definition.dataType })),
+    untouchedField: (column, dataType) => {
+      const name = quoteIdentifier(column);
+      if (isHexLoaded(dataType)) return orNull(`HEX(${name})`);
+      if (dataType === "float") return orNull(`${name} + 0E0`);
+      if (NUMERIC_TYPES.has(dataType)) return orNull(name);
+      if (TEMPORAL_TYPES.has(dataType)) return orNull(`CAST(${name} AS CHAR)`);
+      // Escaped as bytes: REPLACE on utf8mb4 text searches character by character (perf: most
+      // of the source's time), on its bytes it is a plain byte search with the same result.
+      const charset = table.columns.find((c) => c.source === column)?.definition.charset;
+      const text = charset === "utf8mb4" ? name : `CAST(${name} AS CHAR CHARACTER SET utf8mb4)`;
+      return orNull(escaped(`CAST(${text} AS BINARY)`));
+    },
+    computedField: (sql, text) => orNull(text ? escaped(`CAST(${sql} AS BINARY)`) : sql),
+    fieldOf: (dataType, value) => loadFieldFor(dataType)(value),
+  });
+}
+
+/**
+ * A chunk whose script the source computes: the rows SQL transforms exactly arrive as ready
+ * LOAD DATA lines (no work per row in Node); the rows a guard leaves out (text that is not plain
+ * ASCII under str_upper, say) go through the JS path. A query the server refuses (a BIGINT
+ * overflow) sends the whole chunk through JS, which writes the same rows again.
+ */
+async function copyRangePushedDown(
+  source: Connection,
+  destination: Connection,
+  plan: TableCopyPlan,
+  table: KafkaTable,
+  range: KeyRange,
+  options: RowCopyOptions & { keepExisting: boolean; method?: WriteMethod },
+  snapshot: SnapshotSql,
+): Promise<CopyResult> {
+  const written = writtenColumns(table);
+  const statement = loadStatement(
+    plan.destinationTable,
+    hexLoadTarget(
+      written.map((c) => quoteIdentifier(c.name)),
+      written.map((c) => c.definition.dataType),
+    ),
+    "utf8mb4",
+  );
+  const where = [rangeCondition(plan.sourceKey, range), plan.filterSql].filter((c) => c !== undefined);
+  // A dropped row comes as an empty line and a row SQL cannot compute exactly as NULL: both are
+  // counted as read, neither is loaded; the NULL ones are read again for JS when there were any.
+  let line = snapshot.drop ? `IF(${snapshot.drop}, X'', ${snapshot.line})` : snapshot.line;
+  if (snapshot.guard) line = `IF(${snapshot.guard}, ${line}, NULL)`;
+  let leftToJs = 0;
+  let computed: CopyResult;
+  try {
+    computed = await copyRange(source, destination, plan, range, {
+      keepExisting: options.keepExisting,
+      rateLimitRowsPerSecond: options.rateLimitRowsPerSecond,
+      onRows: options.onRows,
+      method: "load",
+      load: {
+        select: `SELECT ${line} FROM ${plan.sourceTable} WHERE ${where.join(" AND ")}`,
+        statement,
+        onSkipped: () => leftToJs++,
+      },
+    });
+  } catch (error) {
+    if ((error as { errno?: number }).errno !== 1690) throw error;
+    // condition: the chunk's every row, through JS (a condition also keeps it off this path).
+    return copyRangeWithEtl(source, destination, plan, table, range, { ...options, condition: "TRUE" });
+  }
+  if (leftToJs === 0) return computed;
+  const rest = await copyRangeWithEtl(source, destination, plan, table, range, {
+    ...options,
+    onRows: undefined,
+    condition: `NOT (${snapshot.guard})`,
+  });
+  return { rows: computed.rows, checksum: `${computed.checksum}+${rest.checksum}` };
 }
