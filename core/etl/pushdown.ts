@@ -277,9 +277,10 @@ class Translation {
     const first = Math.max(0, Number(from));
     const last = Number(to);
     if (first > last) return s;
-    // INSERT() works by characters and leaves the text as it is when it starts beyond its end.
+    // INSERT() works by characters and leaves the text as it is when it starts beyond its end;
+    // the characters masked are counted in the first last+1 only (not a scan of the whole text).
     return {
-      sql: `INSERT(${s.sql}, ${first + 1}, ${last - first + 1}, REPEAT(${maskWith.sql}, LEAST(CHAR_LENGTH(${s.sql}), ${last + 1}) - ${first}))`,
+      sql: `INSERT(${s.sql}, ${first + 1}, ${last - first + 1}, REPEAT(${maskWith.sql}, CHAR_LENGTH(LEFT(${s.sql}, ${last + 1})) - ${first}))`,
       type: "string",
     };
   }
