@@ -123,7 +123,7 @@ class Translation {
   }
 
   event(expr: Expr, active: string): void {
-    if (expr.kind !== "call") return unsupported();
+    if (expr.kind !== "call") throw new Unsupported();
     const args = expr.args.map((a) => (a.name === undefined ? a.value : unsupported()));
     switch (expr.name) {
       case "e_compose":
@@ -156,7 +156,7 @@ class Translation {
         return;
       }
       default:
-        return unsupported();
+        throw new Unsupported();
     }
   }
 
@@ -169,9 +169,9 @@ class Translation {
   }
 
   private assign(target: Expr, valueExpr: Expr, active: string): void {
-    if (target.kind !== "column") return unsupported();
+    if (target.kind !== "column") throw new Unsupported();
     const column = this.host.column(target.name);
-    if (!column || column.generated) return unsupported();
+    if (!column || column.generated) throw new Unsupported();
     const term = this.value(valueExpr);
     const kind = columnKind(column.dataType);
     if (term.constant && active === "TRUE") {
@@ -180,18 +180,18 @@ class Translation {
       try {
         written = this.host.written(column.name, term.type, term.constant.value);
       } catch {
-        return unsupported(); // the JS path reports the failure with its position
+        throw new Unsupported(); // the JS path reports the failure with its position
       }
       this.current.set(column.name, { ...term, field: { value: written } });
       return;
     }
-    if (!assignable(kind, term)) return unsupported();
+    if (!assignable(kind, term)) throw new Unsupported();
     if (active === "TRUE") {
       this.current.set(column.name, { sql: term.sql, type: term.type, digits: term.digits });
       return;
     }
     const before = column.added ? { sql: "NULL", type: term.type } : this.read(column.name);
-    if (before.field || before.type !== term.type) return unsupported();
+    if (before.field || before.type !== term.type) throw new Unsupported();
     this.current.set(column.name, {
       sql: `IF(${active}, ${term.sql}, ${before.sql})`,
       type: term.type,
@@ -270,7 +270,7 @@ class Translation {
   /** str_mask(s, start, end, mask) with constant start, end and mask: by characters, as the JS function. */
   private mask(args: Term[]): Term {
     const [s, start, end, maskWith] = args;
-    if (!s || s.type !== "string" || !start?.constant || !end?.constant || !maskWith?.constant)
+    if (s?.type !== "string" || !start?.constant || !end?.constant || !maskWith?.constant)
       return unsupported();
     const [from, to, m] = [start.constant.value, end.constant.value, maskWith.constant.value];
     if (from === null || to === null || m === null) return { sql: "NULL", type: "string" };

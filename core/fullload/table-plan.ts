@@ -8,10 +8,14 @@ import { quoteText } from "../sql/literals.ts";
 import { loadLineExpression, loadTarget } from "./load-data.ts";
 import { type TupleColumn, tupleExpression } from "./tuple.ts";
 
+const INTEGER_TYPES = new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint"]);
+
 /** How one selected table is read and written: quoted names, key columns on both sides, filter SQL. */
 export interface TableCopyPlan {
   /** `db`.`table` on the source. */
   sourceTable: string;
+  /** The source table's names, unquoted. */
+  source: { database: string; table: string };
   /** `db`.`table` on the destination. */
   destinationTable: string;
   sourceColumns: string[];
@@ -20,6 +24,8 @@ export interface TableCopyPlan {
   destinationColumns: string[];
   sourceKey: string[];
   destinationKey: string[];
+  /** The key is one integer column: chunks can be planned from its MIN and MAX (planner.ts). */
+  integerKey: boolean;
   /** The expression that renders a row as a SQL tuple on the source (see tuple.ts). */
   tupleSelect: string;
   /** The expression that renders a row as a LOAD DATA line on the source (see load-data.ts). */
@@ -84,6 +90,7 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
   const destinationColumns = copied.map((c) => quoteIdentifier(c.destination));
   return {
     sourceTable: quoteQualified(selected.source.database, selected.source.table),
+    source: { database: selected.source.database, table: selected.source.table },
     destinationTable: quoteQualified(selected.destination.database, selected.destination.table),
     sourceColumns: copied.map((c) => quoteIdentifier(c.source)),
     sourceSelect: copied.map((c) => exactSelect(quoteIdentifier(c.source), types.get(c.source) ?? "")),
@@ -95,6 +102,7 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
     ),
     destinationColumns,
     sourceKey: key.columns.map(quoteIdentifier),
+    integerKey: key.columns.length === 1 && INTEGER_TYPES.has(types.get(key.columns[0] ?? "") ?? ""),
     destinationKey: key.columns.map((c) => quoteIdentifier(destinationOf.get(c) ?? c)),
     filterSql,
   };

@@ -27,6 +27,8 @@ const PLAN: TableCopyPlan = {
   destinationKey: ["`id`"],
   tupleSelect: "",
   lineSelect: "",
+  integerKey: true,
+  source: { database: "app", table: "people" },
   loadTarget: "",
   filterSql: undefined,
 };
