@@ -187,6 +187,9 @@ export function copyRangeToKafka(
   });
 }
 
+/** A MySQL copy through the ETL script: how existing rows are treated and how rows are written. */
+export type EtlCopyOptions = RowCopyOptions & { keepExisting: boolean; method?: WriteMethod };
+
 /**
  * A chunk into MySQL through the task's ETL script: rows are read as values, transformed and
  * written (LOAD DATA lines or multi-row upserts, see WriteMethod) with the selected and the
@@ -198,7 +201,7 @@ export function copyRangeWithEtl(
   plan: TableCopyPlan,
   table: KafkaTable,
   range: KeyRange,
-  options: RowCopyOptions & { keepExisting: boolean; method?: WriteMethod },
+  options: EtlCopyOptions,
 ): Promise<CopyResult> {
   if (options.method === "load" && options.etl && !options.etl.passThrough && !options.condition) {
     const snapshot = snapshotSql(options.etl, table, options.startedAt ?? Date.now());
@@ -211,7 +214,10 @@ export function copyRangeWithEtl(
   // Smaller batches than Kafka's: four workers holding 2,000 rows each outgrew V8's young
   // generation, and the promotions cost more than the extra statements.
   const batchRows = options.batchRows ?? 500;
-  const render = options.method === "load" ? loadRenderer(names, dataTypes) : tupleRenderer(names, dataTypes);
+  const render =
+    options.method === "load"
+      ? rowsRenderer(names, dataTypes.map(loadFieldFor), LOAD_LINES)
+      : rowsRenderer(names, dataTypes.map(sqlValueFor), INSERT_ROWS);
   const load = loadStatement(plan.destinationTable, hexLoadTarget(destinationColumns, dataTypes), "utf8mb4");
   const insert = `INSERT INTO ${plan.destinationTable} (${destinationColumns.join(", ")}) VALUES `;
   const suffix = insertSuffix({ ...plan, destinationColumns }, options.keepExisting);
@@ -239,38 +245,27 @@ export function copyRangeWithEtl(
   );
 }
 
-/** Rows as `(v1,v2),(v1,v2)` for a multi-row INSERT. */
-function tupleRenderer(names: readonly string[], dataTypes: readonly string[]): (rows: Row[]) => string {
-  const literals = dataTypes.map(sqlValueFor);
-  return (rows) => {
-    let values = "";
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r] as Row;
-      values += r === 0 ? "(" : ",(";
-      for (let i = 0; i < names.length; i++) {
-        if (i > 0) values += ",";
-        values += (literals[i] as (value: unknown) => string)(row[names[i] as string] ?? null);
-      }
-      values += ")";
-    }
-    return values;
-  };
-}
+/** How rendered rows are joined: `(v1,v2),(v1,v2)` for an INSERT, tab-separated lines for LOAD DATA. */
+const INSERT_ROWS = { first: "(", next: ",(", separator: ",", end: ")" };
+const LOAD_LINES = { first: "", next: "", separator: "\t", end: "\n" };
 
-/** Rows as LOAD DATA lines (tab-separated fields, one line per row). */
-function loadRenderer(names: readonly string[], dataTypes: readonly string[]): (rows: Row[]) => string {
-  const fields = dataTypes.map(loadFieldFor);
+function rowsRenderer(
+  names: readonly string[],
+  fields: readonly ((value: unknown) => string)[],
+  shape: typeof INSERT_ROWS,
+): (rows: Row[]) => string {
   return (rows) => {
-    let lines = "";
+    let out = "";
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as Row;
+      out += r === 0 ? shape.first : shape.next;
       for (let i = 0; i < names.length; i++) {
-        if (i > 0) lines += "\t";
-        lines += (fields[i] as (value: unknown) => string)(row[names[i] as string] ?? null);
+        if (i > 0) out += shape.separator;
+        out += (fields[i] as (value: unknown) => string)(row[names[i] as string] ?? null);
       }
-      lines += "\n";
+      out += shape.end;
     }
-    return lines;
+    return out;
   };
 }
 
@@ -318,7 +313,7 @@ async function copyRangePushedDown(
   plan: TableCopyPlan,
   table: KafkaTable,
   range: KeyRange,
-  options: RowCopyOptions & { keepExisting: boolean; method?: WriteMethod },
+  options: EtlCopyOptions,
   snapshot: SnapshotSql,
 ): Promise<CopyResult> {
   const written = writtenColumns(table);
