@@ -103,9 +103,9 @@ export function refusesLoadData(error: unknown): boolean {
 }
 
 /**
- * The ETL path renders rows in Node, as UTF-8 text (CHARACTER SET utf8mb4): binary, BIT and
- * spatial values travel as hex into a variable the SET clause decodes (UNHEX), so their bytes
- * never pass through a character set.
+ * Binary, BIT and spatial columns: the row reader takes their values as bytes, and the ETL path
+ * (rows rendered in Node, as UTF-8 text: CHARACTER SET utf8mb4) sends them as hex into a variable
+ * the SET clause decodes (UNHEX), so their bytes never pass through a character set.
  */
 export function isHexLoaded(dataType: string): boolean {
   return BINARY_TYPES.has(dataType) || dataType === "bit";

@@ -19,18 +19,7 @@ import { escaped, hexLoadTarget, isHexLoaded, loadFieldFor, loadStatement } from
 import { type KeyRange, rangeCondition } from "./range.ts";
 import { ReadAhead } from "./read-ahead.ts";
 import { exactSelect, type TableCopyPlan } from "./table-plan.ts";
-import { NUMERIC_TYPES, SPATIAL_TYPES, TEMPORAL_TYPES } from "./tuple.ts";
-
-const BYTES = new Set([
-  "binary",
-  "varbinary",
-  "tinyblob",
-  "blob",
-  "mediumblob",
-  "longblob",
-  "bit",
-  ...SPATIAL_TYPES,
-]);
+import { NUMERIC_TYPES, TEMPORAL_TYPES } from "./tuple.ts";
 
 /** What mysql2 hands a typeCast function for each value of a row. */
 interface RawField {
@@ -97,7 +86,7 @@ function streamRows<Batch>(
   const started = Date.now();
   const bytesColumns = new Set(
     readColumns(table)
-      .filter((c) => BYTES.has(c.definition.dataType))
+      .filter((c) => isHexLoaded(c.definition.dataType))
       .map((c) => c.source),
   );
   // Text is decoded straight from the packet and the row object is built by mysql2's generated
