@@ -139,13 +139,8 @@ function rangeWords(range: KeyRange): string {
 }
 
 /** A LOAD DATA LOCAL statement with the lines it sends as its file, and how many there are. */
-export function loadQuery(
-  sql: string,
-  data: Buffer | string,
-  lines: number,
-): QueryOptions & { lines: number } {
-  const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-  return { sql, infileStreamFactory: () => Readable.from([bytes]), lines };
+export function loadQuery(sql: string, data: Buffer, lines: number): QueryOptions & { lines: number } {
+  return { sql, infileStreamFactory: () => Readable.from([data]), lines };
 }
 
 /**
