@@ -179,6 +179,16 @@ export function copyRangeToKafka(
 /** A MySQL copy through the ETL script: how existing rows are treated and how rows are written. */
 export type EtlCopyOptions = RowCopyOptions & { keepExisting: boolean; method?: WriteMethod };
 
+/** One chunk of a MySQL copy through the ETL script, with what it reads and writes. */
+interface EtlChunk {
+  source: Connection;
+  destination: Connection;
+  plan: TableCopyPlan;
+  table: KafkaTable;
+  range: KeyRange;
+  options: EtlCopyOptions;
+}
+
 /**
  * A chunk into MySQL through the task's ETL script: rows are read as values, transformed and
  * written (LOAD DATA lines or multi-row upserts, see WriteMethod) with the selected and the
@@ -194,9 +204,9 @@ export function copyRangeWithEtl(
 ): Promise<CopyResult> {
   if (options.method === "load" && options.etl && !options.etl.passThrough && !options.condition) {
     const snapshot = snapshotSql(options.etl, table, options.startedAt ?? Date.now());
-    if (snapshot) return copyRangePushedDown(source, destination, plan, table, range, options, snapshot);
+    if (snapshot) return copyRangePushedDown({ source, destination, plan, table, range, options }, snapshot);
   }
-  const written = table.columns.filter((c) => !c.definition.generated);
+  const written = writtenColumns(table);
   const destinationColumns = written.map((c) => quoteIdentifier(c.name));
   const dataTypes = written.map((c) => c.definition.dataType);
   const names = written.map((c) => c.source);
@@ -296,15 +306,8 @@ export function snapshotSql(
  * ASCII under str_upper, say) go through the JS path. A query the server refuses (a BIGINT
  * overflow) sends the whole chunk through JS, which writes the same rows again.
  */
-async function copyRangePushedDown(
-  source: Connection,
-  destination: Connection,
-  plan: TableCopyPlan,
-  table: KafkaTable,
-  range: KeyRange,
-  options: EtlCopyOptions,
-  snapshot: SnapshotSql,
-): Promise<CopyResult> {
+async function copyRangePushedDown(chunk: EtlChunk, snapshot: SnapshotSql): Promise<CopyResult> {
+  const { source, destination, plan, table, range, options } = chunk;
   const written = writtenColumns(table);
   const statement = loadStatement(
     plan.destinationTable,
