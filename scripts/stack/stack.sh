@@ -145,12 +145,13 @@ EOF
 
 format_kafka_storage() {
   [[ -f "$KAFKA_DATA_DIR/meta.properties" ]] && return 0
-  # A cluster id is 16 random bytes in URL-safe base64 without padding.
+  # A cluster id is 16 random bytes in URL-safe base64 without padding. It starts with '-' one
+  # time in 64: passed as --cluster-id=ID, the tool's parser does not take it for an option.
   local cluster_id
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   say "kafka: formatting storage in $KAFKA_DATA_DIR (cluster id $cluster_id, SCRAM user '$KAFKA_SCRAM_USER')"
   if ! java -Xmx256m -Dlog4j.configuration="file:$KAFKA_TOOLS_LOG4J" -cp "$(cat "$KAFKA_CLASSPATH_FILE")" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_PROPS" \
+    kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$KAFKA_PROPS" \
     --add-scram "SCRAM-SHA-256=[name=$KAFKA_SCRAM_USER,password=$KAFKA_SCRAM_PASSWORD]" \
     >"$KAFKA_FORMAT_LOG" 2>&1; then
     cat "$KAFKA_FORMAT_LOG" >&2
