@@ -1,5 +1,5 @@
 import { buildDeferredIndexes } from "#core/schema/indexes.ts";
-import { openDestination, withConnections } from "#core/source/connection.ts";
+import { openDestination } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultTaskStore } from "#core/store/index.ts";
 
@@ -14,8 +14,10 @@ export async function handler(event: { spec: unknown }): Promise<{ built: number
   const destination = spec.destination;
   let built = 0;
   if (deferred.length > 0 && destination.type === "mysql") {
-    built = await withConnections([() => openDestination(destination)], (target) =>
-      buildDeferredIndexes(target, deferred),
+    built = await buildDeferredIndexes(
+      () => openDestination(destination),
+      deferred,
+      spec.fullLoad.parallelism,
     );
   }
   if (!spec.migrationTypes.includes("incremental")) await store.setPhase(spec.name, "completed");
