@@ -30,6 +30,7 @@ interface ColumnInfo {
   type: EtlType;
   added: boolean;
   generated: boolean;
+  nullable: boolean;
 }
 
 /** A compile problem: abandons the table being compiled. */
@@ -101,6 +102,7 @@ class TableCompiler {
         type: columnType(c.dataType),
         added,
         generated: c.generated === true,
+        nullable: added || c.nullable !== false,
       });
     };
     for (const c of table.columns) add(c, false);

@@ -13,6 +13,8 @@ export interface EtlColumn {
   readonly charset?: string | undefined;
   /** Generated columns are never written, so e_set may not target them. */
   readonly generated?: boolean;
+  /** NOT NULL columns are false; unknown counts as nullable. */
+  readonly nullable?: boolean;
 }
 
 /** The table a script is compiled for. */
@@ -80,20 +82,25 @@ export interface SnapshotSqlRequest {
   readonly written: readonly { name: string; dataType: string }[];
   /** A source column the script leaves as it is, as the field the JS path sends. */
   untouchedField(column: string, dataType: string): string;
-  /** The field of a computed value (SQL of a number, or of utf8mb4 text when `text`). */
-  computedField(sql: string, text: boolean): string;
+  /** The field of a computed value (SQL of a number, or of utf8mb4 text when `text`; NULL only when `nullable`). */
+  computedField(sql: string, text: boolean, nullable: boolean): string;
   /** A row value as the field the JS path sends (for constants the JS writer rendered). */
   fieldOf(dataType: string, value: unknown): string;
 }
 
 /** Full-load rows computed by the source: the line, the rows dropped, the rows SQL computes exactly. */
 export interface SnapshotSql {
-  /** SELECT expression of one LOAD DATA line (utf8mb4 text, hex for binary types), newline included. */
+  /** SELECT expression of one LOAD DATA line (utf8mb4 text, hex for binary types), newline included, of the written columns not in `constants`. */
   readonly line: string;
   /** Condition (never NULL) of the rows the script drops, when it can drop. */
   readonly drop: string | undefined;
   /** Condition (never NULL) of the rows whose line is exact; the others go through JS. */
   readonly guard: string | undefined;
+  /**
+   * Written columns left out of the line because every row has the same value there (a constant
+   * e_set, an added column the script never sets): the LOAD DATA field the JS path would send.
+   */
+  readonly constants: readonly { column: string; field: string }[];
 }
 
 export const DEFAULT_REGEX_INPUT_LIMIT = 65_536;

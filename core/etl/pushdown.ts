@@ -20,7 +20,8 @@ import type { Value } from "./values.ts";
  * - str_upper / str_lower under a guard: only for text with ASCII letters alone (Unicode case
  *   rules differ between JS and the server), other rows go through JS;
  * - anything that reads no column (constants, __COMMIT_TIMESTAMP__ of the full load, __TB__):
- *   computed once by the JS functions themselves.
+ *   computed once by the JS functions themselves; a column every row gets the same value in is
+ *   set once by the LOAD DATA statement instead of travelling in each line.
  *
  * Anything else (a function not listed, a double, a datetime read from a column) leaves the
  * table to the JS path entirely. Rows the guards exclude are read again and transformed in JS.
@@ -46,12 +47,16 @@ export interface PushdownColumn {
   charset?: string | undefined;
   added: boolean;
   generated: boolean;
+  /** Whether the column can hold NULL (an added column always can). */
+  nullable: boolean;
 }
 
 /** A DSL value as SQL: its expression and the digits it can hold (numbers). */
 interface Term {
   sql: string;
   type: EtlType;
+  /** Whether the SQL can be NULL: fields of the others need no IFNULL, conditions no IS TRUE. */
+  nullable: boolean;
   /** Integer and fraction digits a number can have (for DECIMAL(65) bounds). */
   digits?: { int: number; frac: number };
   /** A value that reads no column: the DSL value, computed by the JS functions. */
@@ -65,7 +70,13 @@ const unsupported = (): never => {
   throw new Unsupported();
 };
 
-const ASCII_TEXT = (sql: string) => `(${sql} IS NULL OR CHAR_LENGTH(${sql}) = LENGTH(${sql}))`;
+/** Never NULL: TRUE for NULL and for text of one byte per character. */
+const asciiText = (t: Term) =>
+  t.nullable
+    ? `(${t.sql} IS NULL OR CHAR_LENGTH(${t.sql}) = LENGTH(${t.sql}))`
+    : `CHAR_LENGTH(${t.sql}) = LENGTH(${t.sql})`;
+/** A mask this long or shorter is written into the SQL as a literal (see Translation.mask). */
+const MAX_MASK_LITERAL = 256;
 const MAX_SQL = 60_000;
 
 function utf8Literal(text: string): string {
@@ -93,12 +104,17 @@ function readColumn(column: PushdownColumn): Term {
   const name = `\`${column.name.replaceAll("`", "``")}\``;
   const kind = columnKind(column.dataType);
   if (kind === "long" || kind === "decimal") {
-    return { sql: name, type: kind, digits: columnDigits(column) as { int: number; frac: number } };
+    return {
+      sql: name,
+      type: kind,
+      nullable: column.nullable,
+      digits: columnDigits(column) as { int: number; frac: number },
+    };
   }
   if (kind === "string" && column.dataType !== "time") {
     // Text in utf8mb4 as JS strings hold it (no string comparison is translated: collations do not matter).
     const sql = column.charset === "utf8mb4" ? name : `CONVERT(${name} USING utf8mb4)`;
-    return { sql, type: "string" };
+    return { sql, type: "string", nullable: column.nullable };
   }
   return unsupported();
 }
@@ -131,7 +147,7 @@ class Translation {
         for (const op of args) this.event(op, active);
         return;
       case "e_drop":
-        this.dropped = `(${this.dropped}) OR (${active})`;
+        this.dropped = this.dropped === "FALSE" ? `(${active})` : `(${this.dropped}) OR (${active})`;
         return;
       case "e_set":
         for (let i = 0; i < args.length; i += 2) this.assign(args[i] as Expr, args[i + 1] as Expr, active);
@@ -140,18 +156,14 @@ class Translation {
         for (let i = 0; i < args.length; i += 2) {
           const when = this.condition(args[i] as Expr);
           if (when === "FALSE") continue;
-          this.event(args[i + 1] as Expr, when === "TRUE" ? active : `(${active}) AND ${when}`);
+          this.event(args[i + 1] as Expr, both(active, when));
         }
         return;
       case "e_if_else": {
         const when = this.condition(args[0] as Expr);
         // Both branches see the condition as it was before either ran.
-        this.event(
-          args[1] as Expr,
-          when === "FALSE" ? "FALSE" : when === "TRUE" ? active : `(${active}) AND ${when}`,
-        );
-        const otherwise =
-          when === "TRUE" ? "FALSE" : when === "FALSE" ? active : `(${active}) AND NOT ${when}`;
+        this.event(args[1] as Expr, when === "FALSE" ? "FALSE" : both(active, when));
+        const otherwise = when === "TRUE" ? "FALSE" : when === "FALSE" ? active : both(active, `NOT ${when}`);
         this.event(args[2] as Expr, otherwise);
         return;
       }
@@ -165,7 +177,7 @@ class Translation {
     const term = this.value(expr);
     if (term.type !== "bool") return unsupported();
     if (term.constant) return term.constant.value === true ? "TRUE" : "FALSE";
-    return `((${term.sql}) IS TRUE)`;
+    return term.nullable ? `((${term.sql}) IS TRUE)` : `(${term.sql})`;
   }
 
   private assign(target: Expr, valueExpr: Expr, active: string): void {
@@ -187,14 +199,22 @@ class Translation {
     }
     if (!assignable(kind, term)) throw new Unsupported();
     if (active === "TRUE") {
-      this.current.set(column.name, { sql: term.sql, type: term.type, digits: term.digits });
+      this.current.set(column.name, {
+        sql: term.sql,
+        type: term.type,
+        nullable: term.nullable,
+        digits: term.digits,
+      });
       return;
     }
-    const before = column.added ? { sql: "NULL", type: term.type } : this.read(column.name);
+    const before: Term = column.added
+      ? { sql: "NULL", type: term.type, nullable: true }
+      : this.read(column.name);
     if (before.field || before.type !== term.type) throw new Unsupported();
     this.current.set(column.name, {
       sql: `IF(${active}, ${term.sql}, ${before.sql})`,
       type: term.type,
+      nullable: term.nullable || before.nullable,
       digits: widest(term.digits, before.digits),
     });
   }
@@ -206,6 +226,7 @@ class Translation {
       return {
         sql: literal(value, typed.type),
         type: typed.type,
+        nullable: value === null,
         constant: { value },
         digits: literalDigits(value, typed.type),
       };
@@ -223,6 +244,7 @@ class Translation {
   private call(call: Call, type: EtlType): Term {
     const args = call.args.map((a) => (a.name === undefined ? this.value(a.value) : unsupported()));
     const [a, b] = args as [Term, Term | undefined];
+    const nullable = args.some((t) => t.nullable);
     switch (call.name) {
       case "op_sum":
       case "op_add":
@@ -230,7 +252,7 @@ class Translation {
       case "op_mul": {
         if (call.name === "op_add" && type === "string") {
           if (!args.every((t) => t.type === "string")) return unsupported();
-          return { sql: `CONCAT(${args.map((t) => t.sql).join(", ")})`, type: "string" };
+          return { sql: `CONCAT(${args.map((t) => t.sql).join(", ")})`, type: "string", nullable };
         }
         return arithmetic(call.name, args, type);
       }
@@ -241,7 +263,7 @@ class Translation {
       case "op_ge": {
         if (!b || !isExactNumber(a.type) || !isExactNumber(b.type)) return unsupported();
         const op = { op_eq: "=", op_lt: "<", op_gt: ">", op_le: "<=", op_ge: ">=" }[call.name];
-        return { sql: `(${a.sql}) ${op} (${b.sql})`, type: "bool" };
+        return { sql: `(${a.sql}) ${op} (${b.sql})`, type: "bool", nullable };
       }
       case "op_and":
       case "op_or":
@@ -249,17 +271,26 @@ class Translation {
         return {
           sql: args.map((t) => `(${t.sql})`).join(call.name === "op_and" ? " AND " : " OR "),
           type: "bool",
+          nullable,
         };
       case "op_not":
-        return a.type === "bool" ? { sql: `NOT (${a.sql})`, type: "bool" } : unsupported();
+        return a.type === "bool" ? { sql: `NOT (${a.sql})`, type: "bool", nullable } : unsupported();
       case "op_is_null":
       case "op_is_not_null":
-        return { sql: `(${a.sql}) IS ${call.name === "op_is_null" ? "" : "NOT "}NULL`, type: "bool" };
+        return {
+          sql: `(${a.sql}) IS ${call.name === "op_is_null" ? "" : "NOT "}NULL`,
+          type: "bool",
+          nullable: false,
+        };
       case "str_upper":
       case "str_lower":
         if (a.type !== "string") return unsupported();
-        this.guards.push(ASCII_TEXT(a.sql));
-        return { sql: `${call.name === "str_upper" ? "UPPER" : "LOWER"}(${a.sql})`, type: "string" };
+        this.guards.push(asciiText(a));
+        return {
+          sql: `${call.name === "str_upper" ? "UPPER" : "LOWER"}(${a.sql})`,
+          type: "string",
+          nullable: a.nullable,
+        };
       case "str_mask":
         return this.mask(args);
       default:
@@ -273,15 +304,24 @@ class Translation {
     if (s?.type !== "string" || !start?.constant || !end?.constant || !maskWith?.constant)
       return unsupported();
     const [from, to, m] = [start.constant.value, end.constant.value, maskWith.constant.value];
-    if (from === null || to === null || m === null) return { sql: "NULL", type: "string" };
+    if (from === null || to === null || m === null) return { sql: "NULL", type: "string", nullable: true };
     const first = Math.max(0, Number(from));
     const last = Number(to);
     if (first > last) return s;
     // INSERT() works by characters and leaves the text as it is when it starts beyond its end;
     // the characters masked are counted in the first last+1 only (not a scan of the whole text).
+    const count = last - first + 1;
+    const general = `INSERT(${s.sql}, ${first + 1}, ${count}, REPEAT(${maskWith.sql}, CHAR_LENGTH(LEFT(${s.sql}, ${last + 1})) - ${first}))`;
+    if ((m as string).length * count > MAX_MASK_LITERAL || s.sql.length > MAX_MASK_LITERAL) {
+      return { sql: general, type: "string", nullable: s.nullable };
+    }
+    const whole = (m as string).repeat(count);
+    // Text of at least 4 bytes per masked character holds them all (utf8mb4 takes at most 4):
+    // the whole mask is a literal and no character is counted (bench:etl: a third of its cost).
     return {
-      sql: `INSERT(${s.sql}, ${first + 1}, ${last - first + 1}, REPEAT(${maskWith.sql}, CHAR_LENGTH(LEFT(${s.sql}, ${last + 1})) - ${first}))`,
+      sql: `IF(LENGTH(${s.sql}) >= ${4 * (last + 1)}, INSERT(${s.sql}, ${first + 1}, ${count}, ${utf8Literal(whole)}), ${general})`,
       type: "string",
+      nullable: s.nullable,
     };
   }
 
@@ -289,9 +329,16 @@ class Translation {
     return {
       columns: this.current,
       dropped: this.dropped,
-      guard: this.guards.length > 0 ? this.guards.map((g) => `(${g}) IS TRUE`).join(" AND ") : undefined,
+      guard: this.guards.length > 0 ? this.guards.map((g) => `(${g})`).join(" AND ") : undefined,
     };
   }
+}
+
+/** Both conditions (SQL that is never NULL), without a TRUE that adds nothing. */
+function both(active: string, when: string): string {
+  if (active === "TRUE") return when;
+  if (when === "TRUE") return active;
+  return `(${active}) AND ${when}`;
 }
 
 function isExactNumber(type: EtlType): boolean {
@@ -319,7 +366,12 @@ function arithmetic(name: string, args: Term[], type: EtlType): Term {
         : { int: Math.max(digits.int, d.int) + 1, frac: Math.max(digits.frac, d.frac) };
   }
   if (digits.int + digits.frac > 65 || digits.frac > 30) return unsupported();
-  return { sql: args.map((t) => `(${t.sql})`).join(` ${op} `), type, digits };
+  return {
+    sql: args.map((t) => `(${t.sql})`).join(` ${op} `),
+    type,
+    nullable: args.some((t) => t.nullable),
+    digits,
+  };
 }
 
 function assignable(kind: ColumnKind, term: Term): boolean {
@@ -379,21 +431,22 @@ export function planSnapshotSql(
   }
   const { columns, dropped, guard } = translation.result();
   const fields: string[] = [];
+  const constants: { column: string; field: string }[] = [];
   for (const target of request.written) {
     const term = columns.get(target.name);
     if (!term) {
       const column = host.column(target.name);
-      fields.push(column?.added ? "X'5C4E'" : request.untouchedField(target.name, target.dataType));
+      if (column?.added) constants.push({ column: target.name, field: "\\N" });
+      else fields.push(request.untouchedField(target.name, target.dataType));
     } else if (term.field) {
-      fields.push(
-        `X'${Buffer.from(request.fieldOf(target.dataType, term.field.value), "utf8").toString("hex")}'`,
-      );
+      constants.push({ column: target.name, field: request.fieldOf(target.dataType, term.field.value) });
     } else {
-      fields.push(request.computedField(term.sql, term.type === "string"));
+      fields.push(request.computedField(term.sql, term.type === "string", term.nullable));
     }
   }
+  if (fields.length === 0) return undefined; // nothing read from the source: no line to send
   const line = `CONCAT(${fields.join(", X'09', ")}, X'0A')`;
   const drop = dropped === "FALSE" ? undefined : `(${dropped})`;
   if (line.length + (drop?.length ?? 0) + (guard?.length ?? 0) > MAX_SQL) return undefined;
-  return { line, drop, guard };
+  return { line, drop, guard, constants };
 }

@@ -47,19 +47,38 @@ export function loadLineExpression(columns: readonly TupleColumn[]): string {
   return `CONCAT(${fields.join(`, ${TAB}, `)}, ${NEWLINE})`;
 }
 
-/** LOAD DATA's column list and SET clause for the destination columns (BIT goes through a variable). */
-export function loadTarget(destinationColumns: readonly string[], dataTypes: readonly string[]): string {
+/**
+ * LOAD DATA's column list and SET clause: a column whose field `decode` turns into SQL is read
+ * into the variable @<variables><index>, which that SQL uses; `constants` are further SET
+ * assignments (columns that are not in the lines).
+ */
+function target(
+  destinationColumns: readonly string[],
+  dataTypes: readonly string[],
+  constants: readonly string[],
+  variables: string,
+  decode: (dataType: string, variable: string) => string | undefined,
+): string {
   const targets: string[] = [];
-  const sets: string[] = [];
+  const sets = [...constants];
   destinationColumns.forEach((column, index) => {
-    if (dataTypes[index] === "bit") {
-      targets.push(`@bit${index}`);
-      sets.push(`${column} = CAST(@bit${index} AS UNSIGNED)`);
-    } else {
-      targets.push(column);
-    }
+    const variable = `@${variables}${index}`;
+    const value = decode(dataTypes[index] ?? "", variable);
+    targets.push(value === undefined ? column : variable);
+    if (value !== undefined) sets.push(`${column} = ${value}`);
   });
   return `(${targets.join(", ")})${sets.length > 0 ? ` SET ${sets.join(", ")}` : ""}`;
+}
+
+/** The target of source-rendered lines: BIT through a variable and CAST (its field is digits). */
+export function loadTarget(
+  destinationColumns: readonly string[],
+  dataTypes: readonly string[],
+  constants: readonly string[] = [],
+): string {
+  return target(destinationColumns, dataTypes, constants, "bit", (dataType, variable) =>
+    dataType === "bit" ? `CAST(${variable} AS UNSIGNED)` : undefined,
+  );
 }
 
 /**
@@ -75,6 +94,21 @@ export function loadStatement(
     `LOAD DATA LOCAL INFILE 'dts-chunk' REPLACE INTO TABLE ${destinationTable} CHARACTER SET ${charset} ` +
     `FIELDS TERMINATED BY ${TAB} ESCAPED BY X'5C' LINES TERMINATED BY ${NEWLINE} ${target}`
   );
+}
+
+/**
+ * `column = value` for a column every line would carry the same field in (`field` as loadFieldFor
+ * renders it): the value LOAD DATA would have read from that field, set once in the statement.
+ */
+export function constantAssignment(column: string, dataType: string, field: string): string {
+  if (field === "\\N") return `${column} = NULL`;
+  if (isHexLoaded(dataType)) {
+    if (!/^(?:[0-9a-f]{2})*$/i.test(field)) throw new Error(`not a hex field: ${field.slice(0, 40)}`);
+    return `${column} = X'${field}'`;
+  }
+  // escapeField writes only these three escapes.
+  const text = field.replace(/\\([\\tn])/g, (_, c: string) => (c === "t" ? "\t" : c === "n" ? "\n" : "\\"));
+  return `${column} = CONVERT(X'${Buffer.from(text, "utf8").toString("hex")}' USING utf8mb4)`;
 }
 
 /**
@@ -143,17 +177,13 @@ export function loadFieldFor(dataType: string): (value: unknown) => string {
   return (value) => (typeof value === "string" ? escapeField(value) : loadFieldValue(value, false));
 }
 
-/** LOAD DATA's column list for Node-rendered rows: hex-loaded columns through a variable and UNHEX. */
-export function hexLoadTarget(destinationColumns: readonly string[], dataTypes: readonly string[]): string {
-  const targets: string[] = [];
-  const sets: string[] = [];
-  destinationColumns.forEach((column, index) => {
-    if (isHexLoaded(dataTypes[index] ?? "")) {
-      targets.push(`@hex${index}`);
-      sets.push(`${column} = UNHEX(@hex${index})`);
-    } else {
-      targets.push(column);
-    }
-  });
-  return `(${targets.join(", ")})${sets.length > 0 ? ` SET ${sets.join(", ")}` : ""}`;
+/** The target of Node-rendered lines: hex-loaded columns through a variable and UNHEX. */
+export function hexLoadTarget(
+  destinationColumns: readonly string[],
+  dataTypes: readonly string[],
+  constants: readonly string[] = [],
+): string {
+  return target(destinationColumns, dataTypes, constants, "hex", (dataType, variable) =>
+    isHexLoaded(dataType) ? `UNHEX(${variable})` : undefined,
+  );
 }

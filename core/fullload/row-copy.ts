@@ -1,25 +1,17 @@
 import { crc32 } from "node:zlib";
 import type { Connection } from "mysql2/promise";
-import type { SnapshotSql } from "../etl/model.ts";
 import type { CompiledEtl } from "../pipeline/etl.ts";
 import type { KafkaTable, RowEvent } from "../sinks/kafka/record.ts";
 import type { KafkaWriter } from "../sinks/kafka/writer.ts";
 import { sqlValueFor } from "../sinks/mysql/values.ts";
 import { quoteIdentifier } from "../sql/identifiers.ts";
 import type { Row } from "../stream/events.ts";
-import {
-  type CopyResult,
-  copyRange,
-  insertSuffix,
-  loadQuery,
-  type WriteMethod,
-  writeChecked,
-} from "./copy.ts";
-import { escaped, hexLoadTarget, isHexLoaded, loadFieldFor, loadStatement } from "./load-data.ts";
+import { type CopyResult, insertSuffix, loadQuery, type WriteMethod, writeChecked } from "./copy.ts";
+import { hexLoadTarget, isHexLoaded, loadFieldFor, loadStatement } from "./load-data.ts";
+import { copyRangePushedDown, snapshotSql, writtenColumns } from "./pushdown-copy.ts";
 import { type KeyRange, rangeCondition } from "./range.ts";
 import { ReadAhead } from "./read-ahead.ts";
 import { exactSelect, type TableCopyPlan } from "./table-plan.ts";
-import { NUMERIC_TYPES, TEMPORAL_TYPES } from "./tuple.ts";
 
 /** What mysql2 hands a typeCast function for each value of a row. */
 interface RawField {
@@ -179,16 +171,6 @@ export function copyRangeToKafka(
 /** A MySQL copy through the ETL script: how existing rows are treated and how rows are written. */
 export type EtlCopyOptions = RowCopyOptions & { keepExisting: boolean; method?: WriteMethod };
 
-/** One chunk of a MySQL copy through the ETL script, with what it reads and writes. */
-interface EtlChunk {
-  source: Connection;
-  destination: Connection;
-  plan: TableCopyPlan;
-  table: KafkaTable;
-  range: KeyRange;
-  options: EtlCopyOptions;
-}
-
 /**
  * A chunk into MySQL through the task's ETL script: rows are read as values, transformed and
  * written (LOAD DATA lines or multi-row upserts, see WriteMethod) with the selected and the
@@ -204,7 +186,14 @@ export function copyRangeWithEtl(
 ): Promise<CopyResult> {
   if (options.method === "load" && options.etl && !options.etl.passThrough && !options.condition) {
     const snapshot = snapshotSql(options.etl, table, options.startedAt ?? Date.now());
-    if (snapshot) return copyRangePushedDown({ source, destination, plan, table, range, options }, snapshot);
+    const viaJs = (condition: string, counted: boolean) =>
+      copyRangeWithEtl(source, destination, plan, table, range, {
+        ...options,
+        condition,
+        onRows: counted ? options.onRows : undefined,
+      });
+    if (snapshot)
+      return copyRangePushedDown({ source, destination, plan, table, range, options, viaJs }, snapshot);
   }
   const written = writtenColumns(table);
   const destinationColumns = written.map((c) => quoteIdentifier(c.name));
@@ -266,86 +255,4 @@ function rowsRenderer(
     }
     return out;
   };
-}
-
-/** The columns an ETL copy writes, in order: selected source columns, then etl.addColumns. */
-function writtenColumns(table: KafkaTable) {
-  return table.columns.filter((c) => !c.definition.generated);
-}
-
-/** The task's script as SQL for this table's full-load rows (core/etl/pushdown.ts), if it has one. */
-export function snapshotSql(
-  etl: CompiledEtl,
-  table: KafkaTable,
-  commitTimestamp: number,
-): SnapshotSql | undefined {
-  const orNull = (sql: string) => `IFNULL(${sql}, X'5C4E')`;
-  return etl.snapshotSql({
-    commitTimestamp,
-    written: writtenColumns(table).map((c) => ({ name: c.source, dataType: c.definition.dataType })),
-    untouchedField: (column, dataType) => {
-      const name = quoteIdentifier(column);
-      if (isHexLoaded(dataType)) return orNull(`HEX(${name})`);
-      if (dataType === "float") return orNull(`${name} + 0E0`);
-      if (NUMERIC_TYPES.has(dataType)) return orNull(name);
-      if (TEMPORAL_TYPES.has(dataType)) return orNull(`CAST(${name} AS CHAR)`);
-      // Escaped as bytes: REPLACE on utf8mb4 text searches character by character (perf: most
-      // of the source's time), on its bytes it is a plain byte search with the same result.
-      const charset = table.columns.find((c) => c.source === column)?.definition.charset;
-      const text = charset === "utf8mb4" ? name : `CAST(${name} AS CHAR CHARACTER SET utf8mb4)`;
-      return orNull(escaped(`CAST(${text} AS BINARY)`));
-    },
-    computedField: (sql, text) => orNull(text ? escaped(`CAST(${sql} AS BINARY)`) : sql),
-    fieldOf: (dataType, value) => loadFieldFor(dataType)(value),
-  });
-}
-
-/**
- * A chunk whose script the source computes: the rows SQL transforms exactly arrive as ready
- * LOAD DATA lines (no work per row in Node); the rows a guard leaves out (text that is not plain
- * ASCII under str_upper, say) go through the JS path. A query the server refuses (a BIGINT
- * overflow) sends the whole chunk through JS, which writes the same rows again.
- */
-async function copyRangePushedDown(chunk: EtlChunk, snapshot: SnapshotSql): Promise<CopyResult> {
-  const { source, destination, plan, table, range, options } = chunk;
-  const written = writtenColumns(table);
-  const statement = loadStatement(
-    plan.destinationTable,
-    hexLoadTarget(
-      written.map((c) => quoteIdentifier(c.name)),
-      written.map((c) => c.definition.dataType),
-    ),
-    "utf8mb4",
-  );
-  const where = [rangeCondition(plan.sourceKey, range), plan.filterSql].filter((c) => c !== undefined);
-  // A dropped row comes as an empty line and a row SQL cannot compute exactly as NULL: both are
-  // counted as read, neither is loaded; the NULL ones are read again for JS when there were any.
-  let line = snapshot.drop ? `IF(${snapshot.drop}, X'', ${snapshot.line})` : snapshot.line;
-  if (snapshot.guard) line = `IF(${snapshot.guard}, ${line}, NULL)`;
-  let leftToJs = 0;
-  let computed: CopyResult;
-  try {
-    computed = await copyRange(source, destination, plan, range, {
-      keepExisting: options.keepExisting,
-      rateLimitRowsPerSecond: options.rateLimitRowsPerSecond,
-      onRows: options.onRows,
-      method: "load",
-      load: {
-        select: `SELECT ${line} FROM ${plan.sourceTable} WHERE ${where.join(" AND ")}`,
-        statement,
-        onSkipped: () => leftToJs++,
-      },
-    });
-  } catch (error) {
-    if ((error as { errno?: number }).errno !== 1690) throw error;
-    // condition: the chunk's every row, through JS (a condition also keeps it off this path).
-    return copyRangeWithEtl(source, destination, plan, table, range, { ...options, condition: "TRUE" });
-  }
-  if (leftToJs === 0) return computed;
-  const rest = await copyRangeWithEtl(source, destination, plan, table, range, {
-    ...options,
-    onRows: undefined,
-    condition: `NOT (${snapshot.guard})`,
-  });
-  return { rows: computed.rows, checksum: `${computed.checksum}+${rest.checksum}` };
 }

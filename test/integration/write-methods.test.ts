@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
 import { copyRange, type WriteMethod } from "#core/fullload/copy.ts";
 import { chooseWriteMethod } from "#core/fullload/load-data.ts";
-import { copyRangeWithEtl, snapshotSql } from "#core/fullload/row-copy.ts";
+import { snapshotSql } from "#core/fullload/pushdown-copy.ts";
+import { copyRangeWithEtl } from "#core/fullload/row-copy.ts";
 import { type CopyTable, copyTables } from "#core/fullload/service.ts";
 import type { TableCopyPlan } from "#core/fullload/table-plan.ts";
 import type { CompiledEtl } from "#core/pipeline/etl.ts";
@@ -33,14 +34,26 @@ async function hexRows(port: number, database: string): Promise<unknown[]> {
 }
 
 /** The copy plan of a table into `database` (a copy of the source's table made beforehand). */
-async function tableInto(database: string, name = "all_types", script?: string): Promise<CopyTable> {
+async function tableInto(
+  database: string,
+  name = "all_types",
+  script?: string,
+  columns?: string[],
+): Promise<CopyTable> {
   const task = spec({
-    objects: [{ database: SOURCE_DB, as: database, tables: [{ name }] }],
+    objects: [{ database: SOURCE_DB, as: database, tables: [{ name, ...(columns ? { columns } : {}) }] }],
     ...(script ? { etl: { script } } : {}),
   });
   const [table] = await copyTables(task, source);
   if (!table) throw new Error(`${name} is not selected`);
   return table;
+}
+
+async function columnsOf(table: string): Promise<string[]> {
+  const [rows] = (await sql(STACK.source.port, [
+    `SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '${SOURCE_DB}' AND TABLE_NAME = '${table}' ORDER BY ORDINAL_POSITION`,
+  ])) as [{ c: string }[]];
+  return rows.map((r) => r.c);
 }
 
 async function planInto(database: string, name = "all_types"): Promise<TableCopyPlan> {
@@ -183,6 +196,41 @@ describe("writing into MySQL: the two ways a chunk is written, and what stops a 
   });
 });
 
+/** The full load's start: the commit timestamp scripts see for snapshot rows. */
+const STARTED = Date.parse("2026-11-21T10:11:12.345Z");
+
+/**
+ * Copies ${SOURCE_DB}.<table> through `script` twice, into wm_<table>_sql (LOAD DATA, the script
+ * computed by the source) and wm_<table>_js (INSERTs, the script run in JS), both tables created
+ * with `columns`; `inspect` sees the SQL form. Returns the rows each copy counted.
+ */
+async function copyBothWays(
+  table: string,
+  columns: string,
+  script: string,
+  inspect: (sqlForm: ReturnType<typeof snapshotSql>) => void,
+): Promise<number[]> {
+  const copies: number[] = [];
+  for (const method of ["load", "insert"] as const) {
+    const database = `wm_${table}_${method === "load" ? "sql" : "js"}`;
+    await sql(STACK.destination.port, [
+      `DROP DATABASE IF EXISTS ${database}`,
+      `CREATE DATABASE ${database}`,
+      `CREATE TABLE ${database}.${table} (${columns})`,
+    ]);
+    const copy = await tableInto(database, table, script);
+    if (method === "load") inspect(snapshotSql(copy.etl as CompiledEtl, copy.kafka, STARTED));
+    const result = await copyRangeWithEtl(source, destination, copy.plan, copy.kafka, WHOLE_TABLE, {
+      keepExisting: false,
+      etl: copy.etl,
+      startedAt: STARTED,
+      method,
+    });
+    copies.push(result.rows);
+  }
+  return copies;
+}
+
 describe("ETL scripts the source computes for full-load rows", () => {
   /** Drops, a conditional set, arithmetic, a mask, text case, a concat and a stamp over all_types. */
   const SCRIPT = `e_compose(
@@ -194,34 +242,45 @@ describe("ETL scripts the source computes for full-load rows", () => {
     e_set(\`tx\`, op_add(\`l1\`, "-é")),
     e_set(\`dtm\`, __COMMIT_TIMESTAMP__)
   )`;
-  const STARTED = Date.parse("2026-11-21T10:11:12.345Z");
 
-  it("gives the rows the JS path gives (rows with non-ASCII text under str_upper go through JS)", async () => {
-    const [pushed, viaJs] = ["wm_push_sql", "wm_push_js"];
-    for (const database of [pushed, viaJs]) await createCopyOfTable(database);
-    const table = await tableInto(pushed, "all_types", SCRIPT);
-    const sqlForm = snapshotSql(table.etl as CompiledEtl, table.kafka, STARTED);
-    expect(sqlForm?.guard).toMatch(/CHAR_LENGTH/);
-    expect(sqlForm?.drop).toBeDefined();
-    const byLoad = await copyRangeWithEtl(source, destination, table.plan, table.kafka, WHOLE_TABLE, {
-      keepExisting: false,
-      etl: table.etl,
-      startedAt: STARTED,
-      method: "load",
-    });
-    const js = await tableInto(viaJs, "all_types", SCRIPT);
-    const byJs = await copyRangeWithEtl(source, destination, js.plan, js.kafka, WHOLE_TABLE, {
-      keepExisting: false,
-      etl: js.etl,
-      startedAt: STARTED,
-      method: "insert",
-    });
-    const rows = await hexRows(STACK.destination.port, viaJs);
-    // Row 1 (i = -2147483648) is dropped; the others differ from the source where the script says.
-    expect(rows).toHaveLength(3);
-    expect(byLoad.rows).toBe(byJs.rows);
-    expect(await hexRows(STACK.destination.port, pushed)).toEqual(rows);
-  });
+  // With the latin1 column l1 written, the lines are utf8mb4 text the destination converts; with
+  // every text column utf8mb4, they are the columns' own bytes (CHARACTER SET binary).
+  it.each([
+    { lines: "utf8mb4", latin1: true },
+    { lines: "binary", latin1: false },
+  ] as const)(
+    "gives the rows the JS path gives, $lines lines (non-ASCII text under str_upper goes through JS)",
+    async ({ lines, latin1 }) => {
+      const [pushed, viaJs] = [`wm_push_sql_${lines}`, `wm_push_js_${lines}`];
+      for (const database of [pushed, viaJs]) await createCopyOfTable(database);
+      const script = latin1 ? SCRIPT : SCRIPT.replace("`l1`", "`tx`");
+      const columns = latin1 ? undefined : (await columnsOf("all_types")).filter((c) => c !== "l1");
+      const table = await tableInto(pushed, "all_types", script, columns);
+      const sqlForm = snapshotSql(table.etl as CompiledEtl, table.kafka, STARTED);
+      expect(sqlForm?.charset).toBe(lines);
+      expect(sqlForm?.guard).toMatch(/CHAR_LENGTH/);
+      expect(sqlForm?.drop).toBeDefined();
+      expect(sqlForm?.constants.map((c) => c.column)).toEqual(["dtm"]);
+      const byLoad = await copyRangeWithEtl(source, destination, table.plan, table.kafka, WHOLE_TABLE, {
+        keepExisting: false,
+        etl: table.etl,
+        startedAt: STARTED,
+        method: "load",
+      });
+      const js = await tableInto(viaJs, "all_types", script, columns);
+      const byJs = await copyRangeWithEtl(source, destination, js.plan, js.kafka, WHOLE_TABLE, {
+        keepExisting: false,
+        etl: js.etl,
+        startedAt: STARTED,
+        method: "insert",
+      });
+      const rows = await hexRows(STACK.destination.port, viaJs);
+      // Row 1 (i = -2147483648) is dropped; the others differ from the source where the script says.
+      expect(rows).toHaveLength(3);
+      expect(byLoad.rows).toBe(byJs.rows);
+      expect(await hexRows(STACK.destination.port, pushed)).toEqual(rows);
+    },
+  );
 
   it("agrees with JS on edge values: NULLs, short text, negative numbers, Kleene logic, e_if_else", async () => {
     await sql(STACK.source.port, [
@@ -238,27 +297,12 @@ describe("ETL scripts the source computes for full-load rows", () => {
       e_set(\`out_d\`, op_sub(op_mul(\`d\`, \`n\`), 1.05)),
       e_if(op_and(op_not(op_le(\`n\`, 0)), op_lt(\`d\`, 50)), e_set(\`flag\`, op_sum(\`n\`, 1)), op_eq(\`n\`, 7), e_drop())
     )`;
-    const copies: number[] = [];
-    for (const [database, method] of [
-      ["wm_edges_sql", "load"],
-      ["wm_edges_js", "insert"],
-    ] as const) {
-      await sql(STACK.destination.port, [
-        `DROP DATABASE IF EXISTS ${database}`,
-        `CREATE DATABASE ${database}`,
-        `CREATE TABLE ${database}.edges (id INT PRIMARY KEY, n INT, d DECIMAL(10,3), s VARCHAR(20), out_s VARCHAR(40), out_d DECIMAL(30,4), flag BIGINT)`,
-      ]);
-      const table = await tableInto(database, "edges", script);
-      if (method === "load")
-        expect(snapshotSql(table.etl as CompiledEtl, table.kafka, STARTED)).toBeDefined();
-      const result = await copyRangeWithEtl(source, destination, table.plan, table.kafka, WHOLE_TABLE, {
-        keepExisting: false,
-        etl: table.etl,
-        startedAt: STARTED,
-        method,
-      });
-      copies.push(result.rows);
-    }
+    const copies = await copyBothWays(
+      "edges",
+      "id INT PRIMARY KEY, n INT, d DECIMAL(10,3), s VARCHAR(20), out_s VARCHAR(40), out_d DECIMAL(30,4), flag BIGINT",
+      script,
+      (sqlForm) => expect(sqlForm).toBeDefined(),
+    );
     const read = async (database: string) =>
       (
         await sql(STACK.destination.port, [
@@ -268,6 +312,41 @@ describe("ETL scripts the source computes for full-load rows", () => {
     const expected = await read("wm_edges_js");
     expect(expected).toHaveLength(6);
     expect(await read("wm_edges_sql")).toEqual(expected);
+    expect(copies[0]).toBe(copies[1]);
+  });
+
+  // No guard here (no str_upper): every row, ASCII or not, takes the SQL path.
+  it("agrees with JS on NOT NULL columns and on masks of text shorter and longer than the mask", async () => {
+    const columns =
+      "id INT PRIMARY KEY, s VARCHAR(40) NOT NULL, n INT NOT NULL, out1 VARCHAR(80), out2 VARCHAR(80), out3 BIGINT";
+    await sql(STACK.source.port, [
+      `DROP TABLE IF EXISTS ${SOURCE_DB}.masks`,
+      `CREATE TABLE ${SOURCE_DB}.masks (${columns})`,
+      // Around the 16 bytes from which the mask of characters 1-3 is one literal: ASCII, 2- and 4-byte characters.
+      `INSERT INTO ${SOURCE_DB}.masks (id, s, n) VALUES (1, '', 0), (2, 'a', -1), (3, 'abcd', 5),
+        (4, 'abcdefghijklmnop', 7), (5, 'ééééééééé', 101), (6, 'éé', 2), (7, '😀😀😀😀', 3), (8, '😀😀😀', 4),
+        (9, 'abcdefghijklmno', 2147483647), (10, 'x\\y\tz', -2147483648)`,
+    ]);
+    const script = `e_compose(
+      e_set(\`out1\`, str_mask(\`s\`, 1, 3, '#')),
+      e_set(\`out2\`, str_mask(op_add(\`s\`, "é"), 0, 2, '<>')),
+      e_set(\`out3\`, op_mul(\`n\`, 3)),
+      e_if(op_gt(\`n\`, 100), e_drop())
+    )`;
+    const copies = await copyBothWays("masks", columns, script, (sqlForm) => {
+      // NOT NULL columns need no IFNULL, and a long enough text takes the mask as one literal.
+      expect(sqlForm?.line).not.toMatch(/IFNULL\(`(s|n|id)`/);
+      expect(sqlForm?.line).toMatch(/IF\(LENGTH\(`s`\) >= 16/);
+    });
+    const read = async (database: string) =>
+      (
+        await sql(STACK.destination.port, [
+          `SELECT id, HEX(s) s, n, HEX(out1) out1, HEX(out2) out2, out3 FROM ${database}.masks ORDER BY id`,
+        ])
+      )[0];
+    const expected = await read("wm_masks_js");
+    expect(expected).toHaveLength(8); // n = 101 and n = 2147483647 dropped
+    expect(await read("wm_masks_sql")).toEqual(expected);
     expect(copies[0]).toBe(copies[1]);
   });
 

@@ -2,6 +2,7 @@ import type { Connection } from "mysql2/promise";
 import { describe, expect, it } from "vitest";
 import {
   chooseWriteMethod,
+  constantAssignment,
   hexLoadTarget,
   loadFieldExpression,
   loadFieldFor,
@@ -79,6 +80,20 @@ describe("LOAD DATA fields rendered in Node (ETL rows)", () => {
     expect(loadFieldFor("varbinary")("é")).toBe("c3a9");
     expect(loadFieldFor("geometry")(null)).toBe("\\N");
     expect(hexLoadTarget(["`a`", "`b`"], ["int", "blob"])).toBe("(`a`, @hex1) SET `b` = UNHEX(@hex1)");
+  });
+
+  it("sets a column every line would carry the same field in once, as LOAD DATA reads that field", () => {
+    const assigned = (dataType: string, value: unknown) => {
+      const sql = constantAssignment("`d`", dataType, loadFieldFor(dataType)(value));
+      const hex = /^`d` = CONVERT\(X'([0-9a-f]*)' USING utf8mb4\)$/.exec(sql)?.[1];
+      return hex === undefined ? sql : Buffer.from(hex, "hex").toString("utf8");
+    };
+    expect(assigned("datetime", "2026-11-21 10:11:12")).toBe("2026-11-21 10:11:12");
+    expect(assigned("varchar", "a\\b\tc\nd é")).toBe("a\\b\tc\nd é");
+    expect(assigned("varchar", "\\N")).toBe("\\N"); // the text \N, not NULL
+    expect(assigned("varchar", null)).toBe("`d` = NULL");
+    expect(assigned("blob", Buffer.from([0, 0x5c, 0xff]))).toBe("`d` = X'005cff'");
+    expect(hexLoadTarget(["`a`"], ["int"], ["`d` = NULL"])).toBe("(`a`) SET `d` = NULL");
   });
 });
 
