@@ -9,6 +9,7 @@ import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { type ApiLog, apiHandler } from "#functions/api/app.ts";
 import { type ApiRequest, resolvePath } from "#functions/api/routes.ts";
 import { type LocalStarter, localStarter } from "./api-starter.ts";
+import { localDefinition } from "./definition.ts";
 import { localEnvironment } from "./environment.ts";
 
 /** Request bodies are task specs: a megabyte is far more than any needs. */
@@ -62,6 +63,9 @@ export async function startApiServer(
   for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
   const log = options.log ?? (() => undefined);
   await ensureLocalTables(documentClient(), tableNames());
+  // Synthesizing the state machine holds the event loop for seconds (3 s here, more on a busy
+  // machine); done now, before the first request, it does not stall a running API.
+  await localDefinition();
   const store = defaultTaskStore();
   const executions = localStarter({ store, log });
   const api = new TaskApi({
@@ -109,6 +113,12 @@ export async function startApiServer(
       });
     })();
   });
+  // The in-process executions still hold the event loop now and then. A client reuses an idle
+  // connection for up to the server's keep-alive (fetch: that minus 1 s); with Node's 5 s default a
+  // stall of ~5 s let the server drop a connection the client had just sent a request on
+  // (ECONNRESET). Idle connections are cheap here: keep them far longer than any stall.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 8080, options.host ?? "127.0.0.1", () => resolve());
