@@ -14,6 +14,8 @@ import {
   StateMachineType,
   Succeed,
   TaskInput,
+  Wait,
+  WaitTime,
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
@@ -46,7 +48,7 @@ export const RETRIABLE_ERRORS = ["RetriableError", "Lambda.TooManyRequestsExcept
  *
  *   Start -> Precheck -> PrecheckPassed? -> CapturePosition -> [Schema] -> [PlanChunks -> CopyChunks
  *   (Distributed Map of copy workers) -> FullLoadStatus -> FullLoadDone? (loop until every chunk is done)
- *   -> BuildIndexes] -> [StartTailer (ECS RunTask of the binlog tailer; a child process locally)] -> Done
+ *   -> BuildIndexes -> IndexesBuilt? (after WaitForIndexes, again until every index exists)] -> [StartTailer (ECS RunTask of the binlog tailer; a child process locally)] -> Done
  *   Any Task error -> RecordFailure (reason stored on the task) -> TaskFailed
  */
 export class Workflow extends Construct {
@@ -129,13 +131,22 @@ export class Workflow extends Construct {
       .when(Condition.booleanEquals("$.precheck.phases.incremental", true), startTailer.next(done))
       .otherwise(done);
     const buildIndexes = guarded(this.invoke("BuildIndexes", fns.buildIndexes, "$.indexes", specOnly));
+    // A build longer than one Lambda may run is left on the destination; BuildIndexes is called
+    // again, finds it running and waits for it, until every table has its indexes.
+    const indexesBuilt = new Choice(this, "IndexesBuilt?")
+      .when(Condition.booleanEquals("$.indexes.done", true), incremental)
+      .otherwise(
+        new Wait(this, "WaitForIndexes", { time: WaitTime.duration(Duration.seconds(30)) }).next(
+          buildIndexes,
+        ),
+      );
 
     const fullLoad = planChunks
       .next(copyChunks)
       .next(fullLoadStatus)
       .next(
         new Choice(this, "FullLoadDone?")
-          .when(Condition.booleanEquals("$.fullLoad.done", true), buildIndexes.next(incremental))
+          .when(Condition.booleanEquals("$.fullLoad.done", true), buildIndexes.next(indexesBuilt))
           .otherwise(copyChunks),
       );
     const afterSchema = new Choice(this, "FullSelected?")

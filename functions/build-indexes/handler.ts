@@ -3,23 +3,34 @@ import { openDestination } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultTaskStore } from "#core/store/index.ts";
 
+/** Return this long before Lambda's time runs out; a build still running is left to the server. */
+const SAFETY_MS = 60_000;
+
 /**
  * Lambda `build-indexes`: after every chunk is copied, builds the secondary indexes schema
- * migration deferred, then ends a task that has no incremental phase.
+ * migration deferred, then ends a task that has no incremental phase. An index on a large table
+ * can take longer than a Lambda may run: the build is then left running on the destination and
+ * the state machine calls again (`done: false`) until every table has its indexes.
  */
-export async function handler(event: { spec: unknown }): Promise<{ built: number }> {
+export async function handler(
+  event: { spec: unknown },
+  context?: { getRemainingTimeInMillis(): number },
+): Promise<{ built: number; done: boolean; pending: string[] }> {
   const spec = parseTaskSpec(event.spec, "the execution input");
   const store = defaultTaskStore();
   const deferred = (await store.get(spec.name))?.schema?.deferredIndexes ?? [];
   const destination = spec.destination;
-  let built = 0;
+  const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS : undefined;
+  let outcome = { built: 0, pending: [] as string[] };
   if (deferred.length > 0 && destination.type === "mysql") {
-    built = await buildDeferredIndexes(
+    outcome = await buildDeferredIndexes(
       () => openDestination(destination),
       deferred,
       spec.fullLoad.parallelism,
+      deadline,
     );
   }
-  if (!spec.migrationTypes.includes("incremental")) await store.setPhase(spec.name, "completed");
-  return { built };
+  const done = outcome.pending.length === 0;
+  if (done && !spec.migrationTypes.includes("incremental")) await store.setPhase(spec.name, "completed");
+  return { ...outcome, done };
 }

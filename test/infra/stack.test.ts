@@ -80,7 +80,17 @@ describe("the task state machine", () => {
       Choices: [{ Variable: "$.fullLoad.done", BooleanEquals: true, Next: "BuildIndexes" }],
       Default: "CopyChunks",
     });
-    expect(States.BuildIndexes).toMatchObject({ Type: "Task", Next: "IncrementalSelected?" });
+    expect(States.BuildIndexes).toMatchObject({
+      Type: "Task",
+      ResultPath: "$.indexes",
+      Next: "IndexesBuilt?",
+    });
+    // An index build longer than one Lambda may run: BuildIndexes is called again after a wait.
+    expect(States["IndexesBuilt?"]).toMatchObject({
+      Choices: [{ Variable: "$.indexes.done", BooleanEquals: true, Next: "IncrementalSelected?" }],
+      Default: "WaitForIndexes",
+    });
+    expect(States.WaitForIndexes).toMatchObject({ Type: "Wait", Seconds: 30, Next: "BuildIndexes" });
     expect(States["IncrementalSelected?"]).toMatchObject({
       Choices: [{ Variable: "$.precheck.phases.incremental", BooleanEquals: true, Next: "StartTailer" }],
       Default: "Done",

@@ -18,7 +18,7 @@ beforeAll(async () => {
   await sql(STACK.destination.port, [
     `DROP DATABASE IF EXISTS ${DB}`,
     `CREATE DATABASE ${DB}`,
-    ...TABLES.flatMap((t) => [
+    ...[...TABLES, "slow"].flatMap((t) => [
       `CREATE TABLE ${DB}.${t} (id INT PRIMARY KEY, k INT, v VARCHAR(10))`,
       `INSERT INTO ${DB}.${t} SELECT seq, seq MOD 7, 'x' FROM ${DB}.seq_1_to_1000`,
     ]),
@@ -39,12 +39,12 @@ describe("secondary indexes deferred until after the full load", () => {
       opened++;
       return openDestination(STACK.destination);
     };
-    expect(await buildDeferredIndexes(open, DEFERRED, 2)).toBe(6);
+    expect(await buildDeferredIndexes(open, DEFERRED, 2)).toEqual({ built: 6, pending: [] });
     expect(opened).toBe(2); // two builders shared the three tables
     for (const table of TABLES) expect(await indexesOf(table)).toEqual(["PRIMARY", "k_idx", "kv_idx"].sort());
 
     opened = 0;
-    expect(await buildDeferredIndexes(open, DEFERRED, 8)).toBe(0);
+    expect(await buildDeferredIndexes(open, DEFERRED, 8)).toEqual({ built: 0, pending: [] });
     expect(opened).toBe(3); // never more builders than tables
   });
 
@@ -56,5 +56,62 @@ describe("secondary indexes deferred until after the full load", () => {
     await expect(buildDeferredIndexes(() => openDestination(STACK.destination), broken, 2)).rejects.toThrow(
       /missing/,
     );
+  });
+});
+
+/** A destination opener that records every statement its connections are sent. */
+function recordingOpener(statements: string[]): () => Promise<Connection> {
+  return async () => {
+    const connection = await openDestination(STACK.destination);
+    const query = connection.query.bind(connection);
+    connection.query = ((sql: string, ...rest: unknown[]) => {
+      statements.push(sql);
+      return (query as (...args: unknown[]) => unknown)(sql, ...rest);
+    }) as typeof connection.query;
+    return connection;
+  };
+}
+
+describe("an index build longer than a Lambda may run", () => {
+  const slow = [{ table: `${DB}.slow`, indexes: DEFERRED[0]?.indexes ?? [] }];
+
+  it("starts nothing once the deadline has passed, and reports every table as pending", async () => {
+    const statements: string[] = [];
+    expect(await buildDeferredIndexes(recordingOpener(statements), slow, 2, Date.now() - 1)).toEqual({
+      built: 0,
+      pending: [`${DB}.slow`],
+    });
+    expect(statements).toEqual([]);
+  });
+
+  it("is left running at the deadline, and the next call waits for it instead of starting it again", async () => {
+    // A reader's open transaction holds the table's metadata lock: the build waits for it, and
+    // outlasts the first call's deadline whatever this machine's speed.
+    const reader = await openDestination(STACK.destination);
+    try {
+      await reader.query("BEGIN");
+      await reader.query(`SELECT * FROM ${DB}.slow LIMIT 1`);
+
+      const first: string[] = [];
+      expect(await buildDeferredIndexes(recordingOpener(first), slow, 1, Date.now() + 1500)).toEqual({
+        built: 0,
+        pending: [`${DB}.slow`],
+      });
+      expect(first.filter((q) => q.startsWith("ALTER TABLE"))).toHaveLength(1);
+      const [running] = (await reader.query(
+        "SELECT STATE AS state FROM information_schema.PROCESSLIST WHERE INFO LIKE 'ALTER TABLE%slow%'",
+      )) as unknown as [{ state: string }[]];
+      expect(running.map((r) => r.state)).toEqual(["Waiting for table metadata lock"]);
+
+      const second: string[] = [];
+      const next = buildDeferredIndexes(recordingOpener(second), slow, 1);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await reader.query("COMMIT");
+      expect(await next).toEqual({ built: 2, pending: [] });
+      expect(second.filter((q) => q.startsWith("ALTER TABLE"))).toEqual([]);
+      expect(await indexesOf("slow")).toEqual(["PRIMARY", "k_idx", "kv_idx"].sort());
+    } finally {
+      await reader.end();
+    }
   });
 });

@@ -59,6 +59,7 @@ describe("the task state machine, run locally", () => {
       "FullLoadStatus",
       "FullLoadDone?",
       "BuildIndexes",
+      "IndexesBuilt?",
       "IncrementalSelected?",
       "Done",
     ]);
