@@ -44,6 +44,14 @@ export async function statusCommand(name: string, options: { json?: boolean }): 
       );
     }
   }
+  if (task.indexes) {
+    const { tables, startedAt, pending, completedAt } = task.indexes;
+    lines.push(
+      completedAt
+        ? `Indexes   secondary indexes of ${tables} table(s) built, done at ${completedAt}`
+        : `Indexes   building secondary indexes of ${tables} table(s) since ${startedAt}; not done yet: ${pending.join(", ")}`,
+    );
+  }
   if (task.incremental) {
     const i = task.incremental;
     lines.push(

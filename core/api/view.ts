@@ -43,6 +43,8 @@ export interface TaskView {
     startedAt: string;
     completedAt: string | null;
   } | null;
+  /** The secondary indexes built after the full load (absent when none were deferred). */
+  indexes: { tables: number; pending: string[]; startedAt: string; completedAt: string | null } | null;
   incremental: {
     position: { file: string; position: number; gtid?: string | undefined };
     latencyMs: number;
@@ -137,6 +139,14 @@ export function taskView(input: {
       ? { tables: task.schema.createdTables, notes: task.schema.notes, completedAt: task.schema.completedAt }
       : null,
     fullLoad,
+    indexes: task.indexes
+      ? {
+          tables: task.indexes.tables,
+          pending: task.indexes.pending,
+          startedAt: task.indexes.startedAt,
+          completedAt: task.indexes.completedAt ?? null,
+        }
+      : null,
     incremental,
     spec: redactSpec(task.spec),
   };

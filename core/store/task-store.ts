@@ -18,7 +18,18 @@ export interface TaskRecord {
   position?: BinlogPosition & { capturedAt: string };
   schema?: SchemaOutcome;
   fullLoad?: FullLoadOutcome;
+  /** The deferred secondary indexes, built after the full load. */
+  indexes?: IndexesOutcome;
   incremental?: IncrementalOutcome;
+}
+
+export interface IndexesOutcome {
+  /** Tables with deferred indexes. */
+  tables: number;
+  startedAt: string;
+  /** Tables whose build was still running (or not started) when the last BuildIndexes call ended. */
+  pending: string[];
+  completedAt?: string;
 }
 
 export interface IncrementalOutcome {
@@ -59,7 +70,7 @@ export interface TaskStore {
   savePrecheck(name: string, report: PrecheckReport): Promise<void>;
   recordFailure(name: string, failure: { error: string; cause: string; state?: string }): Promise<void>;
   /** Sets one top-level field (position, schema, fullLoad) and optionally the phase. */
-  saveOutcome<K extends "position" | "schema" | "fullLoad" | "incremental">(
+  saveOutcome<K extends "position" | "schema" | "fullLoad" | "indexes" | "incremental">(
     name: string,
     field: K,
     value: TaskRecord[K],
@@ -131,7 +142,7 @@ export class DynamoTaskStore implements TaskStore {
     });
   }
 
-  async saveOutcome<K extends "position" | "schema" | "fullLoad" | "incremental">(
+  async saveOutcome<K extends "position" | "schema" | "fullLoad" | "indexes" | "incremental">(
     name: string,
     field: K,
     value: TaskRecord[K],

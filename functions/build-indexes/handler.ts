@@ -2,6 +2,7 @@ import { buildDeferredIndexes } from "#core/schema/indexes.ts";
 import { openDestination } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultTaskStore } from "#core/store/index.ts";
+import type { IndexesOutcome } from "#core/store/task-store.ts";
 
 /** Return this long before Lambda's time runs out; a build still running is left to the server. */
 const SAFETY_MS = 60_000;
@@ -10,7 +11,8 @@ const SAFETY_MS = 60_000;
  * Lambda `build-indexes`: after every chunk is copied, builds the secondary indexes schema
  * migration deferred, then ends a task that has no incremental phase. An index on a large table
  * can take longer than a Lambda may run: the build is then left running on the destination and
- * the state machine calls again (`done: false`) until every table has its indexes.
+ * the state machine calls again (`done: false`) until every table has its indexes. The task
+ * record shows the build (`dts status`: started, tables still building, done).
  */
 export async function handler(
   event: { spec: unknown },
@@ -18,17 +20,31 @@ export async function handler(
 ): Promise<{ built: number; done: boolean; pending: string[] }> {
   const spec = parseTaskSpec(event.spec, "the execution input");
   const store = defaultTaskStore();
-  const deferred = (await store.get(spec.name))?.schema?.deferredIndexes ?? [];
+  const task = await store.get(spec.name);
+  const deferred = task?.schema?.deferredIndexes ?? [];
   const destination = spec.destination;
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS : undefined;
   let outcome = { built: 0, pending: [] as string[] };
   if (deferred.length > 0 && destination.type === "mysql") {
+    // A call after a cut-short one continues that build; any other starts a new one.
+    const earlier = task?.indexes?.completedAt === undefined ? task?.indexes : undefined;
+    const record: IndexesOutcome = {
+      tables: deferred.length,
+      startedAt: earlier?.startedAt ?? new Date().toISOString(),
+      pending: earlier?.pending ?? deferred.map((d) => d.table),
+    };
+    if (!earlier) await store.saveOutcome(spec.name, "indexes", record);
     outcome = await buildDeferredIndexes(
       () => openDestination(destination),
       deferred,
       spec.fullLoad.parallelism,
       deadline,
     );
+    await store.saveOutcome(spec.name, "indexes", {
+      ...record,
+      pending: outcome.pending,
+      ...(outcome.pending.length === 0 ? { completedAt: new Date().toISOString() } : {}),
+    });
   }
   const done = outcome.pending.length === 0;
   if (done && !spec.migrationTypes.includes("incremental")) await store.setPhase(spec.name, "completed");

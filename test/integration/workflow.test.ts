@@ -20,7 +20,7 @@ beforeAll(async () => {
     SHOPS.flatMap((db) => [
       `DROP DATABASE IF EXISTS ${db}`,
       `CREATE DATABASE ${db}`,
-      `CREATE TABLE ${db}.orders (id BIGINT PRIMARY KEY, status VARCHAR(20))`,
+      `CREATE TABLE ${db}.orders (id BIGINT PRIMARY KEY, status VARCHAR(20), KEY status_idx (status))`,
       `INSERT INTO ${db}.orders VALUES (1, 'new'), (2, 'paid'), (3, 'void')`,
     ]).concat([
       "DROP DATABASE IF EXISTS wf_nokey",
@@ -75,6 +75,13 @@ describe("the task state machine, run locally", () => {
       rows: 3,
       completedAt: expect.any(String),
     });
+    // The secondary index was left out of CREATE TABLE and built after the copy.
+    expect(task?.indexes).toMatchObject({ tables: 1, pending: [], completedAt: expect.any(String) });
+    expect(
+      await sql(STACK.destination.port, [
+        "SELECT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = 'wf_run' AND TABLE_NAME = 'orders' ORDER BY name",
+      ]),
+    ).toEqual([[{ name: "PRIMARY" }, { name: "status_idx" }]]);
     expect(await sql(STACK.destination.port, ["SELECT id, status FROM wf_run.orders ORDER BY id"])).toEqual([
       [
         { id: 1, status: "new" },
@@ -152,7 +159,17 @@ describe("the task state machine, run locally", () => {
     expect(result.stdout).toMatch(/^Phase\s+completed$/m);
     expect(result.stdout).toMatch(/^Position\s+mysql-bin\.\d+:\d+ \(GTID [\d-]+\)/m);
     expect(result.stdout).toMatch(/^Full load 3 rows copied, chunks 1\/1, done at /m);
+    expect(result.stdout).toMatch(/^Indexes\s+secondary indexes of 1 table\(s\) built, done at /m);
     expect(result.stdout).toMatch(/Precheck passed/);
+    // While a build outlasts a BuildIndexes call, status names the tables still building.
+    await defaultTaskStore().saveOutcome("wf-status", "indexes", {
+      tables: 3,
+      startedAt: "2026-11-22T10:00:00.000Z",
+      pending: ["wf_status.orders", "wf_status.lines"],
+    });
+    expect((await dts(["status", "wf-status"])).stdout).toMatch(
+      /^Indexes\s+building secondary indexes of 3 table\(s\) since 2026-11-22T10:00:00.000Z; not done yet: wf_status.orders, wf_status.lines$/m,
+    );
     const missing = await dts(["status", "no-such-task"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(
