@@ -17,6 +17,7 @@ import mysql from "mysql2/promise";
 import { defaultTaskStore } from "#core/store/index.ts";
 import { localEnvironment } from "../../local/environment.ts";
 import { createEventsTable } from "./events-table.ts";
+import { quiesce } from "./quiesce.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCE = { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" };
@@ -72,6 +73,9 @@ async function fullLoad(withScript: boolean): Promise<number> {
   const destination = await mysql.createConnection(DESTINATION);
   await destination.query(`DROP DATABASE IF EXISTS ${withScript ? "bench_etl_script" : "bench_etl_plain"}`);
   await destination.end();
+  // Neither contender pays for the flushing of the data generation or of the run before it.
+  await quiesce(DESTINATION);
+  await quiesce(SOURCE);
   execFileSync("node", ["bin/dts.js", "run", spec], { cwd: REPO, encoding: "utf8" });
   const load = (await defaultTaskStore().get(task))?.fullLoad;
   if (!load?.completedAt) throw new Error(`${task}: the full load did not complete`);

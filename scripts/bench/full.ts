@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import mysql from "mysql2/promise";
+import { quiesce } from "./quiesce.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCE = { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" };
@@ -117,26 +118,7 @@ function timed(command: string): Promise<{ seconds: number; peakRssMb: number | 
   });
 }
 
-/** Drops the copy and waits until the destination has flushed the previous run's dirty pages. */
-/**
- * Lets a server write its dirty pages before a timed run, so no contender pays for the previous
- * one's writes (or the data generation's): flushing is forced (innodb_max_dirty_pages_pct = 0)
- * until fewer than 100 pages are dirty, at most 60 s.
- */
-async function quiesce(server: typeof SOURCE): Promise<void> {
-  const [setting] = await query(server, "SELECT @@GLOBAL.innodb_max_dirty_pages_pct AS pct");
-  await query(server, "SET GLOBAL innodb_max_dirty_pages_pct = 0");
-  try {
-    for (let i = 0; i < 600; i++) {
-      const [row] = await query(server, "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
-      if (Number(row?.Value) < 100) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  } finally {
-    await query(server, `SET GLOBAL innodb_max_dirty_pages_pct = ${Number(setting?.pct)}`);
-  }
-}
-
+/** Drops the copy and waits until both servers have flushed the previous run's dirty pages. */
 async function resetDestination(): Promise<void> {
   await query(DESTINATION, `DROP DATABASE IF EXISTS ${DB}`);
   await quiesce(DESTINATION);
