@@ -2,6 +2,12 @@ import type { Connection } from "mysql2/promise";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildDeferredIndexes } from "#core/schema/indexes.ts";
 import { openDestination } from "#core/source/connection.ts";
+import { documentClient, tableNames } from "#core/store/dynamodb.ts";
+import { defaultTaskStore } from "#core/store/index.ts";
+import { ensureLocalTables } from "#core/store/local-tables.ts";
+import { handler as buildIndexesHandler } from "#functions/build-indexes/handler.ts";
+import { localEnvironment } from "../../local/environment.ts";
+import { spec } from "../support/spec-fixtures.ts";
 import { STACK, sql } from "../support/stack.ts";
 
 const DB = "deferred_indexes";
@@ -113,5 +119,50 @@ describe("an index build longer than a Lambda may run", () => {
     } finally {
       await reader.end();
     }
+  });
+});
+
+describe("the BuildIndexes function", () => {
+  it("returns not done when its Lambda time runs out, records the tables left, and ends the build on a later call", async () => {
+    for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
+    await ensureLocalTables(documentClient(), tableNames());
+    await sql(STACK.destination.port, [
+      `CREATE TABLE ${DB}.lambda (id INT PRIMARY KEY, k INT, v VARCHAR(10))`,
+      `INSERT INTO ${DB}.lambda SELECT seq, seq MOD 7, 'x' FROM ${DB}.seq_1_to_100`,
+    ]);
+    const task = spec({ name: "build-indexes-fn", migrationTypes: ["schema", "full"] });
+    const store = defaultTaskStore();
+    await store.saveSpec(task);
+    await store.setPhase(task.name, "full-load");
+    await store.saveOutcome(task.name, "schema", {
+      createdTables: [`${DB}.lambda`],
+      notes: [],
+      deferredIndexes: [{ table: `${DB}.lambda`, indexes: DEFERRED[0]?.indexes ?? [] }],
+      completedAt: new Date().toISOString(),
+    });
+
+    // Less than the function's safety margin left: it starts nothing and asks to be called again.
+    const late = { getRemainingTimeInMillis: () => 30_000 };
+    expect(await buildIndexesHandler({ spec: task }, late)).toEqual({
+      built: 0,
+      done: false,
+      pending: [`${DB}.lambda`],
+    });
+    const waiting = await store.get(task.name);
+    expect(waiting?.indexes).toEqual({ tables: 1, startedAt: expect.any(String), pending: [`${DB}.lambda`] });
+    expect(waiting?.phase).toBe("full-load");
+    expect(await indexesOf("lambda")).toEqual(["PRIMARY"]);
+
+    const ample = { getRemainingTimeInMillis: () => 900_000 };
+    expect(await buildIndexesHandler({ spec: task }, ample)).toEqual({ built: 2, done: true, pending: [] });
+    const done = await store.get(task.name);
+    expect(done?.indexes).toEqual({
+      tables: 1,
+      startedAt: waiting?.indexes?.startedAt, // the same build, continued
+      pending: [],
+      completedAt: expect.any(String),
+    });
+    expect(done?.phase).toBe("completed");
+    expect(await indexesOf("lambda")).toEqual(["PRIMARY", "k_idx", "kv_idx"].sort());
   });
 });
