@@ -40,5 +40,5 @@ esac
 ensure_java_cmds
 resolve_kafka_classpath
 exec java -Xmx256m -Djava.awt.headless=true \
-  -Dlog4j.configuration="file:$STACK_SCRIPT_DIR/kafka/tools-log4j.properties" \
+  "${KAFKA_TOOLS_LOG_OPTS[@]}" \
   -cp "$(cat "$KAFKA_CLASSPATH_FILE")" "$main" "$@"

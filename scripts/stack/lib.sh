@@ -169,8 +169,26 @@ sql_quote() {
 # Maven-resolved classpaths (jars stay in the local Maven repository; only the
 # classpath text file is cached in $STACK_DIR).
 
-KAFKA_POM="$STACK_SCRIPT_DIR/kafka/pom.xml"
-KAFKA_CLASSPATH_FILE="$STACK_DIR/kafka.classpath"
+# The stack's Kafka: 3.9 (default) or 4.1 (DTS_KAFKA_VERSION). Each has its own pom, classpath,
+# logging backend (reload4j, log4j2) and data directory: a broker upgraded to 4.1 does not go back.
+KAFKA_VERSION="${DTS_KAFKA_VERSION:-3.9}"
+case "$KAFKA_VERSION" in
+3.9)
+  KAFKA_POM="$STACK_SCRIPT_DIR/kafka/pom.xml"
+  KAFKA_CLASSPATH_FILE="$STACK_DIR/kafka.classpath"
+  KAFKA_DIR="$STACK_DIR/kafka"
+  KAFKA_LOG_OPTS=(-Dlog4j.configuration="file:$STACK_SCRIPT_DIR/kafka/log4j.properties")
+  KAFKA_TOOLS_LOG_OPTS=(-Dlog4j.configuration="file:$STACK_SCRIPT_DIR/kafka/tools-log4j.properties")
+  ;;
+4.1)
+  KAFKA_POM="$STACK_SCRIPT_DIR/kafka/pom-4.1.xml"
+  KAFKA_CLASSPATH_FILE="$STACK_DIR/kafka-4.1.classpath"
+  KAFKA_DIR="$STACK_DIR/kafka-4.1"
+  KAFKA_LOG_OPTS=(-Dlog4j2.configurationFile="$STACK_SCRIPT_DIR/kafka/log4j2.properties")
+  KAFKA_TOOLS_LOG_OPTS=(-Dlog4j2.configurationFile="$STACK_SCRIPT_DIR/kafka/tools-log4j2.properties")
+  ;;
+*) die "DTS_KAFKA_VERSION=$KAFKA_VERSION: the stack runs Kafka 3.9 (the default) or 4.1" ;;
+esac
 DYNAMODB_POM="$STACK_SCRIPT_DIR/dynamodb/pom.xml"
 DYNAMODB_CLASSPATH_FILE="$STACK_DIR/dynamodb.classpath"
 DYNAMODB_LIB_DIR="$STACK_DIR/dynamodb-lib"

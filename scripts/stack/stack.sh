@@ -13,7 +13,8 @@
 #   mariadb-source  127.0.0.1:33061 (DTS_SOURCE_PORT)  root / dts-root (DTS_MARIADB_ROOT_PASSWORD)
 #                   ROW binlog, FULL row image, GTID strict mode, server-id 1
 #   mariadb-dest    127.0.0.1:33062 (DTS_DEST_PORT)    root / dts-root, no binlog, server-id 2
-#   kafka 3.9       PLAINTEXT 127.0.0.1:39092 (DTS_KAFKA_PORT)
+#   kafka 3.9       PLAINTEXT 127.0.0.1:39092 (DTS_KAFKA_PORT); DTS_KAFKA_VERSION=4.1 runs Kafka 4.1
+#                   instead (its own data in .stack/kafka-4.1; stop the stack before switching)
 #                   SASL_PLAINTEXT SCRAM-SHA-256 127.0.0.1:39093 (DTS_KAFKA_SASL_PORT),
 #                   user dts / dts-secret (DTS_KAFKA_SCRAM_USER / DTS_KAFKA_SCRAM_PASSWORD)
 #                   controller 127.0.0.1:39094 (DTS_KAFKA_CONTROLLER_PORT)
@@ -32,7 +33,6 @@ INSTANCE_SH="$STACK_SCRIPT_DIR/mariadb-instance.sh"
 SOURCE_ARGS=(--server-id=1)
 DEST_ARGS=(--server-id=2 --skip-log-bin)
 
-KAFKA_DIR="$STACK_DIR/kafka"
 KAFKA_DATA_DIR="$KAFKA_DIR/data"
 KAFKA_PROPS="$KAFKA_DIR/server.properties"
 KAFKA_PID_FILE="$STACK_DIR/kafka.pid"
@@ -40,8 +40,6 @@ KAFKA_LOG="$STACK_DIR/kafka.log"          # broker log (log4j)
 KAFKA_OUT="$STACK_DIR/kafka.out.log"      # JVM stdout/stderr
 KAFKA_FORMAT_LOG="$STACK_DIR/kafka-format.log"
 KAFKA_SASL_CLIENT_PROPS="$STACK_DIR/kafka-sasl-client.properties"
-KAFKA_LOG4J="$STACK_SCRIPT_DIR/kafka/log4j.properties"
-KAFKA_TOOLS_LOG4J="$STACK_SCRIPT_DIR/kafka/tools-log4j.properties"
 KAFKA_JVM_OPTS=(
   -server "$KAFKA_HEAP" -Xms128m
   -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
@@ -89,8 +87,19 @@ start_mariadb() { # start_mariadb <name> <port> [options...]
 kafka_pid() {
   local pid
   pid="$(read_pid_file "$KAFKA_PID_FILE" 2>/dev/null || true)"
-  if [[ -n "$pid" ]] && pid_matches "$pid" "$KAFKA_PROPS"; then
+  if [[ -n "$pid" ]] && pid_matches "$pid" "kafka.Kafka $STACK_DIR/kafka"; then
     echo "$pid"
+  fi
+}
+
+# The version of the broker this stack started (its data directory says), else DTS_KAFKA_VERSION's.
+running_kafka_version() {
+  if [[ -n "$1" ]] && pid_matches "$1" "kafka.Kafka $STACK_DIR/kafka-4.1/"; then
+    echo 4.1
+  elif [[ -n "$1" ]] && pid_matches "$1" "kafka.Kafka $STACK_DIR/kafka/"; then
+    echo 3.9
+  else
+    echo "$KAFKA_VERSION"
   fi
 }
 
@@ -150,7 +159,7 @@ format_kafka_storage() {
   local cluster_id
   cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
   say "kafka: formatting storage in $KAFKA_DATA_DIR (cluster id $cluster_id, SCRAM user '$KAFKA_SCRAM_USER')"
-  if ! java -Xmx256m -Dlog4j.configuration="file:$KAFKA_TOOLS_LOG4J" -cp "$(cat "$KAFKA_CLASSPATH_FILE")" \
+  if ! java -Xmx256m "${KAFKA_TOOLS_LOG_OPTS[@]}" -cp "$(cat "$KAFKA_CLASSPATH_FILE")" \
     kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$KAFKA_PROPS" \
     --add-scram "SCRAM-SHA-256=[name=$KAFKA_SCRAM_USER,password=$KAFKA_SCRAM_PASSWORD]" \
     >"$KAFKA_FORMAT_LOG" 2>&1; then
@@ -179,10 +188,10 @@ start_kafka() {
   write_kafka_config
   format_kafka_storage
   KAFKA_LOG_OFFSET="$(stat -c %s "$KAFKA_LOG" 2>/dev/null || echo 0)"
-  say "kafka: starting (log $KAFKA_LOG)"
+  say "kafka $KAFKA_VERSION: starting (log $KAFKA_LOG)"
   printf '\n===== %s starting kafka\n' "$(date -Is)" >>"$KAFKA_OUT"
   setsid nohup java "${KAFKA_JVM_OPTS[@]}" \
-    -Dlog4j.configuration="file:$KAFKA_LOG4J" -Dkafka.logs.dir="$STACK_DIR" \
+    "${KAFKA_LOG_OPTS[@]}" -Dkafka.logs.dir="$STACK_DIR" \
     -cp "$(cat "$KAFKA_CLASSPATH_FILE")" kafka.Kafka "$KAFKA_PROPS" \
     >>"$KAFKA_OUT" 2>&1 </dev/null 9>&- &
   echo $! >"$KAFKA_PID_FILE"
@@ -314,7 +323,7 @@ describe() {
       return 1
     fi
     printf '%-15s up    PLAINTEXT %s:%s  SASL_PLAINTEXT/SCRAM-SHA-256 %s:%s user %s / %s  (%s)\n' \
-      kafka "$STACK_HOST" "$KAFKA_PORT" "$STACK_HOST" "$KAFKA_SASL_PORT" \
+      "kafka $(running_kafka_version "$pid")" "$STACK_HOST" "$KAFKA_PORT" "$STACK_HOST" "$KAFKA_SASL_PORT" \
       "$KAFKA_SCRAM_USER" "$KAFKA_SCRAM_PASSWORD" "$owner"
     ;;
   dynamodb)
