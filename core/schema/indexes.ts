@@ -46,12 +46,12 @@ export async function buildDeferredIndexes(
         destination ??= await openDestination();
         const result = await buildTable(destination, next, deadline);
         outcome.built += result.added;
-        if (result.left) {
-          outcome.pending.push(next.table);
+        if (result.pending) outcome.pending.push(next.table);
+        if (result.connectionBusy) {
           // The build keeps its connection: a build still waiting for a metadata lock is dropped
           // by the server when its client disconnects. The connection closes when the build ends.
           const busy = destination;
-          void result.left.finally(() => busy.end().catch(() => undefined));
+          void result.connectionBusy.finally(() => busy.end().catch(() => undefined));
           destination = undefined;
         }
       }
@@ -67,15 +67,19 @@ export async function buildDeferredIndexes(
   return outcome;
 }
 
-/**
- * `left`: the build was still running at the deadline, started here (settles when it ends) or by
- * an earlier call (already settled: that build holds another connection).
- */
+interface TableBuild {
+  added: number;
+  /** The build was still running at the deadline (started here or by an earlier call). */
+  pending?: boolean;
+  /** A build started here and left running: it ends when this settles. */
+  connectionBusy?: Promise<unknown>;
+}
+
 async function buildTable(
   destination: Connection,
   { table, indexes }: TableIndexes,
   deadline: number | undefined,
-): Promise<{ added: number; left?: Promise<unknown> }> {
+): Promise<TableBuild> {
   const dot = table.indexOf(".");
   const [database, name] = [table.slice(0, dot), table.slice(dot + 1)];
   const missing = await missingIndexes(destination, database, name, indexes);
@@ -84,8 +88,7 @@ async function buildTable(
 
   const earlier = await runningThread(destination, statement);
   if (earlier !== undefined) {
-    if (!(await threadEnded(destination, earlier, statement, deadline)))
-      return { added: 0, left: Promise.resolve() };
+    if (!(await threadEnded(destination, earlier, statement, deadline))) return { added: 0, pending: true };
     // It ended: its indexes exist now, or it failed and the build below reports why.
     const stillMissing = await missingIndexes(destination, database, name, indexes);
     if (stillMissing.length === 0) return { added: missing.length };
@@ -103,7 +106,7 @@ async function buildTable(
   try {
     if (await Promise.race([build, timeUp])) return { added: missing.length };
     // The next call finds the build, or its absence, on the server.
-    return { added: 0, left: build.catch(() => undefined) };
+    return { added: 0, pending: true, connectionBusy: build.catch(() => undefined) };
   } finally {
     clearTimeout(timer);
   }
