@@ -13,11 +13,12 @@
 #   mariadb-source  127.0.0.1:33061 (DTS_SOURCE_PORT)  root / dts-root (DTS_MARIADB_ROOT_PASSWORD)
 #                   ROW binlog, FULL row image, GTID strict mode, server-id 1
 #   mariadb-dest    127.0.0.1:33062 (DTS_DEST_PORT)    root / dts-root, no binlog, server-id 2
-#   kafka 3.9       PLAINTEXT 127.0.0.1:39092 (DTS_KAFKA_PORT); DTS_KAFKA_VERSION=4.1 runs Kafka 4.1
-#                   instead (its own data in .stack/kafka-4.1; stop the stack before switching)
+#   kafka 3.9       PLAINTEXT 127.0.0.1:39092 (DTS_KAFKA_PORT)
 #                   SASL_PLAINTEXT SCRAM-SHA-256 127.0.0.1:39093 (DTS_KAFKA_SASL_PORT),
 #                   user dts / dts-secret (DTS_KAFKA_SCRAM_USER / DTS_KAFKA_SCRAM_PASSWORD)
 #                   controller 127.0.0.1:39094 (DTS_KAFKA_CONTROLLER_PORT)
+#                   DTS_KAFKA_VERSION=4.1: Kafka 4.1 instead, with its own data in .stack/kafka-4.1
+#                   (stop the stack before switching)
 #   dynamodb-local  http://127.0.0.1:38000 (DTS_DYNAMODB_PORT), shared db in .stack/dynamodb
 # Extra throwaway MariaDB servers: scripts/stack/mariadb-instance.sh.
 set -euo pipefail
