@@ -100,9 +100,9 @@ export function decodeCanal(value: Buffer): Decoded {
   };
 }
 
-/** The published schema, read from ../shared/reference (what the product's consumers use). */
+/** The published dts-avro schema (test/fixtures, as the product publishes it for its consumers). */
 const PUBLISHED = JSON.parse(
-  readFileSync(`${REPO}../shared/reference/dts-avro-record.avsc`, "utf8"),
+  readFileSync(`${REPO}test/fixtures/dts-avro-record.avsc`, "utf8"),
 ) as avro.Schema[];
 const registry: Record<string, avro.Type> = {};
 for (const schema of PUBLISHED) avro.Type.forSchema(schema, { registry, wrapUnions: true });

@@ -151,7 +151,7 @@ describe("canal-json", () => {
 
 describe("dts-avro", () => {
   const published = JSON.parse(
-    readFileSync(new URL("../../../shared/reference/dts-avro-record.avsc", import.meta.url), "utf8"),
+    readFileSync(new URL("../fixtures/dts-avro-record.avsc", import.meta.url), "utf8"),
   ) as avro.Schema[];
   const registry: Record<string, avro.Type> = {};
   for (const schema of published) avro.Type.forSchema(schema, { registry, wrapUnions: true });
@@ -316,9 +316,7 @@ describe("dts-avro with a schema registry", () => {
       expect(requests).toHaveLength(1);
       expect(requests[0]?.url).toBe("/subjects/orders-value/versions");
       expect(JSON.parse(JSON.parse(requests[0]?.body ?? "{}").schema)).toEqual(
-        JSON.parse(
-          readFileSync(new URL("../../../shared/reference/dts-avro-record.avsc", import.meta.url), "utf8"),
-        ),
+        JSON.parse(readFileSync(new URL("../fixtures/dts-avro-record.avsc", import.meta.url), "utf8")),
       );
       expect([...framed.subarray(0, 5)]).toEqual([0, 0, 0, 1, 2]);
       const registry: Record<string, avro.Type> = {};
