@@ -1,4 +1,5 @@
 import { DtsError, EnvironmentError, SpecError } from "#core/errors.ts";
+import { redactText } from "#core/redact.ts";
 
 /** Exit codes: 0 ok, 1 the task or a check failed, 2 the spec (or the command line) is invalid. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
@@ -25,20 +26,22 @@ export function explainEnvironment(error: unknown): DtsError | undefined {
   return undefined;
 }
 
+/** Everything the CLI prints about an error goes through the redaction rule. */
+const write = (text: string) => process.stderr.write(redactText(text));
+
 /** Prints one clear line for a user mistake (details with --verbose); returns the exit code. */
 export function reportError(error: unknown, verbose: boolean): number {
   const known = error instanceof DtsError ? error : explainEnvironment(error);
   if (known) {
-    process.stderr.write(`dts: ${known.message}\n`);
+    write(`dts: ${known.message}\n`);
     const details = known.details.length > 1 || verbose ? known.details : [];
-    for (const line of details) process.stderr.write(`  ${line}\n`);
-    if (verbose && known.cause)
-      process.stderr.write(`  cause: ${String((known.cause as Error).stack ?? known.cause)}\n`);
+    for (const line of details) write(`  ${line}\n`);
+    if (verbose && known.cause) write(`  cause: ${String((known.cause as Error).stack ?? known.cause)}\n`);
     return known instanceof SpecError ? EXIT.invalid : EXIT.failed;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`dts: unexpected error: ${message}\n`);
-  if (verbose && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  write(`dts: unexpected error: ${message}\n`);
+  if (verbose && error instanceof Error) write(`${error.stack}\n`);
   else
     process.stderr.write("  (run again with --verbose for the stack trace, and report it if it persists)\n");
   return EXIT.failed;

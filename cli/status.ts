@@ -1,5 +1,6 @@
 import { DtsError } from "#core/errors.ts";
 import { precheckLine, renderPrecheckReport } from "#core/precheck/render.ts";
+import { redact, redactText } from "#core/redact.ts";
 import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 import { EXIT } from "./errors.ts";
 
@@ -8,7 +9,7 @@ export async function statusCommand(name: string, options: { json?: boolean }): 
   const task = await defaultTaskStore().get(name);
   if (!task) throw new DtsError(`no task named ${name}: start it with \`dts run <spec.json>\` first`);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(task, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(redact(task), null, 2)}\n`);
     return EXIT.ok;
   }
   const lines = [
@@ -63,6 +64,6 @@ export async function statusCommand(name: string, options: { json?: boolean }): 
   }
   if (task.precheck?.passed) lines.push(`${precheckLine(task.precheck)} (${task.precheck.finishedAt})`);
   else if (task.precheck) lines.push("", renderPrecheckReport(task.precheck));
-  process.stdout.write(`${lines.join("\n")}\n`);
+  process.stdout.write(`${redactText(lines.join("\n"))}\n`);
   return EXIT.ok;
 }

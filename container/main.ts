@@ -4,9 +4,20 @@
  */
 import pino from "pino";
 import { DtsError } from "#core/errors.ts";
+import { redact, redactText } from "#core/redact.ts";
 import { runTaskTailer } from "#core/stream/service.ts";
 
-const logger = pino({ base: { task: process.env.DTS_TASK }, timestamp: pino.stdTimeFunctions.isoTime });
+const logger = pino({
+  base: { task: process.env.DTS_TASK },
+  timestamp: pino.stdTimeFunctions.isoTime,
+  // One redaction rule for every line: secret-named fields hidden, URL credentials removed.
+  formatters: { log: (fields) => redact(fields) },
+  hooks: {
+    logMethod(args, method) {
+      method.apply(this, args.map((a) => (typeof a === "string" ? redactText(a) : a)) as typeof args);
+    },
+  },
+});
 const task = process.env.DTS_TASK;
 if (!task) {
   logger.error("DTS_TASK is not set: the tailer needs the name of the task to run");

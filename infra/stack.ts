@@ -91,7 +91,11 @@ export class DtsStack extends Stack {
     };
     const databases = { databases: true };
     const functions = {
-      precheck: fn("precheck", 512, Duration.minutes(2), databases),
+      // Executions started from the console skip the API: the same secret policy applies here.
+      precheck: fn("precheck", 512, Duration.minutes(2), {
+        ...databases,
+        environment: { DTS_SECRET_PREFIX: secrets.namePrefix, DTS_REQUIRE_SECRET_ARNS: "true" },
+      }),
       capturePosition: fn("capture-position", 256, Duration.minutes(1), databases),
       schema: fn("schema", 512, Duration.minutes(10), databases),
       planChunks: fn("plan-chunks", 512, Duration.minutes(10), databases),

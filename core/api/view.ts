@@ -1,4 +1,5 @@
 import type { CheckResult } from "../precheck/types.ts";
+import { redact } from "../redact.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import type { LedgerSummary } from "../store/chunk-ledger.ts";
 import type { TaskRecord } from "../store/task-store.ts";
@@ -64,7 +65,7 @@ export type TaskSummary = Pick<
 
 /** The spec without passwords: responses and logs never carry them. */
 export function redactSpec(spec: TaskSpec): unknown {
-  return JSON.parse(JSON.stringify(spec), (key, value) => (key === "password" ? "(hidden)" : value));
+  return redact(spec);
 }
 
 function fullLoadView(

@@ -3,6 +3,7 @@ import { dataTypeOf } from "../etl/types.ts";
 import { type Catalog, type CatalogColumn, catalogTable, rowKey } from "../source/catalog.ts";
 import { type SelectedTable, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
+import { namesTable } from "../spec/table-name.ts";
 
 type EtlEngine = typeof import("../etl/index.ts");
 let engine: EtlEngine | undefined;
@@ -24,7 +25,7 @@ function loadedEngine(): EtlEngine {
 /** The destination-only columns `etl.addColumns` gives a source table (database.table). */
 export function addedColumns(spec: TaskSpec, database: string, table: string): CatalogColumn[] {
   return (spec.etl?.addColumns ?? [])
-    .filter((c) => c.table === `${database}.${table}`)
+    .filter((c) => namesTable(c.table, { database, table }))
     .map((c) => ({
       name: c.name,
       dataType: dataTypeOf(c.type),

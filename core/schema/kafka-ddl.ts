@@ -3,6 +3,7 @@ import type { KafkaWriter } from "../sinks/kafka/writer.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
 import { qualified, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
+import { namesTable } from "../spec/table-name.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 import type { SchemaOutcome } from "../store/task-store.ts";
 import { destinationCreateTable } from "./create-table.ts";
@@ -34,7 +35,7 @@ export async function publishSchema(
     });
     notes.push(...ddl.notes.map((n) => `${qualified(table.destination)}: ${n}`));
     published++;
-    for (const column of (spec.etl?.addColumns ?? []).filter((c) => c.table === qualified(table.source))) {
+    for (const column of (spec.etl?.addColumns ?? []).filter((c) => namesTable(c.table, table.source))) {
       await writer.writeDdl({
         database: table.destination.database,
         table: table.destination.table,

@@ -1,7 +1,12 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { type core, z } from "zod";
 import { SpecError } from "../errors.ts";
+import { isSecretKey, redact } from "../redact.ts";
+import { jsonSyntaxProblem, MAX_JSON_DEPTH, tooDeep } from "./json.ts";
 import { type TaskSpec, taskSpecSchema } from "./schema.ts";
+
+/** Spec files are read whole: a few MiB is far more than any spec. */
+const MAX_SPEC_BYTES = 4 * 1024 * 1024;
 
 /** One problem in a spec: where, what was there, what is wrong and how to fix it. */
 export interface SpecProblem {
@@ -33,9 +38,10 @@ function valueAt(input: unknown, segments: readonly PropertyKey[]): unknown {
 
 function describeValue(value: unknown, path: readonly PropertyKey[]): string {
   if (value === undefined) return "nothing";
-  const last = path[path.length - 1];
-  if (last === "password") return "a password (hidden)";
-  const text = JSON.stringify(value);
+  if (path.some((segment) => typeof segment === "string" && isSecretKey(segment))) return "a secret (hidden)";
+  if (value !== null && typeof value === "object")
+    return Array.isArray(value) ? `an array of ${value.length}` : "an object";
+  const text = JSON.stringify(redact(value));
   if (text === undefined) return String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -93,14 +99,29 @@ function problemsFrom(issue: core.$ZodIssue, input: unknown): SpecProblem[] {
           : `remove it; allowed here: ${known.join(", ") || "(see dts schema)"}`;
       return {
         path: jsonPath([...issue.path, key]),
-        received: describeValue(valueAt(input, [...issue.path, key]), [...issue.path, key]),
+        // What an unknown field holds is not echoed: it may be a secret under a name no rule knows.
+        received: undefined,
         message: `unknown field: ${hint}`,
       };
     });
   }
+  if (issue.code === "invalid_key") {
+    // A record's key failed its own rule: say that rule, at the key.
+    return issue.issues.slice(0, 1).map((inner) => ({
+      path: jsonPath(issue.path),
+      received: undefined,
+      message: `key: ${inner.message}`,
+    }));
+  }
   if (issue.code === "invalid_union" && issue.errors.length > 0) {
-    // A discriminated union whose discriminator matched reports the inner issues.
-    const inner = issue.errors.flat();
+    // The inner issues' paths start at the union. A branch whose only complaint is the value's
+    // type (a string where an object was expected) is not the one the user meant.
+    const meant = issue.errors.filter(
+      (branch) => !(branch.length === 1 && branch[0]?.code === "invalid_type" && branch[0].path.length === 0),
+    );
+    const inner = (meant.length > 0 ? meant : issue.errors)
+      .flat()
+      .map((i) => ({ ...i, path: [...issue.path, ...i.path] }) as core.$ZodIssue);
     if (inner.length > 0 && inner.length < 5) return inner.flatMap((i) => problemsFrom(i, input));
   }
   const value = valueAt(input, issue.path);
@@ -119,6 +140,11 @@ function problemsFrom(issue: core.$ZodIssue, input: unknown): SpecProblem[] {
 
 /** Validate an already-parsed JSON value; throws SpecError naming every problem. */
 export function parseTaskSpec(input: unknown, origin = "the spec"): TaskSpec {
+  const deep = tooDeep(input);
+  if (deep !== undefined)
+    throw new SpecError(
+      `invalid task spec in ${origin}: ${deep.length > 80 ? `${deep.slice(0, 77)}...` : deep}: nested deeper than ${MAX_JSON_DEPTH} levels; a task spec is far flatter (see \`dts schema\`)`,
+    );
   const result = taskSpecSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.flatMap((issue) => problemsFrom(issue, input));
@@ -140,8 +166,13 @@ export function specErrorFrom(problems: SpecProblem[], origin: string): SpecErro
 export async function loadTaskSpec(file: string): Promise<TaskSpec> {
   let text: string;
   try {
+    if ((await stat(file)).size > MAX_SPEC_BYTES)
+      throw new SpecError(
+        `spec file ${file} is over ${MAX_SPEC_BYTES >> 20} MiB: a task spec is far smaller`,
+      );
     text = await readFile(file, "utf8");
   } catch (error) {
+    if (error instanceof SpecError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new SpecError(
       code === "ENOENT"
@@ -153,7 +184,7 @@ export async function loadTaskSpec(file: string): Promise<TaskSpec> {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new SpecError(`spec file ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new SpecError(`spec file ${file} is not valid JSON: ${jsonSyntaxProblem(text, error)}`);
   }
   return parseTaskSpec(value, file);
 }

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { parseColumnType } from "./column-type.ts";
+import { parseTableName, TABLE_NAME_HELP } from "./table-name.ts";
 
 /**
  * The task spec: one JSON document per task, modelled on the parameters of the product we match
@@ -15,7 +17,41 @@ const identifier = (what: string) =>
     .string()
     .min(1, { error: `${what} must not be empty` })
     .max(64, { error: `${what} is longer than MySQL's 64-character limit` })
-    .refine((s) => !s.endsWith(" "), { error: `${what} must not end with a space (MySQL rejects it)` });
+    .refine((s) => !s.endsWith(" "), { error: `${what} must not end with a space (MySQL rejects it)` })
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what MySQL refuses in names.
+    .refine((s) => !/[\u0000\uD800-\uDFFF]/.test(s), {
+      error: `${what} may not hold NUL or characters outside the Basic Multilingual Plane (MySQL refuses them)`,
+    });
+
+/** A host name or an IP address: no spaces, slashes or control characters. */
+const hostName = z
+  .string()
+  .min(1, { error: "must not be empty" })
+  .max(253, { error: "is longer than a host name can be (253 characters)" })
+  .regex(/^(?:[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?|\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+)$/, {
+    error: "must be a host name or an IP address, such as db.example.com or 10.0.0.5",
+  });
+
+/** Kafka's own rule for topic names. */
+const topicName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,249}$/, {
+    error: "a Kafka topic name is 1-249 letters, digits, '.', '_' or '-'",
+  })
+  .refine((t) => t !== "." && t !== "..", { error: "a Kafka topic cannot be named . or .." });
+
+const brokerAddress = z
+  .string()
+  .regex(/^([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/, {
+    error: "must be host:port, e.g. 10.0.0.5:9092",
+  })
+  .refine(
+    (b) => {
+      const port = Number(b.slice(b.lastIndexOf(":") + 1));
+      return port >= 1 && port <= 65535;
+    },
+    { error: "the port must be between 1 and 65535" },
+  );
 
 export const tlsSchema = z
   .strictObject({
@@ -53,17 +89,27 @@ const oneSecretError = {
 };
 
 const endpointShape = {
-  host: z.string().min(1).meta({ description: "Host name or IP address of the server." }),
+  host: hostName.meta({ description: "Host name or IP address of the server." }),
   port: z
     .number({ error: "must be a TCP port number such as 3306" })
-    .int()
-    .min(1)
-    .max(65535)
+    .int({ error: "must be a whole TCP port number such as 3306" })
+    .min(1, { error: "must be a TCP port between 1 and 65535" })
+    .max(65535, { error: "must be a TCP port between 1 and 65535" })
     .default(3306)
     .meta({ description: "TCP port." }),
-  user: z.string().min(1).meta({ description: "Database account used by the task." }),
+  user: z
+    .string()
+    .min(1)
+    .max(80, { error: "is longer than an account name can be (80 characters)" })
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are refused.
+    .regex(/^[^\u0000-\u001f]+$/, { error: "must not hold control characters" })
+    .meta({ description: "Database account used by the task." }),
   ...secretFields,
   tls: tlsSchema.optional(),
+  serverPublicKey: z.string().min(1).optional().meta({
+    description:
+      "PEM text of the server's RSA public key, for sha256_password / caching_sha2_password accounts over a connection without TLS (the password is then encrypted with this key, never with one the server sends).",
+  }),
 };
 
 export const mysqlEndpointSchema = z.strictObject(endpointShape).refine(oneSecret, oneSecretError);
@@ -109,17 +155,21 @@ export const objectSelectionSchema = z.strictObject({
     .optional()
     .meta({ description: "Tables to migrate; default the whole database (with views, triggers, routines)." }),
   dml: dmlList.optional(),
+  sqlSecurity: z.enum(["invoker", "definer"]).default("invoker").meta({
+    description:
+      "Whole-database selections: the SQL SECURITY of the views and routines created on the destination. invoker (default): they run with the rights of whoever calls them; definer: with the rights of the destination account that created them (the migration account).",
+  }),
 });
 
 export const kafkaDestinationSchema = z
   .strictObject({
     type: z.literal("kafka"),
     brokers: z
-      .array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: "must be host:port, e.g. 10.0.0.5:9092" }))
+      .array(brokerAddress)
       .min(1, { error: "list at least one broker as host:port" })
       .meta({ description: "Bootstrap brokers, host:port." }),
-    topic: z.string().min(1).meta({ description: "Topic that receives row changes (must exist)." }),
-    ddlTopic: z.string().min(1).optional().meta({ description: "Topic for DDL records; default the topic." }),
+    topic: topicName.meta({ description: "Topic that receives row changes (must exist)." }),
+    ddlTopic: topicName.optional().meta({ description: "Topic for DDL records; default the topic." }),
     format: z.enum(["canal-json", "dts-avro"]).default("dts-avro").meta({ description: "Message format." }),
     partitionPolicy: z
       .enum(["partition-0", "hash-table", "hash-pk"])
@@ -127,15 +177,15 @@ export const kafkaDestinationSchema = z
       .meta({ description: "How messages are routed to partitions." }),
     partitionKeys: z
       .record(
-        z.string().regex(/^[^.]+\.[^.]+$/, { error: "keys are source tables written database.table" }),
-        z.array(z.string().min(1)).min(1),
+        z.string().refine((key) => parseTableName(key) !== undefined, { error: `keys: ${TABLE_NAME_HELP}` }),
+        z.array(identifier("column name")).min(1),
       )
       .optional()
       .meta({ description: "hash-pk only: columns to hash per source table ('db.table' -> columns)." }),
     sasl: z
       .strictObject({
         mechanism: z.literal("scram-sha-256", { error: "only scram-sha-256 is supported" }),
-        username: z.string().min(1),
+        username: z.string().min(1).max(256),
         ...secretFields,
       })
       .refine(oneSecret, oneSecretError)
@@ -143,7 +193,7 @@ export const kafkaDestinationSchema = z
       .meta({ description: "SASL/SCRAM-SHA-256 credentials; omit for an unauthenticated cluster." }),
     tls: tlsSchema.optional(),
     schemaRegistryUrl: z
-      .url({ error: "must be a URL such as http://registry:8081" })
+      .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL such as http://registry:8081" })
       .optional()
       .meta({ description: "dts-avro only: Confluent schema registry; messages then use its wire format." }),
   })
@@ -181,13 +231,22 @@ export const etlSchema = z
         z.strictObject({
           table: z
             .string()
-            .regex(/^[^.]+\.[^.]+$/, { error: "write the source table as database.table" })
+            .refine((table) => parseTableName(table) !== undefined, { error: TABLE_NAME_HELP })
             .meta({ description: "Source table (database.table) whose destination table gets the column." }),
           name: identifier("column name").meta({ description: "Destination column set by e_set." }),
           type: z
             .string()
             .min(1)
-            .meta({ description: "MySQL column type, e.g. VARCHAR(64) or DATETIME(3)." }),
+            .transform((text, context) => {
+              const type = parseColumnType(text);
+              if (type.ok) return type.sql;
+              context.addIssue({ code: "custom", message: `not a column type: ${type.message}` });
+              return z.NEVER;
+            })
+            .meta({
+              description:
+                "MySQL column type, e.g. VARCHAR(64), DECIMAL(12,2), DATETIME(3) or ENUM('a','b'), with UNSIGNED, CHARACTER SET and COLLATE where they apply; nothing else.",
+            }),
         }),
       )
       .optional()

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { PrecheckReport } from "../precheck/types.ts";
+import { redactText } from "../redact.ts";
 import type { BinlogPosition } from "../source/position.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import type { Phase } from "../task/phases.ts";
@@ -46,7 +47,13 @@ export interface SchemaOutcome {
   /** What was left out or changed, for the user. */
   notes: string[];
   /** Secondary indexes to build after the full load: destination table (db.table) and clauses. */
-  deferredIndexes?: { table: string; indexes: { name: string; clause: string }[] }[];
+  /** `table` is database.table for display; `database` and `name` are the names themselves. */
+  deferredIndexes?: {
+    table: string;
+    database?: string;
+    name?: string;
+    indexes: { name: string; clause: string }[];
+  }[];
   completedAt: string;
 }
 
@@ -138,7 +145,8 @@ export class DynamoTaskStore implements TaskStore {
     const at = new Date().toISOString();
     await this.update(name, "SET #phase = :phase, lastError = :failure, updatedAt = :now", {
       ":phase": "failed",
-      ":failure": { ...failure, at },
+      // Stored for display: an error text never keeps credentials a URL in it carried.
+      ":failure": { ...failure, cause: redactText(failure.cause), at },
     });
   }
 

@@ -1,10 +1,12 @@
 import { ApiError, errorResponse } from "#core/api/errors.ts";
 import type { TaskApi } from "#core/api/tasks.ts";
+import { redact } from "#core/redact.ts";
+import { jsonSyntaxProblem } from "#core/spec/json.ts";
 import { API_ROUTES, type ApiRequest, type ApiResponse, type Operation } from "./routes.ts";
 
 export type ApiLog = (entry: Record<string, unknown>) => void;
 
-const jsonLog: ApiLog = (entry) => process.stderr.write(`${JSON.stringify(entry)}\n`);
+const jsonLog: ApiLog = (entry) => process.stderr.write(`${JSON.stringify(redact(entry))}\n`);
 
 function respond(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
   return {
@@ -30,7 +32,7 @@ function parseBody(request: ApiRequest): unknown {
     throw new ApiError(
       400,
       "InvalidJson",
-      `the request body is not valid JSON (${(error as Error).message}): send the task spec as a JSON object`,
+      `the request body is not valid JSON (${jsonSyntaxProblem(text, error)}): send the task spec as a JSON object`,
     );
   }
 }

@@ -1,6 +1,7 @@
+import { secretProblems } from "#core/api/secret-policy.ts";
 import { livePrecheckPorts } from "#core/precheck/adapters.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
-import { parseTaskSpec } from "#core/spec/load.ts";
+import { parseTaskSpec, specErrorFrom } from "#core/spec/load.ts";
 import { defaultTaskStore } from "#core/store/index.ts";
 
 export interface PrecheckEvent {
@@ -19,8 +20,18 @@ export interface PrecheckOutput {
 }
 
 /** Lambda `precheck`: validate the spec, store the task, run every precheck item, store the report. */
-export async function handler(event: PrecheckEvent): Promise<PrecheckOutput> {
+export async function handler(
+  event: PrecheckEvent,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PrecheckOutput> {
   const spec = parseTaskSpec(event.spec, "the execution input");
+  // Deployed, a spec started from the Step Functions console meets the API's rule: no password
+  // is stored with the task (its record and status views would carry it).
+  const problems = secretProblems(spec, {
+    requireSecretArns: env.DTS_REQUIRE_SECRET_ARNS === "true",
+    namePrefix: env.DTS_SECRET_PREFIX,
+  });
+  if (problems.length > 0) throw specErrorFrom(problems, "the execution input");
   const store = defaultTaskStore();
   const task = await store.saveSpec(spec);
   await store.setPhase(spec.name, "prechecking");

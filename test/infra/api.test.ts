@@ -123,6 +123,13 @@ describe("the task API", () => {
         }),
       },
     });
+    // Executions started from the Step Functions console meet the same rule in Precheck.
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Tags: Match.arrayWith([{ Key: "dts:function", Value: "precheck" }]),
+      Environment: {
+        Variables: Match.objectLike({ DTS_REQUIRE_SECRET_ARNS: "true", DTS_SECRET_PREFIX: "dts/" }),
+      },
+    });
     template.hasResourceProperties("AWS::Lambda::Permission", {
       Action: "lambda:InvokeFunction",
       Principal: "apigateway.amazonaws.com",

@@ -1,6 +1,7 @@
 import type { CatalogColumn, CatalogTable } from "../../source/catalog.ts";
 import { rowKey } from "../../source/catalog.ts";
 import type { SelectedTable } from "../../spec/mapping.ts";
+import { namesTable } from "../../spec/table-name.ts";
 import type { Row } from "../../stream/events.ts";
 
 /** A selected table as Kafka messages name it: destination names, the columns sent, the keys. */
@@ -29,7 +30,7 @@ export function kafkaTable(
   const definitions = new Map(table.columns.map((c) => [c.name, c]));
   const nameOf = new Map(selected.columns.map((c) => [c.source, c.destination]));
   const key = rowKey(table)?.columns ?? [];
-  const named = partitionKeys?.[`${selected.source.database}.${selected.source.table}`];
+  const named = Object.entries(partitionKeys ?? {}).find(([name]) => namesTable(name, selected.source))?.[1];
   return {
     source: selected.source,
     database: selected.destination.database,
