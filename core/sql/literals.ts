@@ -24,23 +24,17 @@ export function literalKind(field: FieldInfo): LiteralKind {
   return field.characterSet === BINARY_CHARSET ? "hex" : "text";
 }
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and Ctrl-Z are exactly what MySQL string literals escape.
-const NEEDS_ESCAPE = /[\0\n\r\x1a'"\\]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: as above.
-const ESCAPE = /[\0\n\r\x1a'"\\]/g;
-const ESCAPED: Record<string, string> = {
-  "\0": "\\0",
-  "\n": "\\n",
-  "\r": "\\r",
-  "\x1a": "\\Z",
-  "'": "\\'",
-  '"': '\\"',
-  "\\": "\\\\",
-};
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL and Ctrl-Z are read differently by some clients and servers.
+const NEEDS_HEX = /[\\\0\x1a]/;
 
-/** A quoted string literal (the session must not use NO_BACKSLASH_ESCAPES). */
+/**
+ * A string literal that reads the same whatever the session's sql_mode: quotes are doubled (read
+ * alike with and without NO_BACKSLASH_ESCAPES), and text holding a backslash, NUL or Ctrl-Z is
+ * written as hex with the utf8mb4 introducer, which compares and converts like a plain literal.
+ */
 export function quoteText(text: string): string {
-  return NEEDS_ESCAPE.test(text) ? `'${text.replace(ESCAPE, (c) => ESCAPED[c] ?? c)}'` : `'${text}'`;
+  if (NEEDS_HEX.test(text)) return `_utf8mb4 X'${Buffer.from(text, "utf8").toString("hex")}'`;
+  return text.includes("'") ? `'${text.replaceAll("'", "''")}'` : `'${text}'`;
 }
 
 export function renderLiteral(kind: LiteralKind, value: Buffer | null): string {
@@ -66,4 +60,37 @@ export function rowRenderer(fields: readonly FieldInfo[]): (row: readonly (Buffe
     }
     return `${out})`;
   };
+}
+
+/** One bound value of a query, as a literal that reads the same whatever the session's sql_mode. */
+export function valueLiteral(value: unknown): string {
+  if (value === null || value === undefined) return "NULL";
+  if (typeof value === "string") return quoteText(value);
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new Error(`cannot bind ${value} as a SQL value`);
+    return Object.is(value, -0) ? "-0e0" : String(value);
+  }
+  if (Buffer.isBuffer(value)) return value.length === 0 ? "''" : `X'${value.toString("hex")}'`;
+  if (Array.isArray(value))
+    return value
+      .map((item) => (Array.isArray(item) ? `(${valueLiteral(item)})` : valueLiteral(item)))
+      .join(", ");
+  throw new Error(`cannot bind a ${typeof value} as a SQL value`);
+}
+
+/**
+ * Fills a statement's `?` placeholders with mode-independent literals (mysql2's own formatter
+ * writes backslash escapes, which a session under NO_BACKSLASH_ESCAPES reads differently).
+ * Placeholders are found as mysql2 finds them: every `?`, so statements never carry one in text.
+ */
+export function formatQuery(sql: string, values: readonly unknown[]): string {
+  let index = 0;
+  const out = sql.replace(/\?/g, () => {
+    if (index >= values.length) throw new Error("more placeholders than values in a statement");
+    return valueLiteral(values[index++]);
+  });
+  if (index !== values.length) throw new Error("more values than placeholders in a statement");
+  return out;
 }

@@ -1,9 +1,11 @@
 import ZongJi from "@vlasky/zongji";
 import { resolvePassword } from "../adapters/secrets.ts";
 import { FatalError, RetriableError } from "../errors.ts";
+import { INSECURE_AUTH } from "../source/auth-plugins.ts";
+import { endpointConnectionOptions, sessionStatement } from "../source/connection.ts";
 import type { BinlogPosition } from "../source/position.ts";
 import type { MysqlEndpoint } from "../spec/schema.ts";
-import type { Row, RowChange, SourceTransaction } from "./events.ts";
+import { type Row, type RowChange, type SourceTransaction, setField } from "./events.ts";
 
 /** The binlog as a stream of committed transactions (the port the tailer reads). */
 export interface BinlogReader {
@@ -18,6 +20,29 @@ export interface BinlogReader {
   stop(): Promise<void>;
 }
 
+/**
+ * ZongJi builds each row as a plain object, so a column named `__proto__` would set the row's
+ * prototype and lose its value. Such a column is renamed in the table map before rows are decoded
+ * (the renamed name cannot be a column: MySQL names hold no NUL) and restored as an own property.
+ */
+const PROTO_STANDIN = "\u0000__proto__";
+
+function protectColumnNames(table: { columns?: { name: string }[] } | undefined): void {
+  for (const column of table?.columns ?? []) if (column.name === "__proto__") column.name = PROTO_STANDIN;
+}
+
+function restoreRow<T>(row: T, update: boolean): T {
+  const fix = (image: Row): Row => {
+    const out: Row = {};
+    for (const [key, value] of Object.entries(image))
+      setField(out, key === PROTO_STANDIN ? "__proto__" : key, value);
+    return out;
+  };
+  const pair = row as { before?: Row; after?: Row };
+  if (update && pair.before && pair.after) return { before: fix(pair.before), after: fix(pair.after) } as T;
+  return fix(row as Row) as T;
+}
+
 interface ZongjiEvent {
   getEventName(): string;
   timestamp: number;
@@ -25,7 +50,7 @@ interface ZongjiEvent {
   query?: string;
   schema?: string;
   tableId?: number;
-  tableMap?: Record<number, { parentSchema: string; tableName: string }>;
+  tableMap?: Record<number, { parentSchema: string; tableName: string; columns?: { name: string }[] }>;
   rows?: (Row | { before: Row; after: Row })[];
 }
 
@@ -38,6 +63,8 @@ interface ZongjiInstance {
   options: { filename?: string; position?: number };
   gtidSet?: string;
   connection: { pause(): void; resume(): void } | null;
+  /** ZongJi's control connection (a callback-style mysql2 connection), created by start(). */
+  ctrlConnection: { query(sql: string, callback: (error: Error | null) => void): void } | null;
 }
 
 const OPS: Record<string, RowChange["op"]> = {
@@ -52,6 +79,8 @@ export function classifyReaderError(
   from: BinlogPosition,
 ): Error {
   const text = error.message ?? String(error);
+  if (error.code === INSECURE_AUTH)
+    return new FatalError(`binlog connection to the source refused: ${text}`, { cause: error });
   if (error.errno === 1236 || /could not find first log file|purged|1236/i.test(text)) {
     return new FatalError(
       `the source no longer has binlog ${from.file} (position ${from.position}): it was purged before the tailer read it. ` +
@@ -60,6 +89,22 @@ export function classifyReaderError(
     );
   }
   return new RetriableError(`binlog connection to the source failed: ${text}`, { cause: error });
+}
+
+/**
+ * ZongJi's connection options: the same address, account, TLS and guarded auth plugins as every
+ * other source connection (ZongJi opens a control and a binlog connection with them).
+ */
+export function zongjiOptions(endpoint: MysqlEndpoint, password: string): Record<string, unknown> {
+  return {
+    ...endpointConnectionOptions(endpoint, "source", password),
+    connectTimeout: 10_000,
+    dateStrings: true,
+    timezone: "Z",
+    jsonStrings: true,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  };
 }
 
 /** Reads the source binlog with @vlasky/zongji and assembles committed transactions. */
@@ -77,20 +122,9 @@ export class ZongjiBinlogReader implements BinlogReader {
     onTransaction: (tx: SourceTransaction) => void,
     onError: (e: Error) => void,
   ): Promise<void> {
-    const zongji = new (ZongJi as unknown as new (options: object) => ZongjiInstance)({
-      host: this.endpoint.host,
-      port: this.endpoint.port,
-      user: this.endpoint.user,
-      password: await resolvePassword(this.endpoint),
-      ssl: this.endpoint.tls?.enabled
-        ? { ca: this.endpoint.tls.ca, rejectUnauthorized: this.endpoint.tls.rejectUnauthorized }
-        : undefined,
-      dateStrings: true,
-      timezone: "Z",
-      jsonStrings: true,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-    });
+    const zongji = new (ZongJi as unknown as new (options: object) => ZongjiInstance)(
+      zongjiOptions(this.endpoint, await resolvePassword(this.endpoint)),
+    );
     this.zongji = zongji;
     let changes: RowChange[] = [];
     const position = (e: ZongjiEvent): BinlogPosition => {
@@ -103,11 +137,18 @@ export class ZongjiBinlogReader implements BinlogReader {
     };
     zongji.on("binlog", (e) => {
       const name = e.getEventName();
+      if (name === "tablemap") {
+        protectColumnNames(e.tableMap?.[e.tableId ?? -1]);
+        return;
+      }
       const op = OPS[name];
       if (op) {
         const table = e.tableMap?.[e.tableId ?? -1];
         if (!table) return;
-        for (const row of e.rows ?? []) {
+        const rows = table.columns?.some((c) => c.name === PROTO_STANDIN)
+          ? e.rows?.map((row) => restoreRow(row, op === "update"))
+          : e.rows;
+        for (const row of rows ?? []) {
           if (op === "update") {
             const pair = row as { before: Row; after: Row };
             changes.push({
@@ -149,16 +190,19 @@ export class ZongjiBinlogReader implements BinlogReader {
       }
     });
     await new Promise<void>((resolve, reject) => {
-      let ready = false;
-      zongji.on("ready", () => {
-        ready = true;
-        resolve();
-      });
-      zongji.on("error", (error) => {
+      // Started once ZongJi is ready and its control session is pinned like every source session.
+      let pending = 2;
+      const started = () => {
+        pending -= 1;
+        if (pending === 0) resolve();
+      };
+      const fail = (error: Error & { code?: string; errno?: number }) => {
         const classified = classifyReaderError(error, from);
-        if (ready) onError(classified);
+        if (pending === 0) onError(classified);
         else reject(classified);
-      });
+      };
+      zongji.on("ready", started);
+      zongji.on("error", fail);
       zongji.start({
         filename: from.file,
         position: from.position,
@@ -166,6 +210,10 @@ export class ZongjiBinlogReader implements BinlogReader {
         includeEvents: ["tablemap", "writerows", "updaterows", "deleterows", "query", "xid", "rotate"],
         includeSchema: Object.fromEntries([...this.databases, "dts_health_check"].map((db) => [db, true])),
       });
+      // Queued behind ZongJi's first query, ahead of the column lookups that decode row events.
+      if (zongji.ctrlConnection)
+        zongji.ctrlConnection.query(sessionStatement("source"), (error) => (error ? fail(error) : started()));
+      else started();
     });
   }
 

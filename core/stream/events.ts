@@ -29,3 +29,13 @@ export interface SourceTransaction {
   changes: RowChange[];
   ddl?: { database: string; sql: string };
 }
+
+/**
+ * Sets a field of a row. `__proto__` is a column name like any other, but assigning it to a plain
+ * object would set the object's prototype and lose the value.
+ */
+export function setField(row: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === "__proto__")
+    Object.defineProperty(row, name, { value, enumerable: true, writable: true, configurable: true });
+  else row[name] = value;
+}

@@ -82,7 +82,7 @@ describe("row changes through the task's selection", () => {
       ),
     ];
     expect(applyStatements(changes)).toEqual([
-      "INSERT INTO `shop2`.`orders_v2` (`id`, `state`) VALUES (1,'new'),(18446744073709551615,'a\\'b') ON DUPLICATE KEY UPDATE `state` = VALUES(`state`)",
+      "INSERT INTO `shop2`.`orders_v2` (`id`, `state`) VALUES (1,'new'),(18446744073709551615,'a''b') ON DUPLICATE KEY UPDATE `state` = VALUES(`state`)",
       "DELETE FROM `shop2`.`orders_v2` WHERE (`id`) IN ((3))",
     ]);
   });

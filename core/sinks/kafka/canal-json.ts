@@ -1,4 +1,4 @@
-import type { Row } from "../../stream/events.ts";
+import { type Row, setField } from "../../stream/events.ts";
 import type { DdlEvent, KafkaTable, MessageEncoder, RowEvent } from "./record.ts";
 import { canalText, columnValue } from "./values.ts";
 
@@ -71,7 +71,7 @@ function image(table: KafkaTable, row: Row): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const c of table.columns) {
     if (!Object.hasOwn(row, c.source)) continue;
-    out[c.name] = canalText(columnValue(row[c.source], c.definition));
+    setField(out, c.name, canalText(columnValue(row[c.source], c.definition)));
   }
   return out;
 }

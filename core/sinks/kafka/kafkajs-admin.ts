@@ -1,23 +1,41 @@
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import type { KafkaAdmin, KafkaConnection } from "./client.ts";
 
-export function kafkajsClient(
+/**
+ * kafkajs options for a connection: TLS (Node verifies the chain and the broker's host name unless
+ * rejectUnauthorized is false) and SASL/SCRAM. Every Kafka client the project makes goes through it.
+ */
+export function kafkajsOptions(
   connection: KafkaConnection,
   options: { connectTimeoutMs?: number } = {},
-): Kafka {
-  return new Kafka({
+): KafkaConfig {
+  const tls = connection.tls;
+  return {
     clientId: connection.clientId ?? "dts",
     brokers: connection.brokers,
     logLevel: logLevel.NOTHING,
     connectionTimeout: options.connectTimeoutMs ?? 5_000,
     retry: { retries: 2, initialRetryTime: 200 },
-    ssl: connection.tls
-      ? { ca: connection.tls.ca, rejectUnauthorized: connection.tls.rejectUnauthorized }
+    ssl: tls
+      ? { ...(tls.ca !== undefined ? { ca: tls.ca } : {}), rejectUnauthorized: tls.rejectUnauthorized }
       : false,
-    sasl: connection.sasl
-      ? { mechanism: "scram-sha-256", username: connection.sasl.username, password: connection.sasl.password }
-      : undefined,
-  });
+    ...(connection.sasl
+      ? {
+          sasl: {
+            mechanism: "scram-sha-256" as const,
+            username: connection.sasl.username,
+            password: connection.sasl.password,
+          },
+        }
+      : {}),
+  };
+}
+
+export function kafkajsClient(
+  connection: KafkaConnection,
+  options: { connectTimeoutMs?: number } = {},
+): Kafka {
+  return new Kafka(kafkajsOptions(connection, options));
 }
 
 export async function connectKafkaAdmin(connection: KafkaConnection): Promise<KafkaAdmin> {

@@ -7,6 +7,12 @@ import { kafkajsClient } from "./kafkajs-admin.ts";
 function translate(error: unknown): Error {
   const e = error as { name?: string; message?: string; retriable?: boolean; originalError?: unknown };
   const text = `Kafka: ${e.message ?? String(error)}`;
+  // A certificate that does not verify stays so on retry.
+  if (/certificate|self[- ]signed|altnames|wrong version number|SSL routines/i.test(text))
+    return new FatalError(
+      `${text}: the brokers' TLS certificate was not accepted; check destination.tls (ca, and that the certificate names the broker host) and that the listener speaks TLS`,
+      { cause: error },
+    );
   if (
     e.retriable === true ||
     /Connection|NumberOfRetriesExceeded|RequestTimeout|Timeout|NotLeader|LeaderNotAvailable|BrokerNotAvailable/i.test(

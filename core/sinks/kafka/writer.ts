@@ -52,7 +52,12 @@ export async function messageEncoder(
   if (destination.format === "canal-json") return canalJsonEncoder;
   const avro = dtsAvroEncoder({ sourceVersion });
   if (!destination.schemaRegistryUrl) return avro;
-  return confluentFramed(avro, await registerDtsAvroSchema(destination.schemaRegistryUrl, destination.topic));
+  // An https registry is trusted with the same CA as the brokers.
+  const tls = destination.tls?.enabled ? destination.tls : undefined;
+  return confluentFramed(
+    avro,
+    await registerDtsAvroSchema(destination.schemaRegistryUrl, destination.topic, tls),
+  );
 }
 
 export interface KafkaWriterOptions {
