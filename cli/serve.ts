@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import { SpecError } from "#core/errors.ts";
+import { redact } from "#core/redact.ts";
+import { isLoopbackHost, tokenProblem } from "../local/request-guard.ts";
 import { EXIT } from "./errors.ts";
 
 /**
@@ -9,26 +11,50 @@ import { EXIT } from "./errors.ts";
 export function registerServe(program: Command, run: (action: () => Promise<number>) => () => Promise<void>) {
   program
     .command("serve")
-    .description("serve the task API on this machine: the API's handlers against the local stack")
+    .description(
+      "serve the task API on this machine (loopback only, with a per-run token): the API's handlers against the local stack",
+    )
     .option("--port <port>", "TCP port to listen on", "8080")
-    .option("--host <address>", "address to listen on (there is no authentication)", "127.0.0.1")
+    .option("--host <address>", "loopback address to listen on (127.0.0.0/8, ::1, localhost)", "127.0.0.1")
     .action((options: { port?: string; host?: string }) => run(() => serveCommand(options))());
+}
+
+/** The options checked before anything starts: a user mistake is exit 2 with one line. */
+function checkOptions(options: { port?: string; host?: string }, envToken: string | undefined) {
+  const port = Number(options.port ?? 8080);
+  if (options.port?.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new SpecError(`--port takes a TCP port number (0-65535), not "${options.port}"`);
+  }
+  const host = options.host ?? "127.0.0.1";
+  if (!isLoopbackHost(host)) {
+    throw new SpecError(
+      `--host takes a loopback address (127.0.0.0/8, ::1 or localhost), not "${host}": the local API has no authentication beyond its token, so it is never exposed to the network; for remote use deploy the API to AWS (docs/deploy.md)`,
+    );
+  }
+  const problem = envToken === undefined ? undefined : tokenProblem(envToken);
+  if (problem) throw new SpecError(`DTS_API_TOKEN ${problem}`);
+  return { port, host };
 }
 
 /** Serves the API until SIGINT or SIGTERM, then waits for the executions it started. */
 export async function serveCommand(options: { port?: string; host?: string }): Promise<number> {
-  const port = Number(options.port ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new SpecError(`--port takes a TCP port number (0-65535), not "${options.port}"`);
-  }
+  const envToken = process.env.DTS_API_TOKEN || undefined;
+  const { port, host } = checkOptions(options, envToken);
   const { startApiServer } = await import("../local/server.ts");
-  const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(entry)}\n`);
-  const server = await startApiServer({ port, host: options.host ?? "127.0.0.1", log });
+  const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(redact(entry))}\n`);
+  const server = await startApiServer({ port, host, log, ...(envToken ? { token: envToken } : {}) });
+  // The token goes to stdout once, here, for the user to copy; it is never logged.
+  const bearer = envToken ? "$DTS_API_TOKEN" : server.token;
+  const auth = `-H "authorization: Bearer ${bearer}"`;
   process.stdout.write(
     [
-      `dts API on ${server.url} (the local stack; no authentication)`,
-      `  curl -s ${server.url}/tasks`,
-      `  curl -s -X POST ${server.url}/tasks -H 'content-type: application/json' --data @examples/shop-to-mysql.json`,
+      `dts API on ${server.url} (the local stack; loopback only)`,
+      envToken
+        ? "every request needs the token from DTS_API_TOKEN: authorization: Bearer $DTS_API_TOKEN"
+        : `every request needs this run's token: authorization: Bearer ${server.token}`,
+      `  curl -s ${auth} ${server.url}/tasks`,
+      `  curl -s -X POST ${auth} -H 'content-type: application/json' --data @examples/shop-to-mysql.json ${server.url}/tasks`,
+      `  curl -s -X POST ${auth} -H 'content-type: application/json' ${server.url}/tasks/shop-to-mysql/stop`,
       "Ctrl-C stops it.\n",
     ].join("\n"),
   );

@@ -1,6 +1,7 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { TaskApi } from "#core/api/tasks.ts";
+import { SpecError } from "#core/errors.ts";
 import { livePrecheckPorts } from "#core/precheck/adapters.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
@@ -11,6 +12,7 @@ import { type ApiRequest, resolvePath } from "#functions/api/routes.ts";
 import { type LocalStarter, localStarter } from "./api-starter.ts";
 import { localDefinition } from "./definition.ts";
 import { localEnvironment } from "./environment.ts";
+import { generateToken, guardRequest, isLoopbackHost, tokenProblem } from "./request-guard.ts";
 
 /** Request bodies are task specs: a megabyte is far more than any needs. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -18,6 +20,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export interface LocalApiServer {
   /** http://host:port, without a trailing slash. */
   url: string;
+  /** The token every request must carry (`Authorization: Bearer <token>`); never logged. */
+  token: string;
   server: Server;
   executions: LocalStarter;
   /** Stops accepting requests and waits for executions this server started to end. */
@@ -25,6 +29,31 @@ export interface LocalApiServer {
 }
 
 class BodyTooLarge extends Error {}
+
+/** No CORS headers, ever: browsers then keep every cross-origin response from the page. */
+function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  const safe = Object.entries(headers).filter(([name]) => !/^access-control-/i.test(name));
+  response.writeHead(status, {
+    ...Object.fromEntries(safe),
+    "content-type": headers["content-type"] ?? "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
+  response.end(body);
+}
+
+/** The token to require: the caller's (checked), else a fresh random one. */
+function chooseToken(token: string | undefined): string {
+  if (token === undefined) return generateToken();
+  const problem = tokenProblem(token);
+  if (problem) throw new SpecError(`the API token ${problem}`);
+  return token;
+}
 
 async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -55,11 +84,19 @@ function toApiRequest(request: IncomingMessage, body: string, requestId: string)
 /**
  * `dts serve`: the API's handler (functions/api) behind node:http, against the local stack
  * (DynamoDB Local, the MariaDB servers) with the local runner in place of Step Functions.
- * No authentication: it listens on 127.0.0.1 unless told otherwise.
+ * It listens on a loopback address only, and every request passes local/request-guard.ts: a
+ * loopback Host and Origin, the per-run token (options.token, else a random one), JSON bodies.
  */
 export async function startApiServer(
-  options: { port?: number; host?: string; log?: ApiLog } = {},
+  options: { port?: number; host?: string; token?: string; log?: ApiLog } = {},
 ): Promise<LocalApiServer> {
+  const listenHost = options.host ?? "127.0.0.1";
+  if (!isLoopbackHost(listenHost)) {
+    throw new SpecError(
+      `dts serve listens on a loopback address only (127.0.0.0/8, ::1, localhost), not "${listenHost}"`,
+    );
+  }
+  const token = chooseToken(options.token);
   for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
   const log = options.log ?? (() => undefined);
   await ensureLocalTables(documentClient(), tableNames());
@@ -79,15 +116,35 @@ export async function startApiServer(
   });
   const handle = apiHandler(() => api, log);
   let sequence = 0;
+  let port = 0;
   const server = createServer((request, response) => {
     const requestId = `local-${++sequence}`;
     const started = Date.now();
     void (async () => {
       let status: number;
+      const verdict = guardRequest(
+        { method: request.method ?? "GET", headers: request.headers },
+        { port, token },
+      );
+      if (!verdict.allow) {
+        status = verdict.status;
+        // The body is never read: close the connection rather than drain what a stranger sent.
+        const body = `${JSON.stringify({ error: verdict.error, message: verdict.message })}\n`;
+        sendJson(response, status, body, { connection: "close" });
+        log({
+          level: "warn",
+          requestId,
+          method: request.method,
+          path: request.url,
+          status,
+          error: verdict.error,
+        });
+        return;
+      }
       try {
         const result = await handle(toApiRequest(request, await readBody(request), requestId));
         status = result.statusCode;
-        response.writeHead(result.statusCode, result.headers).end(result.body);
+        sendJson(response, result.statusCode, result.body, result.headers);
       } catch (error) {
         const tooLarge = error instanceof BodyTooLarge;
         status = tooLarge ? 413 : 400;
@@ -100,8 +157,7 @@ export async function startApiServer(
               error: "InvalidRequest",
               message: `the request could not be read: ${(error as Error).message}`,
             };
-        response.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-        response.end(`${JSON.stringify(body)}\n`);
+        sendJson(response, status, `${JSON.stringify(body)}\n`);
       }
       log({
         level: "info",
@@ -121,12 +177,14 @@ export async function startApiServer(
   server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 8080, options.host ?? "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 8080, listenHost, () => resolve());
   });
   const address = server.address() as AddressInfo;
+  port = address.port;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
+    token,
     server,
     executions,
     async close() {

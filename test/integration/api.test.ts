@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { request as httpRequest, type OutgoingHttpHeaders } from "node:http";
 import { join } from "node:path";
 import type { SFNClient } from "@aws-sdk/client-sfn";
 import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
@@ -21,6 +22,7 @@ import { waitFor } from "../support/tailer.ts";
 const TASK = "api-task";
 const KEYLESS = "api-keyless";
 const EARLY = "api-early-stop";
+const CROSS_SITE = "api-cross-site";
 const ROWS = 2000;
 let server: LocalApiServer;
 
@@ -32,10 +34,37 @@ interface Reply {
 async function call(method: string, path: string, body?: unknown): Promise<Reply> {
   const response = await fetch(`${server.url}${path}`, {
     method,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${server.token}` },
     ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Reply["body"] };
+}
+
+/** A request with exactly these headers (fetch cannot set Host, and adds its own). */
+function raw(
+  method: string,
+  path: string,
+  headers: OutgoingHttpHeaders,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: Reply["body"] }> {
+  const url = new URL(path, server.url);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      { host: url.hostname.replace(/^\[|\]$/g, ""), port: url.port, path: url.pathname, method, headers },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        response.on("end", () =>
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: JSON.parse(text) }),
+        );
+      },
+    );
+    outgoing.on("error", reject);
+    outgoing.end(body);
+  });
 }
 
 /** The task's tailer pid when that process is alive and really is this task's tailer. */
@@ -87,7 +116,7 @@ beforeAll(async () => {
   }
   const client = documentClient();
   await ensureLocalTables(client, tableNames());
-  for (const task of [TASK, KEYLESS, EARLY, "api-secrets"]) {
+  for (const task of [TASK, KEYLESS, EARLY, CROSS_SITE, "api-secrets"]) {
     await client.send(new DeleteCommand({ TableName: tableNames().tasks, Key: { name: task } }));
     await client.send(new DeleteCommand({ TableName: tableNames().checkpoints, Key: { task } }));
   }
@@ -106,6 +135,55 @@ afterAll(async () => {
 });
 
 describe("the task API, served locally (dts serve)", () => {
+  it("cannot be driven by a web page: no token, a foreign Origin or Host, text/plain and preflights are refused", async () => {
+    expect(server.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const host = new URL(server.url).host;
+    const spec = JSON.stringify(taskSpec(CROSS_SITE, "api_src"));
+    // What any page can send without a preflight: a text/plain POST with a valid spec, no token.
+    const simple = await raw(
+      "POST",
+      "/tasks",
+      { host, origin: "https://evil.example", "content-type": "text/plain;charset=UTF-8" },
+      spec,
+    );
+    expect(simple).toMatchObject({ status: 403, body: { error: "ForbiddenOrigin" } });
+    const noOrigin = await raw("POST", "/tasks", { host, "content-type": "text/plain" }, spec);
+    expect(noOrigin).toMatchObject({ status: 401, body: { error: "Unauthorized" } });
+    expect(noOrigin.body.message).toMatch(/Authorization: Bearer <token>/);
+    // The token, but a page's Origin, or a rebound DNS name in Host.
+    const auth = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
+    const foreign = await raw("POST", "/tasks", { ...auth, host, origin: "https://evil.example" }, spec);
+    expect(foreign).toMatchObject({ status: 403, body: { error: "ForbiddenOrigin" } });
+    const port = new URL(server.url).port;
+    const rebound = await raw("GET", `/tasks/${TASK}`, { ...auth, host: `evil.example:${port}` });
+    expect(rebound).toMatchObject({ status: 403, body: { error: "ForbiddenHost" } });
+    // The token and text/plain (a script's mistake): 415 names the fix.
+    const plain = await raw("POST", "/tasks", { ...auth, host, "content-type": "text/plain" }, spec);
+    expect(plain).toMatchObject({ status: 415, body: { error: "UnsupportedMediaType" } });
+    // A wrong token; GETs need the token too (they show task details).
+    const wrong = await raw("GET", "/tasks", { host, authorization: "Bearer not-the-token-at-all" });
+    expect(wrong).toMatchObject({ status: 401 });
+    expect(await raw("GET", "/tasks", { host })).toMatchObject({ status: 401 });
+    const preflight = await raw("OPTIONS", "/tasks", {
+      host,
+      origin: "https://evil.example",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "authorization, content-type",
+    });
+    expect(preflight.status).toBe(403);
+    for (const reply of [simple, noOrigin, foreign, rebound, plain, wrong, preflight]) {
+      expect(Object.keys(reply.headers).filter((h) => h.startsWith("access-control-"))).toEqual([]);
+      expect(JSON.stringify(reply.body)).not.toContain(server.token);
+    }
+    // None of them created the task.
+    expect(await defaultTaskStore().get(CROSS_SITE)).toBeUndefined();
+    expect(await call("GET", `/tasks/${CROSS_SITE}`)).toMatchObject({ status: 404 });
+    // The right token and JSON: answered, with no CORS headers either.
+    const listed = await raw("GET", "/tasks", { ...auth, host });
+    expect(listed.status).toBe(200);
+    expect(Object.keys(listed.headers).filter((h) => h.startsWith("access-control-"))).toEqual([]);
+  });
+
   it("answers mistakes with JSON that says what to fix: the spec's JSON path, unknown tasks and paths", async () => {
     const bad = await call("POST", "/tasks", { ...taskSpec("api-bad", "api_src"), retryWindowMinutes: 5 });
     expect(bad.status).toBe(400);
