@@ -1,6 +1,8 @@
 import { FatalError } from "../errors.ts";
 import type { SelectedTable } from "../spec/mapping.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
+import { type Token, TokenError, tokenize } from "../sql/tokens.ts";
+import { checkTableOptions } from "./table-options.ts";
 
 /** A destination CREATE TABLE and what was left out of it (shown to the user). */
 export interface TableDdl {
@@ -17,6 +19,35 @@ const GENERATED = /\bGENERATED ALWAYS AS\b|\bAS \(.*\) (VIRTUAL|STORED|PERSISTEN
 
 function unquote(name: string): string {
   return name.replaceAll("``", "`");
+}
+
+/**
+ * Splits SHOW CREATE TABLE into its column list (the lines between the parentheses) and the text
+ * after the closing parenthesis (table options and partitioning), found by tokens so that a
+ * parenthesis in a name, comment or default value is not taken for it.
+ */
+function splitDefinition(showCreate: string, table: SelectedTable): { lines: string[]; options: string } {
+  const cannotRead = (why: string): never => {
+    throw new FatalError(
+      `cannot read the definition of ${table.source.database}.${table.source.table} (${why}): ${showCreate.slice(0, 120)}`,
+    );
+  };
+  let tokens: Token[] = [];
+  try {
+    tokens = tokenize(showCreate);
+  } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
+    cannotRead(error.message);
+  }
+  const isParen = (t: Token, value: string) => t.kind === "punct" && t.value === value && t.depth === 0;
+  const open = tokens.find((t) => isParen(t, "("));
+  const close = tokens.find((t) => isParen(t, ")") && open !== undefined && t.start > open.start);
+  if (!open || !close) return cannotRead("no column list");
+  const lines = showCreate
+    .slice(open.end, close.start)
+    .split("\n")
+    .filter((line) => line.trim() !== "");
+  return { lines, options: showCreate.slice(close.end) };
 }
 
 function splitTopLevel(text: string): string[] {
@@ -49,7 +80,7 @@ export function destinationCreateTable(
   ifNotExists: boolean,
   deferSecondary = false,
 ): TableDdl {
-  const lines = showCreate.split("\n");
+  const { lines, options: optionsText } = splitDefinition(showCreate, table);
   const rename = new Map(table.columns.map((c) => [c.source, c.destination]));
   const renamedOrDropped = (name: string) => rename.get(name) !== name;
   const notes: string[] = [];
@@ -58,7 +89,7 @@ export function destinationCreateTable(
   let autoIncrement: string | undefined;
   let tableChanged = false;
 
-  for (const line of lines.slice(1, -1)) {
+  for (const line of lines) {
     const column = COLUMN_LINE.exec(line);
     if (column) {
       const name = unquote(column[1] ?? "");
@@ -124,8 +155,15 @@ export function destinationCreateTable(
       `cannot translate this line of ${table.source.database}.${table.source.table}'s definition: ${trimmed.slice(0, 120)}`,
     );
   }
-  const options = (lines[lines.length - 1] ?? ")").replace(/ AUTO_INCREMENT=\d+/, "");
+  // The AUTO_INCREMENT counter is left to the data; options that reach outside the destination
+  // database (another server, files elsewhere, other tables) stop the migration.
+  const options = checkTableOptions(optionsText, ["AUTO_INCREMENT"]);
+  if (!options.ok) {
+    throw new FatalError(
+      `${table.source.database}.${table.source.table} cannot be created on the destination: ${options.problem}. DTS does not create tables that reach outside the destination database: leave the table out of objects, or create it on the destination yourself`,
+    );
+  }
   const name = quoteQualified(table.destination.database, table.destination.table);
   const create = `CREATE TABLE ${ifNotExists ? "IF NOT EXISTS " : ""}${name} (`;
-  return { sql: [create, body.join(",\n"), options].join("\n"), notes, deferredIndexes };
+  return { sql: [create, body.join(",\n"), `)${options.sql}`].join("\n"), notes, deferredIndexes };
 }

@@ -77,11 +77,13 @@ interface TableBuild {
 
 async function buildTable(
   destination: Connection,
-  { table, indexes }: TableIndexes,
+  { table, indexes, ...names }: TableIndexes,
   deadline: number | undefined,
 ): Promise<TableBuild> {
+  // Records written before the names were stored carry only "db.table".
   const dot = table.indexOf(".");
-  const [database, name] = [table.slice(0, dot), table.slice(dot + 1)];
+  const database = names.database ?? table.slice(0, dot);
+  const name = names.name ?? table.slice(dot + 1);
   const missing = await missingIndexes(destination, database, name, indexes);
   if (missing.length === 0) return { added: 0 };
   const statement = `ALTER TABLE ${quoteQualified(database, name)} ${missing.map((i) => `ADD ${i.clause}`).join(", ")}`;

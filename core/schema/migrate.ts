@@ -2,11 +2,12 @@ import type { Connection, RowDataPacket } from "mysql2/promise";
 import { readCatalog } from "../source/catalog-reader.ts";
 import { capitalize, qualified, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
+import { namesTable } from "../spec/table-name.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 import type { SchemaOutcome } from "../store/task-store.ts";
 import { destinationCreateTable } from "./create-table.ts";
 import { migrateRoutines } from "./routines.ts";
-import { rewriteView } from "./views.ts";
+import { rewriteView, type SqlSecurity } from "./views.ts";
 
 async function existingTables(destination: Connection, databases: string[]): Promise<Set<string>> {
   const [rows] = await destination.query<RowDataPacket[]>(
@@ -67,7 +68,8 @@ export async function migrateSchema(
     );
     const ddl = destinationCreateTable(String(row?.["Create Table"]), table, true, deferSecondary);
     await destination.query(ddl.sql);
-    if (ddl.deferredIndexes.length > 0) deferredIndexes.push({ table: name, indexes: ddl.deferredIndexes });
+    if (ddl.deferredIndexes.length > 0)
+      deferredIndexes.push({ table: name, ...namesOf(table.destination), indexes: ddl.deferredIndexes });
     notes.push(...ddl.notes.map((n) => `${name}: ${n}`));
     created.add(name);
   }
@@ -75,9 +77,10 @@ export async function migrateSchema(
   notes.push(...(await addEtlColumns(spec, tables, destination)));
 
   for (const object of spec.objects.filter((o) => !o.tables)) {
-    notes.push(...(await migrateViews(object.database, tables, source, destination)));
     const target = object.as ?? capitalize(object.database, spec.capitalization);
-    notes.push(...(await migrateRoutines(object.database, target, source, destination)));
+    const security = object.sqlSecurity ?? "invoker";
+    notes.push(...(await migrateViews(object.database, target, tables, source, destination, security)));
+    notes.push(...(await migrateRoutines(object.database, target, source, destination, security)));
     // Triggers would fire on the destination for rows the source's own triggers already wrote
     // (row-based binlogs carry their effects): they are left for cut-over.
     const [[triggers]] = await source.query<RowDataPacket[]>(
@@ -100,15 +103,16 @@ export async function migrateSchema(
 
 async function migrateViews(
   database: string,
+  target: string,
   tables: ReturnType<typeof selectedTables>,
   source: Connection,
   destination: Connection,
+  security: SqlSecurity,
 ): Promise<string[]> {
   const [views] = await source.query<RowDataPacket[]>(
     "SELECT TABLE_NAME AS name FROM information_schema.VIEWS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
     [database],
   );
-  const target = tables.find((t) => t.source.database === database)?.destination.database ?? database;
   let pending = views.map((v) => String(v.name));
   const notes: string[] = [];
   // Views may use other views: create what can be created, then retry the rest.
@@ -119,8 +123,8 @@ async function migrateViews(
       const [[row]] = await source.query<RowDataPacket[]>(
         `SHOW CREATE VIEW ${quoteQualified(database, view)}`,
       );
-      const sql = rewriteView(String(row?.["Create View"]), { database, view, target, tables });
       try {
+        const sql = rewriteView(String(row?.["Create View"]), { database, view, target, tables, security });
         await destination.query(sql);
       } catch (error) {
         failed.push(view);
@@ -144,7 +148,7 @@ async function addEtlColumns(
 ): Promise<string[]> {
   const notes: string[] = [];
   for (const table of tables) {
-    const added = (spec.etl?.addColumns ?? []).filter((c) => c.table === qualified(table.source));
+    const added = (spec.etl?.addColumns ?? []).filter((c) => namesTable(c.table, table.source));
     if (added.length === 0) continue;
     const [rows] = await destination.query<RowDataPacket[]>(
       "SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
@@ -161,4 +165,9 @@ async function addEtlColumns(
     }
   }
   return notes;
+}
+
+/** A destination table's names as the index build reads them (never split from "db.table"). */
+function namesOf(table: { database: string; table: string }): { database: string; name: string } {
+  return { database: table.database, name: table.table };
 }

@@ -121,18 +121,69 @@ describe("destination CREATE TABLE", () => {
   });
 });
 
+describe("table options on the destination", () => {
+  const all = (columns = ["id", "name"]) => selected(columns.map((c): [string, string] => [c, c]));
+  const table = (options: string) =>
+    `CREATE TABLE \`orders\` (\n  \`id\` int(11) NOT NULL,\n  \`name\` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (\`id\`)\n) ${options}`;
+
+  it("stops on a table that would reach another server, naming the table, the option and the fix", () => {
+    const federated = table(
+      "ENGINE=FEDERATED DEFAULT CHARSET=latin1 CONNECTION='mysql://app:s3cret@10.0.0.9:3306/crm/orders'",
+    );
+    expect(() => destinationCreateTable(federated, all(), true)).toThrow(FatalError);
+    expect(() => destinationCreateTable(federated, all(), true)).toThrow(
+      /^shop\.orders cannot be created on the destination: ENGINE=FEDERATED: .*leave the table out of objects, or create it on the destination yourself$/,
+    );
+    const connection = table("ENGINE=InnoDB CONNECTION='mysql://app:s3cret@10.0.0.9/crm/orders'");
+    expect(() => destinationCreateTable(connection, all(), true)).toThrow(/CONNECTION: .*another server/);
+    expect(() => destinationCreateTable(connection, all(), true)).not.toThrow(/s3cret/);
+  });
+
+  it("stops on DATA DIRECTORY and INDEX DIRECTORY, of the table or of a partition", () => {
+    expect(() =>
+      destinationCreateTable(table("ENGINE=MyISAM DATA DIRECTORY='/var/lib/other'"), all(), true),
+    ).toThrow(/DATA DIRECTORY: its files would be written outside/);
+    expect(() => destinationCreateTable(table("ENGINE=MyISAM INDEX DIRECTORY='/tmp'"), all(), true)).toThrow(
+      /INDEX DIRECTORY/,
+    );
+    const partitioned = table(
+      "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4\n PARTITION BY RANGE (`id`)\n(PARTITION `p0` VALUES LESS THAN (10) DATA DIRECTORY = '/tmp' ENGINE = InnoDB,\n PARTITION `p1` VALUES LESS THAN MAXVALUE ENGINE = InnoDB)",
+    );
+    expect(() => destinationCreateTable(partitioned, all(), true)).toThrow(
+      /shop\.orders cannot be created on the destination: DATA DIRECTORY of partition p0/,
+    );
+  });
+
+  it("stops on MERGE tables over other databases' tables", () => {
+    const merge = table("ENGINE=MRG_MyISAM DEFAULT CHARSET=utf8mb4 INSERT_METHOD=LAST UNION=(`other`.`t`)");
+    expect(() => destinationCreateTable(merge, all(), true)).toThrow(/ENGINE=MRG_MyISAM/);
+  });
+
+  it("keeps options whose text only looks like a dangerous one, and a safe partitioning", () => {
+    const hostile = table(
+      "ENGINE=InnoDB AUTO_INCREMENT=7 DEFAULT CHARSET=utf8mb4 COMMENT='x AUTO_INCREMENT=5 DATA DIRECTORY=''/tmp'' ENGINE=FEDERATED'",
+    );
+    expect(destinationCreateTable(hostile, all(), true).sql).toMatch(
+      /\n\) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COMMENT='x AUTO_INCREMENT=5 DATA DIRECTORY=''\/tmp'' ENGINE=FEDERATED'$/,
+    );
+    const partitioning =
+      "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4\n PARTITION BY RANGE (`id`)\n(PARTITION `p0` VALUES LESS THAN (10) COMMENT = 'DATA DIRECTORY' ENGINE = InnoDB,\n PARTITION `p1` VALUES LESS THAN MAXVALUE ENGINE = InnoDB)";
+    expect(destinationCreateTable(table(partitioning), all(), true).sql).toBe(
+      `CREATE TABLE IF NOT EXISTS \`shop2\`.\`orders_v2\` (\n  \`id\` int(11) NOT NULL,\n  \`name\` varchar(20) DEFAULT NULL,\n  PRIMARY KEY (\`id\`)\n) ${partitioning}`,
+    );
+  });
+});
+
 describe("routines for the destination", () => {
-  it("drops the DEFINER and creates the routine in the mapped database", async () => {
+  it("drops the DEFINER and creates the routine in the mapped database, SQL SECURITY INVOKER", async () => {
     const { rewriteRoutine } = await import("#core/schema/routines.ts");
     expect(
       rewriteRoutine(
         "CREATE DEFINER=`root`@`localhost` FUNCTION `with_tax`(p DECIMAL(8,2)) RETURNS decimal(8,2)\n    DETERMINISTIC\nRETURN p * 1.2",
-        "FUNCTION",
-        "with_tax",
-        "so_dst",
+        { kind: "FUNCTION", name: "with_tax", target: "so_dst", security: "invoker" },
       ),
     ).toBe(
-      "CREATE FUNCTION `so_dst`.`with_tax`(p DECIMAL(8,2)) RETURNS decimal(8,2)\n    DETERMINISTIC\nRETURN p * 1.2",
+      "CREATE FUNCTION `so_dst`.`with_tax`(p DECIMAL(8,2)) RETURNS decimal(8,2)\n    DETERMINISTIC\n    SQL SECURITY INVOKER\nRETURN p * 1.2",
     );
   });
 });
