@@ -1,121 +1,274 @@
 import { FatalError } from "../errors.ts";
+import { redactText } from "../redact.ts";
+import {
+  readTableOptions,
+  SAFE_ENGINES,
+  TableOptionsError,
+  tableOptionProblem,
+} from "../schema/table-options.ts";
+import { capitalize } from "../spec/mapping.ts";
+import type { TaskSpec } from "../spec/schema.ts";
+import { DdlParseError, type DdlStatement, parseDdl, type TableReference } from "../sql/ddl-statement.ts";
 import { quoteQualified } from "../sql/identifiers.ts";
-import type { TableRoute } from "./routes.ts";
-import { routeKey } from "./routes.ts";
+import { routeKey, type TableRoute } from "./routes.ts";
+
+/** One statement for the destination, with the destination table it is about. */
+export interface DestinationDdl {
+  sql: string;
+  target: { database: string; table: string };
+}
 
 /** What the tailer does with a DDL statement from the binlog. */
 export type DdlAction =
   | { kind: "ignore"; reason: string }
-  | {
-      kind: "apply";
-      sql: string;
-      refreshCatalog: true;
-      /** The destination table the statement is about (names after mapping). */
-      target: { database: string; table: string };
-    };
+  | { kind: "apply"; statements: DestinationDdl[]; refreshCatalog: true };
 
-const NAME = "(`(?:[^`]|``)+`|[A-Za-z0-9_$]+)";
-const QUALIFIED = new RegExp(`^${NAME}(?:\\s*\\.\\s*${NAME})?`);
-
-function unquote(name: string): string {
-  return name.startsWith("`") ? name.slice(1, -1).replaceAll("``", "`") : name;
+/** What a task selects, as the DDL translation needs it. */
+export interface DdlScope {
+  routes: Map<string, TableRoute>;
+  /** Databases selected whole (their new tables follow): source name -> destination name. */
+  wholeDatabases: Map<string, string>;
+  /** Every source database the task selects from. */
+  databases: Set<string>;
+  /** The name a table of a whole-database selection gets on the destination. */
+  tableName(name: string): string;
+  /** Stop on DDL of tables whose columns are renamed or selected (a MySQL destination). */
+  strictColumns: boolean;
+  /** The spec migrates every column of the route's table under its own name. */
+  allColumns(route: TableRoute): boolean;
 }
 
-function tableRef(
-  text: string,
-  defaultDb: string,
-): { database: string; table: string; length: number } | undefined {
-  const match = QUALIFIED.exec(text);
-  if (!match) return undefined;
-  const [whole, first = "", second] = match;
-  return second
-    ? { database: unquote(first), table: unquote(second), length: whole.length }
-    : { database: defaultDb, table: unquote(first), length: whole.length };
+/** The scope of a task: its routes, and what its spec selects whole. */
+export function ddlScope(spec: TaskSpec, routes: Map<string, TableRoute>, strictColumns: boolean): DdlScope {
+  return {
+    routes,
+    wholeDatabases: new Map(
+      spec.objects
+        .filter((o) => !o.tables)
+        .map((o) => [o.database, o.as ?? capitalize(o.database, spec.capitalization)]),
+    ),
+    databases: new Set(spec.objects.map((o) => o.database)),
+    tableName: (name) => capitalize(name, spec.capitalization),
+    strictColumns,
+    allColumns(route) {
+      const object = spec.objects.find((o) => o.database === route.selected.source.database);
+      const table = object?.tables?.find((t) => t.name === route.selected.source.table);
+      return !table?.columns;
+    },
+  };
+}
+
+/** The statement as errors quote it: shortened, and without the credentials a CONNECTION string may hold. */
+const excerpt = (sql: string) => redactText(sql.length > 300 ? `${sql.slice(0, 300)}...` : sql);
+const named = (ref: { database: string; table: string }) => `${ref.database}.${ref.table}`;
+
+function stop(problem: string, sql: string, fix: string): never {
+  throw new FatalError(`${problem}: ${excerpt(sql)}. ${fix}`);
+}
+
+/**
+ * Translates a DDL statement from the binlog for the destination. Every table the statement names
+ * is accounted for: each is mapped to its destination name, a statement that names only tables
+ * outside the task is skipped, and one that mixes both, renames a selected table, or cannot be
+ * read stops the task with the statement and what to do (never a silent divergence, never a
+ * statement that reaches a table outside the task).
+ */
+export function translateDdl(sql: string, defaultDb: string, scope: DdlScope): DdlAction {
+  let statement: DdlStatement;
+  try {
+    statement = parseDdl(sql, defaultDb);
+  } catch (error) {
+    if (!(error instanceof DdlParseError)) throw error;
+    stop(
+      `cannot read this DDL statement (${error.message}), so it can be neither applied nor skipped safely`,
+      sql,
+      "If it concerns the task's tables, apply its equivalent to the destination by hand, then resume the task",
+    );
+  }
+  if (statement.kind === "other") return { kind: "ignore", reason: "not a table DDL" };
+  if (statement.temporary) return { kind: "ignore", reason: "temporary table" };
+  if (statement.kind === "drop-database") {
+    if (!scope.databases.has(statement.database ?? "")) return ignoreOutside;
+    stop(
+      `DROP DATABASE of ${statement.database}, which the task selects`,
+      sql,
+      "The destination keeps its copy: drop it there yourself if you mean to, and remove the database from the task's objects",
+    );
+  }
+  const destination = (ref: TableReference) => mapTable(ref, scope);
+  if (statement.kind === "rename-table") {
+    const inside = statement.tables.filter((t) => destination(t));
+    if (inside.length === 0) return ignoreOutside;
+    renameStop(inside, sql);
+  }
+  if (statement.kind === "drop-table") return dropTables(statement, sql, scope);
+  const [subject, ...others] = statement.tables;
+  if (!subject) return { kind: "ignore", reason: "no table named" };
+  const moving = others.filter((t) => t.role === "rename-to" || t.role === "exchange");
+  if (!destination(subject)) {
+    const entering = moving.filter((t) => destination(t));
+    if (entering.length === 0) return ignoreOutside;
+    stop(
+      `this statement moves a table or its rows between ${named(subject)}, which the task does not select, and ${entering.map(named).join(", ")}, which it does`,
+      sql,
+      "Stop the task, update objects in the spec and run it again from scratch",
+    );
+  }
+  const renamed = others.filter((t) => t.role === "rename-to");
+  if (renamed.length > 0) renameStop([subject], sql);
+  if (statement.kind === "create-table" && (statement.selects || others.some((t) => t.role === "copy-from")))
+    stop(
+      `CREATE TABLE ${named(subject)} ... LIKE/SELECT/UNION cannot be replayed faithfully`,
+      sql,
+      "Create the table on the destination by hand as the source has it, then resume the task",
+    );
+  const outside = others.filter((t) => !destination(t));
+  if (outside.length > 0)
+    stop(
+      `this statement on ${named(subject)} also names ${outside.map(named).join(", ")}, which the task does not select`,
+      sql,
+      "Apply its equivalent to the destination by hand (or add those tables to the task), then resume the task",
+    );
+  const problem = tableOptionsProblem(statement, sql);
+  if (problem)
+    stop(
+      `this statement on ${named(subject)} ${problem}; such tables can reach other servers, files or tables`,
+      sql,
+      "Leave the table out of the task, or apply a safe equivalent to the destination by hand, then resume",
+    );
+  const route = scope.routes.get(routeKey(subject.database, subject.table));
+  if (route && scope.strictColumns && (!plainColumns(route) || !scope.allColumns(route)))
+    stop(
+      `DDL on ${named(subject)}, whose columns are renamed or selected, cannot be translated safely`,
+      sql,
+      "Apply it to the destination by hand, then restart the tailer",
+    );
+  return {
+    kind: "apply",
+    statements: [{ sql: rewrite(sql, statement.tables, scope), target: destination(subject) as Target }],
+    refreshCatalog: true,
+  };
+}
+
+type Target = { database: string; table: string };
+const ignoreOutside: DdlAction = { kind: "ignore", reason: "table outside the selection" };
+
+/** The destination name of a source table the task selects (by route, or by a whole-database selection). */
+function mapTable(ref: { database: string; table: string }, scope: DdlScope): Target | undefined {
+  const route = scope.routes.get(routeKey(ref.database, ref.table));
+  if (route) return route.selected.destination;
+  const database = scope.wholeDatabases.get(ref.database);
+  return database === undefined ? undefined : { database, table: scope.tableName(ref.table) };
+}
+
+function renameStop(tables: TableReference[], sql: string): never {
+  stop(
+    `renaming ${tables.map(named).join(", ")} changes the task's selection`,
+    sql,
+    "Stop the task, update objects in the spec and run it again",
+  );
 }
 
 function plainColumns(route: TableRoute): boolean {
   return route.selected.columns.every((c) => c.source === c.destination);
 }
 
-/**
- * Translates DDL on selected tables for the destination: the table name is rewritten to its mapped
- * name; DDL outside the selection is ignored; DDL that cannot be translated faithfully stops the
- * task with the statement in the error (never a silent divergence).
- */
-export function translateDdl(
-  sql: string,
-  defaultDb: string,
-  routes: Map<string, TableRoute>,
-  wholeDatabases: Map<string, string>,
-  allColumns: (route: TableRoute) => boolean,
-  strictColumns = true,
-): DdlAction {
-  const text = sql.replace(/^\s*\/\*.*?\*\/\s*/s, "").trim();
-  const statement =
-    /^(ALTER\s+(?:ONLINE\s+|IGNORE\s+)*TABLE|DROP\s+TABLE|TRUNCATE(?:\s+TABLE)?|CREATE\s+TABLE|RENAME\s+TABLE|CREATE\s+(?:UNIQUE\s+|FULLTEXT\s+|SPATIAL\s+)?INDEX|DROP\s+INDEX)\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?/i.exec(
-      text,
+/** DROP TABLE of selected tables only: one statement per table. */
+function dropTables(statement: DdlStatement, sql: string, scope: DdlScope): DdlAction {
+  const inside = statement.tables.filter((t) => mapTable(t, scope));
+  if (inside.length === 0) return ignoreOutside;
+  const outside = statement.tables.filter((t) => !mapTable(t, scope));
+  if (outside.length > 0)
+    stop(
+      `DROP TABLE names tables the task selects (${inside.map(named).join(", ")}) and tables it does not (${outside.map(named).join(", ")})`,
+      sql,
+      "Drop the selected tables on the destination by hand if you mean to, then resume the task",
     );
-  if (!statement) return { kind: "ignore", reason: "not a table DDL" };
-  const verb = statement[1]?.toUpperCase().replace(/\s+/g, " ") ?? "";
-  if (verb.startsWith("CREATE INDEX") || verb.includes(" INDEX") || verb === "DROP INDEX") {
-    const on = /\sON\s+/i.exec(text);
-    const ref = on ? tableRef(text.slice(on.index + on[0].length), defaultDb) : undefined;
-    if (!ref || !routes.has(routeKey(ref.database, ref.table)))
-      return { kind: "ignore", reason: "index outside the selection" };
-    return rewrite(text, on ? on.index + on[0].length : 0, ref, routes, allColumns, strictColumns);
-  }
-  const rest = text.slice(statement[0].length);
-  const ref = tableRef(rest, defaultDb);
-  if (!ref)
-    throw new FatalError(
-      `cannot read the table name of this DDL, so it cannot be applied: ${text.slice(0, 200)}`,
-    );
-  const route = routes.get(routeKey(ref.database, ref.table));
-  if (verb === "CREATE TABLE") {
-    const target = wholeDatabases.get(ref.database);
-    if (!target) return { kind: "ignore", reason: "table outside the selection" };
-    if (/\bLIKE\b|\bSELECT\b/i.test(rest.slice(ref.length))) {
-      throw new FatalError(
-        `CREATE TABLE ... LIKE/SELECT cannot be replayed faithfully: ${text.slice(0, 200)}`,
-      );
-    }
-    const start = statement[0].length;
-    return {
-      kind: "apply",
-      sql: `${text.slice(0, start)}${quoteQualified(target, ref.table)}${text.slice(start + ref.length)}`,
-      refreshCatalog: true,
-      target: { database: target, table: ref.table },
-    };
-  }
-  if (!route) return { kind: "ignore", reason: "table outside the selection" };
-  if (verb === "RENAME TABLE") {
-    throw new FatalError(
-      `RENAME TABLE of the selected table ${ref.database}.${ref.table} changes the task's selection: stop the task, update objects in the spec and run it again (${text.slice(0, 200)})`,
-    );
-  }
-  return rewrite(text, statement[0].length, ref, routes, allColumns, strictColumns);
-}
-
-function rewrite(
-  text: string,
-  at: number,
-  ref: { database: string; table: string; length: number },
-  routes: Map<string, TableRoute>,
-  allColumns: (route: TableRoute) => boolean,
-  strictColumns: boolean,
-): DdlAction {
-  const route = routes.get(routeKey(ref.database, ref.table));
-  if (!route) return { kind: "ignore", reason: "table outside the selection" };
-  if (strictColumns && (!plainColumns(route) || !allColumns(route))) {
-    throw new FatalError(
-      `DDL on ${ref.database}.${ref.table}, whose columns are renamed or selected, cannot be translated safely: ${text.slice(0, 200)}. Apply it to the destination by hand, then restart the tailer`,
-    );
-  }
-  const destination = quoteQualified(route.selected.destination.database, route.selected.destination.table);
+  const ifExists = statement.tokens[2]?.value === "IF" || statement.tokens[3]?.value === "IF";
   return {
     kind: "apply",
-    sql: `${text.slice(0, at)}${destination}${text.slice(at + ref.length)}`,
     refreshCatalog: true,
-    target: route.selected.destination,
+    statements: inside.map((t) => {
+      const target = mapTable(t, scope) as Target;
+      return {
+        sql: `DROP TABLE ${ifExists ? "IF EXISTS " : ""}${quoteQualified(target.database, target.table)}`,
+        target,
+      };
+    }),
   };
+}
+
+/** The statement with every table reference replaced by its destination name (spliced, never a pattern). */
+function rewrite(sql: string, tables: readonly TableReference[], scope: DdlScope): string {
+  let out = "";
+  let at = 0;
+  for (const ref of [...tables].sort((a, b) => a.start - b.start)) {
+    const target = mapTable(ref, scope) as Target;
+    const name = quoteQualified(target.database, target.table);
+    if (ref.executable && name.includes("*/"))
+      stop(
+        `the destination name ${name} cannot be written inside the statement's executable comment`,
+        sql,
+        "Apply it to the destination by hand, then resume the task",
+      );
+    out += sql.slice(at, ref.start) + name;
+    at = ref.end;
+  }
+  return out + sql.slice(at);
+}
+
+const SAFE = new Set([...SAFE_ENGINES, "HEAP"].map((e) => e.toUpperCase()));
+const REMOTE_ENGINES = new Set([
+  "FEDERATED",
+  "FEDERATEDX",
+  "CONNECT",
+  "SPIDER",
+  "MERGE",
+  "MRG_MYISAM",
+  "CSV",
+  "S3",
+]);
+
+/**
+ * Table options that make a table read or write another server, file or table. A CREATE TABLE's
+ * options (after its column list) are read by the schema phase's reader and rule; an ALTER TABLE
+ * mixes options with other clauses, so its tokens are scanned for the dangerous ones.
+ */
+function tableOptionsProblem(statement: DdlStatement, sql: string): string | undefined {
+  const tokens = statement.tokens;
+  if (statement.kind === "create-table") {
+    const subjectEnd = statement.tables[0]?.end ?? 0;
+    const open = tokens.findIndex((t) => t.start >= subjectEnd);
+    if (tokens[open]?.value === "(") {
+      const close = tokens.findIndex((t, i) => i > open && t.value === ")" && t.depth === 0);
+      try {
+        return tableOptionProblem(readTableOptions(tokens.slice(close + 1), sql));
+      } catch (error) {
+        if (error instanceof TableOptionsError)
+          return `has table options that cannot be read (${error.message})`;
+        throw error;
+      }
+    }
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i];
+    if (token?.kind !== "word") continue;
+    const next = tokens[i + 1];
+    const valued = next?.value === "=" ? tokens[i + 2] : next;
+    if (token.value === "CONNECTION" && (next?.value === "=" || next?.kind === "string"))
+      return "sets CONNECTION";
+    if (
+      (token.value === "DATA" || token.value === "INDEX") &&
+      next?.value === "DIRECTORY" &&
+      (tokens[i + 2]?.value === "=" || tokens[i + 2]?.kind === "string")
+    )
+      return `sets ${token.value} DIRECTORY`;
+    if (token.value === "UNION" && (next?.value === "=" || next?.value === "(")) return "sets UNION";
+    if (token.value !== "ENGINE" || !valued || (valued.kind !== "word" && valued.kind !== "quoted")) continue;
+    const engine = valued.value.toUpperCase();
+    // `ENGINE = x` is the option; `engine x` may be a column named engine, so only known engines count.
+    if (next?.value === "=" ? !SAFE.has(engine) : REMOTE_ENGINES.has(engine))
+      return `uses the ${valued.value} engine`;
+  }
+  return undefined;
 }

@@ -2,12 +2,11 @@ import type { Connection } from "mysql2/promise";
 import type { CompiledEtl } from "../../pipeline/etl.ts";
 import type { TaskSpec } from "../../spec/schema.ts";
 import { matchesFilter } from "../../sql/filter-eval.ts";
-import { translateDdl } from "../../stream/ddl.ts";
+import { ddlScope, translateDdl } from "../../stream/ddl.ts";
 import type { Row, RowChange, SourceTransaction } from "../../stream/events.ts";
 import { HEARTBEAT_TABLES, routeKey, type TableRoute } from "../../stream/routes.ts";
 import type { ChangeSink } from "../../stream/sink.ts";
 import { rereadSpatial } from "../../stream/spatial.ts";
-import { allColumnsSelected, wholeDatabases } from "../mysql/change-sink.ts";
 import type { KafkaProducer } from "./client.ts";
 import { type KafkaTable, kafkaTable, type RowEvent } from "./record.ts";
 import type { KafkaWriter } from "./writer.ts";
@@ -134,23 +133,18 @@ export class KafkaChangeSink implements ChangeSink {
     const ddl = tx.ddl;
     if (!ddl) return false;
     // A DDL record is information for consumers: tables with renamed or selected columns get it too.
-    const action = translateDdl(
-      ddl.sql,
-      ddl.database,
-      routes,
-      wholeDatabases(this.spec),
-      (route) => allColumnsSelected(this.spec, route),
-      false,
-    );
+    const action = translateDdl(ddl.sql, ddl.database, ddlScope(this.spec, routes, false));
     if (action.kind === "ignore") return false;
-    this.log?.("forwarding DDL", { sql: action.sql });
-    await this.writer.writeDdl({
-      database: action.target.database,
-      table: action.target.table,
-      sql: action.sql,
-      sourceTimestamp: tx.timestamp,
-      position: positionText(tx.position),
-    });
+    for (const statement of action.statements) {
+      this.log?.("forwarding DDL", { sql: statement.sql });
+      await this.writer.writeDdl({
+        database: statement.target.database,
+        table: statement.target.table,
+        sql: statement.sql,
+        sourceTimestamp: tx.timestamp,
+        position: positionText(tx.position),
+      });
+    }
     return true;
   }
 

@@ -1,29 +1,12 @@
 import type { Connection } from "mysql2/promise";
-import { capitalize } from "../../spec/mapping.ts";
 import type { TaskSpec } from "../../spec/schema.ts";
-import { translateDdl } from "../../stream/ddl.ts";
+import { ddlScope, translateDdl } from "../../stream/ddl.ts";
 import type { SourceTransaction } from "../../stream/events.ts";
 import type { TableRoute } from "../../stream/routes.ts";
 import type { ChangeSink } from "../../stream/sink.ts";
 import { rereadSpatialValues } from "../../stream/spatial.ts";
 import { type DestinationChange, transformChange } from "../../stream/transform.ts";
 import { applyChanges } from "./applier.ts";
-
-/** Databases selected whole (their new tables follow), source name -> destination name. */
-export function wholeDatabases(spec: TaskSpec): Map<string, string> {
-  return new Map(
-    spec.objects
-      .filter((o) => !o.tables)
-      .map((o) => [o.database, o.as ?? capitalize(o.database, spec.capitalization)]),
-  );
-}
-
-/** True when the spec migrates every column of the route's table under its own name. */
-export function allColumnsSelected(spec: TaskSpec, route: TableRoute): boolean {
-  const object = spec.objects.find((o) => o.database === route.selected.source.database);
-  const table = object?.tables?.find((t) => t.name === route.selected.source.table);
-  return !table?.columns;
-}
 
 /** The MySQL destination: upserts and deletes in one destination transaction per batch; DDL translated. */
 export class MysqlChangeSink implements ChangeSink {
@@ -61,12 +44,12 @@ export class MysqlChangeSink implements ChangeSink {
   async writeDdl(tx: SourceTransaction, routes: Map<string, TableRoute>): Promise<boolean> {
     const ddl = tx.ddl;
     if (!ddl) return false;
-    const action = translateDdl(ddl.sql, ddl.database, routes, wholeDatabases(this.spec), (route) =>
-      allColumnsSelected(this.spec, route),
-    );
+    const action = translateDdl(ddl.sql, ddl.database, ddlScope(this.spec, routes, true));
     if (action.kind === "ignore") return false;
-    this.log?.("applying DDL", { sql: action.sql });
-    await this.destination.query(action.sql);
+    for (const statement of action.statements) {
+      this.log?.("applying DDL", { sql: statement.sql });
+      await this.destination.query(statement.sql);
+    }
     return true;
   }
 
