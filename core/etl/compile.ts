@@ -1,4 +1,5 @@
 import type { Row } from "../stream/events.ts";
+import { setField } from "../stream/events.ts";
 import { type Call, type EtlProgram, type Expr, startOf } from "./ast.ts";
 import { Decimal } from "./decimal.ts";
 import { type EtlProblem, EtlRuntimeError, type SourcePos } from "./errors.ts";
@@ -325,6 +326,11 @@ class TableCompiler {
     const fail = this.failAt(target.pos, "e_set");
     const name = column.name;
     const copier = this.copier;
+    if (name === "__proto__")
+      return (env, v) => {
+        if (env.row === env.input) env.row = copier.copy(env.input);
+        setField(env.row, name, write(v, fail));
+      };
     return (env, v) => {
       if (env.row === env.input) env.row = copier.copy(env.input);
       env.row[name] = write(v, fail);
@@ -409,7 +415,9 @@ export function compileTable(
     const code = compiler.event(program.root);
     const added = compiler.writes.filter((name) => compiler.isAdded(name));
     // A row object made by spread turns slow when a key is added to it (see copier).
-    if (added.length > 0) compiler.copier.copy = (row) => Object.assign({}, row);
+    // Object.assign would set a `__proto__` column's value as the copy's prototype.
+    if (added.length > 0 && !compiler.info("__proto__"))
+      compiler.copier.copy = (row) => Object.assign({}, row);
     return build(table, code, {
       writes: compiler.writes,
       added,

@@ -10,7 +10,9 @@ export class Decimal {
   ) {}
 
   static parse(text: string): Decimal | undefined {
-    const m = /^\s*([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*$/.exec(text);
+    // Trimmed first: with \s* at both ends of the pattern, a run of spaces followed by a letter
+    // is split between them every way (quadratic: seconds for a 64 KiB op_in item).
+    const m = /^([+-])?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
     if (!m) return undefined;
     const int = m[2] ?? "";
     const frac = m[3] ?? "";

@@ -44,6 +44,20 @@ export class EtlError extends SpecError {
 }
 
 /**
+ * The script exceeds what the engine accepts (core/etl/limits.ts): its size, its nesting or its
+ * number of nodes. Found while parsing, before any table is compiled.
+ */
+export class EtlLimitError extends EtlError {
+  /** Which limit: the text's size, the nesting depth, or the number of nodes. */
+  readonly limit: "size" | "nesting" | "nodes";
+
+  constructor(problem: EtlProblem, limit: "size" | "nesting" | "nodes") {
+    super([problem]);
+    this.limit = limit;
+  }
+}
+
+/**
  * A row could not be transformed (a cast of "abc" to long, a division by zero, ...): the task must
  * stop rather than write a wrong row. Carries the script position of the failing call and, when
  * known, the row's table and key.

@@ -3,8 +3,16 @@
  * closures. See docs/etl.md for the language.
  */
 export type { EtlProgram } from "./ast.ts";
-export { EtlError, type EtlProblem, EtlRuntimeError, formatProblem, type SourcePos } from "./errors.ts";
+export {
+  EtlError,
+  EtlLimitError,
+  type EtlProblem,
+  EtlRuntimeError,
+  formatProblem,
+  type SourcePos,
+} from "./errors.ts";
 export { BUILTINS as ETL_FUNCTIONS, VARIABLES as ETL_VARIABLES } from "./functions/index.ts";
+export { MAX_NESTING, MAX_NODES, MAX_PATTERN_LENGTH, MAX_SCRIPT_BYTES } from "./limits.ts";
 export {
   type CompiledEtl,
   DEFAULT_REGEX_INPUT_LIMIT,

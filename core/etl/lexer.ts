@@ -26,6 +26,24 @@ export const StringLiteral = createToken({
   line_breaks: true,
   label: 'a "string"',
 });
+/**
+ * A quote or backtick never closed (tried only where StringLiteral or Column failed, so it runs to
+ * the end of the text): it takes the rest of the text, so the lexer stops there. Were it to fail
+ * instead, the lexer would skip one character and try again, rescanning to the end each time:
+ * quadratic on a long script. parseEtl reports it where it starts.
+ */
+export const UnterminatedString = createToken({
+  name: "UnterminatedString",
+  pattern: /"(?:[^"\\]|\\[\s\S])*\\?|'(?:[^'\\]|\\[\s\S])*\\?/,
+  line_breaks: true,
+  label: "an unterminated string",
+});
+export const UnterminatedColumn = createToken({
+  name: "UnterminatedColumn",
+  pattern: /`(?:[^`]|``)*/,
+  line_breaks: true,
+  label: "an unterminated column name",
+});
 export const Float = createToken({
   name: "Float",
   pattern: /\d+\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+/,
@@ -53,6 +71,8 @@ export const allTokens: TokenType[] = [
   WhiteSpace,
   Column,
   StringLiteral,
+  UnterminatedString,
+  UnterminatedColumn,
   Float,
   Integer,
   True,

@@ -33,9 +33,12 @@ import {
   Star,
   StringLiteral,
   True,
+  UnterminatedColumn,
+  UnterminatedString,
   unquoteColumn,
   unquoteString,
 } from "./lexer.ts";
+import { checkScriptSize, checkTokenNesting, checkTree } from "./limits.ts";
 import { resolve } from "./resolve.ts";
 
 const EXPRESSION =
@@ -330,6 +333,7 @@ const PREFIX = /^\s*script\s*:/;
  * functions (e_set, e_if, ...) and values are each where they belong. Throws EtlError.
  */
 export function parseEtl(script: string): EtlProgram {
+  checkScriptSize(script);
   // Blank the prefix out rather than cut it, so positions stay those of the text the user wrote.
   const text = script.replace(PREFIX, (prefix) => prefix.replace(/[^\r\n]/g, " "));
   const lexed = etlLexer.tokenize(text);
@@ -338,15 +342,33 @@ export function parseEtl(script: string): EtlProgram {
     throw new EtlError([
       { line: lexError.line ?? 1, column: lexError.column ?? 1, message: lexError.message },
     ]);
+  const last = lexed.tokens[lexed.tokens.length - 1];
+  if (last?.tokenType === UnterminatedString || last?.tokenType === UnterminatedColumn) {
+    const message =
+      last.tokenType === UnterminatedColumn
+        ? "unterminated column name: expected a closing `"
+        : `unterminated string: expected a closing ${last.image[0]}`;
+    const at = pos(last);
+    throw new EtlError([{ line: at.line, column: at.column, message }]);
+  }
+  // The parser recurses once per level: bound its depth before it runs.
+  checkTokenNesting(lexed.tokens);
   grammar ??= new Grammar();
   grammar.input = lexed.tokens;
-  const root = grammar.script();
+  let root: Expr;
+  try {
+    root = grammar.script();
+  } catch (error) {
+    grammar = undefined; // a parser interrupted mid-rule keeps a broken rule stack
+    throw error;
+  }
   const parseError = grammar.errors[0];
   if (parseError) {
     const token = parseError.token;
     const at = token.tokenType === EOF || Number.isNaN(token.startOffset) ? endOf(text) : pos(token);
     throw new EtlError([{ line: at.line, column: at.column, message: parseError.message }]);
   }
+  checkTree(root);
   const problems: EtlProblem[] = resolve(root);
   if (problems.length > 0) throw new EtlError(problems);
   return { script, root };

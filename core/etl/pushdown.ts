@@ -1,9 +1,31 @@
 import type { Call, Expr } from "./ast.ts";
-import { BUILTINS } from "./functions/index.ts";
 import type { TypedValue } from "./functions/types.ts";
 import type { SnapshotSql, SnapshotSqlRequest } from "./model.ts";
-import { type ColumnKind, columnKind, type EtlType, isNumeric } from "./types.ts";
+import {
+  arithmetic,
+  asciiText,
+  assignable,
+  both,
+  bounded,
+  isExactNumber,
+  literal,
+  literalDigits,
+  MAX_MASK_LITERAL,
+  MAX_POSITION,
+  MAX_SQL,
+  type PushdownColumn,
+  readColumn,
+  readsRow,
+  type Term,
+  Unsupported,
+  unsupported,
+  utf8Literal,
+  widest,
+} from "./pushdown-sql.ts";
+import { columnKind, type EtlType } from "./types.ts";
 import type { Value } from "./values.ts";
+
+export type { PushdownColumn };
 
 /**
  * The script as SQL the source evaluates for full-load rows, so snapshot rows need no work in
@@ -38,87 +60,6 @@ export interface PushdownHost {
   written(column: string, type: EtlType, value: Value): unknown;
 }
 
-export interface PushdownColumn {
-  name: string;
-  dataType: string;
-  /** COLUMN_TYPE, for the precision of DECIMAL columns. */
-  columnType?: string | undefined;
-  /** Character set of a text column. */
-  charset?: string | undefined;
-  added: boolean;
-  generated: boolean;
-  /** Whether the column can hold NULL (an added column always can). */
-  nullable: boolean;
-}
-
-/** A DSL value as SQL: its expression and the digits it can hold (numbers). */
-interface Term {
-  sql: string;
-  type: EtlType;
-  /** Whether the SQL can be NULL: fields of the others need no IFNULL, conditions no IS TRUE. */
-  nullable: boolean;
-  /** Integer and fraction digits a number can have (for DECIMAL(65) bounds). */
-  digits?: { int: number; frac: number };
-  /** A value that reads no column: the DSL value, computed by the JS functions. */
-  constant?: { value: Value };
-  /** An unconditional e_set of a constant: the row value the JS writer left, rendered as JS does. */
-  field?: { value: unknown };
-}
-
-class Unsupported {}
-const unsupported = (): never => {
-  throw new Unsupported();
-};
-
-/** Never NULL: TRUE for NULL and for text of one byte per character. */
-const asciiText = (t: Term) =>
-  t.nullable
-    ? `(${t.sql} IS NULL OR CHAR_LENGTH(${t.sql}) = LENGTH(${t.sql}))`
-    : `CHAR_LENGTH(${t.sql}) = LENGTH(${t.sql})`;
-/** A mask this long or shorter is written into the SQL as a literal (see Translation.mask). */
-const MAX_MASK_LITERAL = 256;
-const MAX_SQL = 60_000;
-
-function utf8Literal(text: string): string {
-  return `CONVERT(X'${Buffer.from(text, "utf8").toString("hex")}' USING utf8mb4)`;
-}
-
-function decimalDigits(text: string): { int: number; frac: number } {
-  const [int = "", frac = ""] = text.replace(/^[+-]/, "").split(".");
-  return { int: Math.max(1, int.replace(/^0+/, "").length), frac: frac.length };
-}
-
-function columnDigits(column: PushdownColumn): { int: number; frac: number } | undefined {
-  const kind = columnKind(column.dataType);
-  if (kind === "long") return { int: 20, frac: 0 };
-  if (kind !== "decimal") return undefined;
-  const m = /\((\d+)(?:,\s*(\d+))?\)/.exec(column.columnType ?? "");
-  if (!m) return { int: 65, frac: 30 };
-  const precision = Number(m[1]);
-  const scale = Number(m[2] ?? 0);
-  return { int: precision - scale, frac: scale };
-}
-
-/** A column's value as the JS path reads it, as a SQL expression of its DSL type. */
-function readColumn(column: PushdownColumn): Term {
-  const name = `\`${column.name.replaceAll("`", "``")}\``;
-  const kind = columnKind(column.dataType);
-  if (kind === "long" || kind === "decimal") {
-    return {
-      sql: name,
-      type: kind,
-      nullable: column.nullable,
-      digits: columnDigits(column) as { int: number; frac: number },
-    };
-  }
-  if (kind === "string" && column.dataType !== "time") {
-    // Text in utf8mb4 as JS strings hold it (no string comparison is translated: collations do not matter).
-    const sql = column.charset === "utf8mb4" ? name : `CONVERT(${name} USING utf8mb4)`;
-    return { sql, type: "string", nullable: column.nullable };
-  }
-  return unsupported();
-}
-
 class Translation {
   private readonly current = new Map<string, Term>();
   private dropped = "FALSE";
@@ -147,7 +88,7 @@ class Translation {
         for (const op of args) this.event(op, active);
         return;
       case "e_drop":
-        this.dropped = this.dropped === "FALSE" ? `(${active})` : `(${this.dropped}) OR (${active})`;
+        this.dropped = bounded(this.dropped === "FALSE" ? `(${active})` : `(${this.dropped}) OR (${active})`);
         return;
       case "e_set":
         for (let i = 0; i < args.length; i += 2) this.assign(args[i] as Expr, args[i + 1] as Expr, active);
@@ -156,14 +97,15 @@ class Translation {
         for (let i = 0; i < args.length; i += 2) {
           const when = this.condition(args[i] as Expr);
           if (when === "FALSE") continue;
-          this.event(args[i + 1] as Expr, both(active, when));
+          this.event(args[i + 1] as Expr, bounded(both(active, when)));
         }
         return;
       case "e_if_else": {
         const when = this.condition(args[0] as Expr);
         // Both branches see the condition as it was before either ran.
-        this.event(args[1] as Expr, when === "FALSE" ? "FALSE" : both(active, when));
-        const otherwise = when === "TRUE" ? "FALSE" : when === "FALSE" ? active : both(active, `NOT ${when}`);
+        this.event(args[1] as Expr, when === "FALSE" ? "FALSE" : bounded(both(active, when)));
+        const otherwise =
+          when === "TRUE" ? "FALSE" : when === "FALSE" ? active : bounded(both(active, `NOT ${when}`));
         this.event(args[2] as Expr, otherwise);
         return;
       }
@@ -212,7 +154,7 @@ class Translation {
       : this.read(column.name);
     if (before.field || before.type !== term.type) throw new Unsupported();
     this.current.set(column.name, {
-      sql: `IF(${active}, ${term.sql}, ${before.sql})`,
+      sql: bounded(`IF(${active}, ${term.sql}, ${before.sql})`),
       type: term.type,
       nullable: term.nullable || before.nullable,
       digits: widest(term.digits, before.digits),
@@ -234,8 +176,11 @@ class Translation {
     switch (expr.kind) {
       case "column":
         return this.read(expr.name);
-      case "call":
-        return this.call(expr, typed.type);
+      case "call": {
+        const term = this.call(expr, typed.type);
+        bounded(term.sql);
+        return term;
+      }
       default:
         return unsupported();
     }
@@ -285,7 +230,7 @@ class Translation {
       case "str_upper":
       case "str_lower":
         if (a.type !== "string") return unsupported();
-        this.guards.push(asciiText(a));
+        this.guards.push(bounded(asciiText(a)));
         return {
           sql: `${call.name === "str_upper" ? "UPPER" : "LOWER"}(${a.sql})`,
           type: "string",
@@ -308,6 +253,8 @@ class Translation {
     const first = Math.max(0, Number(from));
     const last = Number(to);
     if (first > last) return s;
+    // Positions beyond the INT range would be written as 1e+30 and read back clamped by the server.
+    if (first > MAX_POSITION || last > MAX_POSITION) return unsupported();
     // INSERT() works by characters and leaves the text as it is when it starts beyond its end;
     // the characters masked are counted in the first last+1 only (not a scan of the whole text).
     const count = last - first + 1;
@@ -332,85 +279,6 @@ class Translation {
       guard: this.guards.length > 0 ? this.guards.map((g) => `(${g})`).join(" AND ") : undefined,
     };
   }
-}
-
-/** Both conditions (SQL that is never NULL), without a TRUE that adds nothing. */
-function both(active: string, when: string): string {
-  if (active === "TRUE") return when;
-  if (when === "TRUE") return active;
-  return `(${active}) AND ${when}`;
-}
-
-function isExactNumber(type: EtlType): boolean {
-  return type === "long" || type === "decimal";
-}
-
-function widest(
-  a: { int: number; frac: number } | undefined,
-  b: { int: number; frac: number } | undefined,
-): { int: number; frac: number } | undefined {
-  if (!a || !b) return a ?? b;
-  return { int: Math.max(a.int, b.int), frac: Math.max(a.frac, b.frac) };
-}
-
-/** Exact SQL arithmetic whose result fits DECIMAL(65): SQL and the JS Decimal give the same value. */
-function arithmetic(name: string, args: Term[], type: EtlType): Term {
-  if (!isExactNumber(type) || !args.every((t) => isExactNumber(t.type) && t.digits)) return unsupported();
-  const op = name === "op_sub" ? "-" : name === "op_mul" ? "*" : "+";
-  let digits = args[0]?.digits as { int: number; frac: number };
-  for (const t of args.slice(1)) {
-    const d = t.digits as { int: number; frac: number };
-    digits =
-      op === "*"
-        ? { int: digits.int + d.int, frac: digits.frac + d.frac }
-        : { int: Math.max(digits.int, d.int) + 1, frac: Math.max(digits.frac, d.frac) };
-  }
-  if (digits.int + digits.frac > 65 || digits.frac > 30) return unsupported();
-  return {
-    sql: args.map((t) => `(${t.sql})`).join(` ${op} `),
-    type,
-    nullable: args.some((t) => t.nullable),
-    digits,
-  };
-}
-
-function assignable(kind: ColumnKind, term: Term): boolean {
-  if (kind === "string") return term.type === "string";
-  if (kind === "long") return term.type === "long";
-  if (kind === "decimal") return isExactNumber(term.type);
-  return false;
-}
-
-/** Whether the expression depends on the row (a column, or a function that differs per call). */
-function readsRow(expr: Expr): boolean {
-  switch (expr.kind) {
-    case "column":
-      return true;
-    case "call": {
-      const builtin = BUILTINS.get(expr.name);
-      if (builtin?.kind === "value" && builtin.impure) return true;
-      return expr.args.some((a) => readsRow(a.value));
-    }
-    case "ternary":
-      return readsRow(expr.cond) || readsRow(expr.whenTrue) || readsRow(expr.whenFalse);
-    default:
-      return false;
-  }
-}
-
-function literal(value: Value, type: EtlType): string {
-  if (value === null) return "NULL";
-  if (type === "bool") return value ? "TRUE" : "FALSE";
-  if (type === "long") return String(value);
-  if (type === "decimal") return String(value);
-  if (type === "string") return utf8Literal(value as string);
-  // Datetimes and others are only written by the JS writer (unconditional e_set of a constant).
-  return "NULL";
-}
-
-function literalDigits(value: Value, type: EtlType): { int: number; frac: number } | undefined {
-  if (value === null || !isNumeric(type) || type === "double") return undefined;
-  return decimalDigits(String(value));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { tableKey } from "../spec/table-name.ts";
 import type { EtlProgram } from "./ast.ts";
 import { compileTable } from "./compile.ts";
 import { EtlError, type EtlProblem } from "./errors.ts";
@@ -37,7 +38,7 @@ export function compileEtlForTables(
   for (const table of tables) {
     const result = compileTable(program, table, settings);
     if (isProblem(result)) problems.push(result);
-    else compiled.set(`${table.database}.${table.table}`, result);
+    else compiled.set(tableKey(table.database, table.table), result);
   }
   if (problems.length > 0) throw new EtlError(merge(problems, tables.length));
   return compiled;

@@ -3,7 +3,11 @@ export function closest(name: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   const lower = name.toLowerCase();
+  const allowed = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: skip the table (a name of 64 KiB would
+    // otherwise fill one of 64 Ki rows per column of the table).
+    if (Math.abs(candidate.length - name.length) > allowed) continue;
     if (candidate.toLowerCase() === lower) return candidate;
     const d = distance(lower, candidate.toLowerCase());
     if (d < bestDistance) {
@@ -11,7 +15,6 @@ export function closest(name: string, candidates: Iterable<string>): string | un
       bestDistance = d;
     }
   }
-  const allowed = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
   return bestDistance <= allowed ? best : undefined;
 }
 

@@ -1,4 +1,5 @@
 import type { Row } from "../stream/events.ts";
+import { setField } from "../stream/events.ts";
 import { EtlRuntimeError } from "./errors.ts";
 import type { Env, EventCode } from "./functions/types.ts";
 import type { CompiledEtl, EtlRowContext, EtlTable } from "./model.ts";
@@ -11,7 +12,7 @@ const OPERATIONS: Record<EtlRowContext["operation"], string> = {
 
 function pick(row: Row, key: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of key) out[k] = row[k] ?? null;
+  for (const k of key) setField(out, k, row[k] ?? null);
   return out;
 }
 
@@ -64,8 +65,9 @@ export function build(table: EtlTable, code: EventCode, facts: CompiledFacts): C
       // Every row of the table carries the same columns: an added column no branch set is NULL.
       for (const name of added) {
         if (out[name] !== undefined) continue;
-        if (out === row && context.rowIsDisposable !== true) out = Object.assign({}, row);
-        out[name] = null;
+        if (out === row && context.rowIsDisposable !== true)
+          out = Object.hasOwn(row, "__proto__") ? { ...row } : Object.assign({}, row);
+        setField(out, name, null);
       }
       return out;
     },

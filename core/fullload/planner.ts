@@ -42,9 +42,7 @@ export async function integerKeyRanges(
     `SELECT MIN(${key}), MAX(${key}) FROM ${plan.sourceTable}`,
   )) as [[string, string]];
   if (low === "NULL" || high === "NULL") return undefined;
-  const [database, table] = plan.sourceTable
-    .split(".")
-    .map((part) => part.slice(1, -1).replaceAll("``", "`"));
+  const { database, table } = plan.source;
   const [[estimate]] = (await literalRows(
     connection,
     `SELECT IFNULL(MAX(TABLE_ROWS), 0) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ${quoteText(database ?? "")} AND TABLE_NAME = ${quoteText(table ?? "")}`,

@@ -8,6 +8,7 @@ import { catalogTable } from "../source/catalog.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
 import { qualified, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
+import { tableKey } from "../spec/table-name.ts";
 import { type Chunk, type ChunkLedger, chunkId } from "../store/chunk-ledger.ts";
 import { copyRange, type WriteMethod } from "./copy.ts";
 import { chooseWriteMethod, refusesLoadData } from "./load-data.ts";
@@ -39,7 +40,7 @@ export async function copyTables(spec: TaskSpec, source: Connection): Promise<Co
     return {
       plan: tableCopyPlan(selected, table),
       kafka: kafkaTable(selected, table, keys, addedColumns(spec, database, name)),
-      etl: etl?.get(`${database}.${name}`),
+      etl: etl?.get(tableKey(database, name)),
     };
   });
 }

@@ -4,7 +4,6 @@ import { rowKey } from "../source/catalog.ts";
 import type { SelectedTable } from "../spec/mapping.ts";
 import { parseFilter, renderFilter } from "../sql/filter.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
-import { quoteText } from "../sql/literals.ts";
 import { loadLineExpression, loadTarget } from "./load-data.ts";
 import { type TupleColumn, tupleExpression } from "./tuple.ts";
 
@@ -36,15 +35,6 @@ export interface TableCopyPlan {
   filterSql: string | undefined;
 }
 
-function inlineParams(sql: string, params: (string | number | boolean | null)[]): string {
-  let index = 0;
-  return sql.replace(/\?/g, () => {
-    const value = params[index++];
-    if (typeof value === "string") return quoteText(value);
-    return String(value);
-  });
-}
-
 /**
  * MariaDB prints FLOAT with 6 significant digits (16777216 comes out as 16777200); as a double
  * (`+ 0E0`, exact for every float) the text round-trips to the same FLOAT.
@@ -71,16 +61,11 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   const generated = new Set(table.columns.filter((c) => c.generated).map((c) => c.name));
   const copied = selected.columns.filter((c) => !generated.has(c.source));
-  let filterSql: string | undefined;
-  if (selected.where) {
-    const { sql, params } = renderFilter(
-      parseFilter(
-        selected.where,
-        table.columns.map((c) => c.name),
-      ),
-    );
-    filterSql = inlineParams(sql, params);
-  }
+  // Values are rendered as mode-independent literals: the filter's SQL holds no placeholder.
+  // The server evaluates the filter here: only the incremental phase needs it evaluable on rows.
+  const filterSql = selected.where
+    ? renderFilter(parseFilter(selected.where, table.columns, { rows: false })).sql
+    : undefined;
   const tupleColumns: TupleColumn[] = copied.map((c) => ({
     column: quoteIdentifier(c.source),
     dataType: types.get(c.source) ?? "",

@@ -1,3 +1,4 @@
+import { likeMatches } from "../sql/like.ts";
 /**
  * Reads SHOW GRANTS output (MySQL 5.7/8.x, MariaDB) and answers "does this account hold privilege P
  * on db.table". Role grants are not expanded (precheck says so when it cannot find a privilege).
@@ -64,19 +65,10 @@ export function parseGrants(lines: readonly string[]): Grant[] {
   return grants;
 }
 
-/** MySQL's LIKE-style database patterns in grants: % and _ are wildcards, \_ and \% literal. */
+/** MySQL's LIKE-style database patterns in grants: % and _ are wildcards, \_ and \% literal (matched in linear time). */
 export function databasePatternMatches(pattern: string, database: string): boolean {
   if (pattern === "*") return true;
-  let regex = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i] ?? "";
-    if (ch === "\\" && i + 1 < pattern.length) {
-      regex += (pattern[++i] ?? "").replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    } else if (ch === "%") regex += ".*";
-    else if (ch === "_") regex += ".";
-    else regex += ch.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  }
-  return new RegExp(`^${regex}$`, "i").test(database);
+  return likeMatches(database, pattern);
 }
 
 /** True when the grants give `privilege` on database.table (global, database or table level). */

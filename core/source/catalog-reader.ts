@@ -29,7 +29,7 @@ export async function readCatalog(connection: Connection, databases: readonly st
   const [columns] = await connection.query<RowDataPacket[]>(
     `SELECT TABLE_SCHEMA AS db, TABLE_NAME AS tbl, COLUMN_NAME AS name, DATA_TYPE AS dataType,
             COLUMN_TYPE AS columnType, IS_NULLABLE AS nullable, EXTRA AS extra,
-            CHARACTER_SET_NAME AS charset
+            CHARACTER_SET_NAME AS charset, COLLATION_NAME AS collation
        FROM information_schema.COLUMNS
       WHERE TABLE_SCHEMA IN (?)
       ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION`,
@@ -45,7 +45,8 @@ export async function readCatalog(connection: Connection, databases: readonly st
         columnType: String(row.columnType),
         nullable: row.nullable === "YES",
         generated: /VIRTUAL|STORED|PERSISTENT/i.test(String(row.extra ?? "")),
-        charset: row.charset === null || row.charset === undefined ? undefined : String(row.charset),
+        charset: textOrUndefined(row.charset),
+        collation: textOrUndefined(row.collation),
       });
   }
   const [indexes] = await connection.query<RowDataPacket[]>(
@@ -69,3 +70,6 @@ export async function readCatalog(connection: Connection, databases: readonly st
   }
   return catalog;
 }
+
+const textOrUndefined = (value: unknown) =>
+  value === null || value === undefined ? undefined : String(value);

@@ -10,6 +10,8 @@ export interface CatalogColumn {
   generated: boolean;
   /** Character set of a text column (utf8mb4, latin1, ...), undefined for other types. */
   charset?: string | undefined;
+  /** Collation of a text column (utf8mb4_general_ci, latin1_swedish_ci, ...), undefined for other types. */
+  collation?: string | undefined;
 }
 
 export interface CatalogKey {

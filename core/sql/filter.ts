@@ -1,253 +1,278 @@
-import sqlParser from "node-sql-parser/build/mysql.js";
-import { SpecError } from "../errors.ts";
+import type { FilterColumn, FilterExpr, FilterValue, Operand, Predicate } from "./filter-ast.ts";
+import { columnType, isPredicate, operandsOf, unmodelled } from "./filter-check.ts";
+import {
+  COMPARE_OPS,
+  FilterError,
+  isParen,
+  KEYWORDS,
+  lex,
+  RESERVED,
+  shown,
+  type Token,
+} from "./filter-lexer.ts";
 import { quoteIdentifier } from "./identifiers.ts";
 
+export type { FilterColumn, FilterExpr, FilterValue, Operand, Predicate, ValueType } from "./filter-ast.ts";
+export { FilterError, MAX_CONDITIONS, MAX_FILTER_LENGTH, MAX_NESTING } from "./filter-lexer.ts";
+
 /**
- * WHERE filters are user text: parsed, allow-listed (columns of the table, literals, comparisons,
- * AND/OR/NOT, IN, BETWEEN, LIKE, IS NULL) and rendered again with bound values.
+ * WHERE filters are user text. A strict lexer and parser of exactly the allowed grammar (columns of
+ * the table, literals, comparisons, AND/OR/NOT, IN, BETWEEN, LIKE [ESCAPE], IS [NOT] NULL) read them
+ * as MySQL does under its default sql_mode (backslash escapes, no ANSI_QUOTES, NOT below the
+ * comparisons, AND above OR); anything else is refused with the column of the offending token. They
+ * are rendered fully parenthesised, strings as `_utf8mb4 X'..'`, so the SQL means the same under any
+ * sql_mode. node-sql-parser is not used: it reads `a OR b AND c` as `(a OR b) AND c`, `1e1` as a
+ * column, `1E+2` as `1E + 2`, `NOT(a=1)` as a function, drops comments and rounds long decimals.
  */
-export type FilterValue = string | number | boolean | null;
-export type Operand =
-  | { kind: "column"; name: string }
-  | { kind: "value"; value: FilterValue; numeric?: string };
-export type FilterExpr =
-  | { kind: "and" | "or"; left: FilterExpr; right: FilterExpr }
-  | { kind: "not"; expr: FilterExpr }
-  | { kind: "compare"; op: CompareOp; left: Operand; right: Operand }
-  | { kind: "in"; not: boolean; operand: Operand; list: Operand[] }
-  | { kind: "between"; not: boolean; operand: Operand; low: Operand; high: Operand }
-  | { kind: "like"; not: boolean; operand: Operand; pattern: Operand }
-  | { kind: "isNull"; not: boolean; operand: Operand };
+type Parse = (allowValue: boolean) => FilterExpr | Operand;
 
-const COMPARE_OPS = ["=", "<>", "!=", "<", ">", "<=", ">=", "<=>"] as const;
-type CompareOp = (typeof COMPARE_OPS)[number];
-const NUMERIC = /^-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-const PREFIX = "SELECT * FROM t WHERE ";
-
-type Node = Record<string, unknown> & { type?: string };
-
-export class FilterError extends SpecError {
-  constructor(
-    readonly filter: string,
-    readonly offset: number | undefined,
-    problem: string,
-  ) {
-    const at = offset === undefined ? "" : ` at column ${offset + 1}`;
-    super(`WHERE filter ${JSON.stringify(filter)}: ${problem}${at}`);
-  }
-}
-
-const { Parser } = sqlParser as unknown as { Parser: new () => { astify(sql: string, o: object): unknown } };
-const parser = new Parser();
-
-function locate(filter: string, needle: string): number | undefined {
-  const index = filter.toLowerCase().indexOf(needle.toLowerCase());
-  return index >= 0 ? index : undefined;
-}
-
-/** Parses a filter and checks every column against `columns` (the table's source columns). */
-export function parseFilter(filter: string, columns: readonly string[]): FilterExpr {
-  let ast: unknown;
-  try {
-    ast = parser.astify(PREFIX + filter, { database: "MySQL" });
-  } catch (error) {
-    const offset = (error as { location?: { start?: { offset?: number } } }).location?.start?.offset;
-    const at = offset === undefined ? undefined : Math.max(0, offset - PREFIX.length);
-    throw new FilterError(filter, at, "does not parse as a SQL condition");
-  }
-  if (Array.isArray(ast)) {
-    if (ast.length !== 1)
-      throw new FilterError(filter, locate(filter, ";"), "must be a single condition (no ';')");
-    ast = ast[0];
-  }
-  const root = ast as Node;
-  const extra = ["groupby", "having", "orderby", "limit"].find(
-    (k) => root[k] != null && !isEmptyLimit(root[k]),
+const isOperand = (x: FilterExpr | Operand): x is Operand =>
+  ["column", "string", "number", "bool", "null"].includes(x.kind);
+/**
+ * Parses a filter and checks every column against `columns` (the table's source columns). With
+ * `rows` (the default) it must also evaluate on binlog rows exactly as the server evaluates it
+ * (filter-check.ts); a full load alone leaves the filter to the server, so `rows: false` skips that.
+ */
+export function parseFilter(
+  filter: string,
+  columns: readonly (string | FilterColumn)[],
+  options: { rows?: boolean } = {},
+): FilterExpr {
+  const evaluatedOnRows = options.rows ?? true;
+  const tokens = lex(filter);
+  const known = new Map(
+    columns.map((c) => (typeof c === "string" ? { name: c } : c)).map((c) => [c.name.toLowerCase(), c]),
   );
-  if (extra)
-    throw new FilterError(filter, undefined, `must be a condition only (found ${extra.toUpperCase()})`);
-  const known = new Map(columns.map((c) => [c.toLowerCase(), c]));
-  return toExpr(root.where as Node, filter, known);
-}
-
-function isEmptyLimit(value: unknown): boolean {
-  const v = value as { value?: unknown[] } | null;
-  return Array.isArray(v?.value) && v.value.length === 0;
-}
-
-function toExpr(node: Node, filter: string, columns: Map<string, string>): FilterExpr {
-  if (node.type === "unary_expr" && String(node.operator).toUpperCase() === "NOT") {
-    return { kind: "not", expr: toExpr(node.expr as Node, filter, columns) };
-  }
-  if (node.type !== "binary_expr") return reject(node, filter, "is not a condition");
-  const op = String(node.operator).toUpperCase();
-  const left = node.left as Node;
-  const right = node.right as Node;
-  if (op === "AND" || op === "OR") {
-    return {
-      kind: op === "AND" ? "and" : "or",
-      left: toExpr(left, filter, columns),
-      right: toExpr(right, filter, columns),
-    };
-  }
-  if ((COMPARE_OPS as readonly string[]).includes(op)) {
-    return {
-      kind: "compare",
-      op: op as CompareOp,
-      left: toOperand(left, filter, columns),
-      right: toOperand(right, filter, columns),
-    };
-  }
-  if (op === "IN" || op === "NOT IN") {
-    const list = (right.type === "expr_list" ? (right.value as Node[]) : [right]).map((n) =>
-      toOperand(n, filter, columns),
+  const at = new Map<Operand, Token>();
+  let pos = 0;
+  const peek = () => tokens[pos] as Token;
+  const next = () => tokens[pos++] as Token;
+  const is = (t: Token, ...words: string[]) => t.type === "word" && words.includes(t.value.toUpperCase());
+  const punct = (t: Token, p: string) => t.type === "punct" && t.value === p;
+  const fail = (t: Token, problem: string, fix?: string): never => {
+    throw new FilterError(filter, t.offset, problem, fix);
+  };
+  const unexpected = (t: Token, expected: string): never =>
+    fail(
+      t,
+      t.type === "end"
+        ? `is incomplete (expected ${expected})`
+        : `${shown(t)} is not allowed here (expected ${expected})`,
     );
-    return { kind: "in", not: op === "NOT IN", operand: toOperand(left, filter, columns), list };
-  }
-  if (op === "BETWEEN" || op === "NOT BETWEEN") {
-    const [low, high] = (right.value as Node[]) ?? [];
-    if (!low || !high) return reject(right, filter, "BETWEEN needs two bounds");
-    return {
-      kind: "between",
-      not: op === "NOT BETWEEN",
-      operand: toOperand(left, filter, columns),
-      low: toOperand(low, filter, columns),
-      high: toOperand(high, filter, columns),
-    };
-  }
-  if (op === "LIKE" || op === "NOT LIKE") {
-    return {
-      kind: "like",
-      not: op === "NOT LIKE",
-      operand: toOperand(left, filter, columns),
-      pattern: toOperand(right, filter, columns),
-    };
-  }
-  if ((op === "IS" || op === "IS NOT") && right.type === "null") {
-    return { kind: "isNull", not: op === "IS NOT", operand: toOperand(left, filter, columns) };
-  }
-  return reject(node, filter, `operator ${op} is not allowed (use =, <>, <, >, IN, BETWEEN, LIKE, IS NULL)`);
-}
+  const expect = (p: string) => {
+    const t = next();
+    if (!punct(t, p) && !is(t, p)) unexpected(t, p);
+  };
+  const condition = (x: FilterExpr | Operand, t: Token): FilterExpr =>
+    isOperand(x) ? fail(t, "a value alone is not a condition (compare it, e.g. x <> 0)") : x;
 
-function toOperand(node: Node, filter: string, columns: Map<string, string>): Operand {
-  switch (node.type) {
-    case "column_ref": {
-      const raw = node.column as string | { expr?: { value?: string } };
-      const name = typeof raw === "string" ? raw : String(raw.expr?.value ?? "");
-      if (node.table)
-        return reject(node, filter, `qualified column ${String(node.table)}.${name} is not allowed`);
-      const column = columns.get(name.toLowerCase());
+  const operand = (): Operand => {
+    const t = next();
+    let o: Operand;
+    if (punct(t, "(")) {
+      o = operand();
+      expect(")");
+      return o;
+    }
+    if (t.type === "string") o = { kind: "string", value: t.value };
+    else if (t.type === "number") o = { kind: "number", text: t.value };
+    else if (t.type === "op" && t.value === "-" && peek().type === "number")
+      o = { kind: "number", text: `-${next().value}` };
+    else if (is(t, "NULL")) o = { kind: "null" };
+    else if (is(t, "TRUE", "FALSE")) o = { kind: "bool", value: is(t, "TRUE") };
+    else if ((t.type === "word" && !KEYWORDS.has(t.value.toUpperCase())) || t.type === "quoted") {
+      if (punct(peek(), "(")) fail(t, `function ${t.value}() is not allowed`);
+      if (punct(peek(), "."))
+        fail(t, `qualified column ${t.value}.… is not allowed (write the column alone)`);
+      if (is(t, "SELECT", "EXISTS")) fail(t, "subqueries are not allowed");
+      if (t.value.startsWith("_") && peek().type === "string")
+        fail(t, "character set introducers are not allowed");
+      const column = known.get(t.value.toLowerCase());
+      if (!column && t.type === "word" && RESERVED.has(t.value.toUpperCase()))
+        fail(t, `${shown(t)} is not allowed`);
       if (!column) {
-        throw new FilterError(
-          filter,
-          locate(filter, name),
-          `column ${name} is not a column of this table (columns: ${[...columns.values()].join(", ")})`,
-        );
+        const names = [...known.values()].map((c) => c.name).join(", ");
+        return fail(t, `column ${t.value} is not a column of this table (columns: ${names})`);
       }
-      return { kind: "column", name: column };
+      const type = columnType(column.dataType);
+      o = { kind: "column", name: column.name };
+      if (type) o.type = type;
+      if (column.collation) o.collation = column.collation;
+    } else return unexpected(t, "a column or a value");
+    at.set(o, t);
+    return o;
+  };
+
+  /** A condition reads a column, and compares only what the evaluator compares as MySQL does. */
+  const checked = (e: Predicate, first: Token): Predicate => {
+    if (!operandsOf(e).some((o) => o.kind === "column")) {
+      fail(first, "compares values only (a condition must read a column)");
     }
-    case "number": {
-      const text = String(node.value);
-      if (!NUMERIC.test(text)) return reject(node, filter, `number ${text} is not a plain number`);
-      return { kind: "value", value: Number(text), numeric: text };
+    const refused = evaluatedOnRows ? unmodelled(e, (name) => known.get(name.toLowerCase())) : undefined;
+    if (refused) fail(at.get(refused.operand) ?? first, refused.problem, refused.fix);
+    return e;
+  };
+
+  const predicate = (allowValue: boolean): FilterExpr | Operand => {
+    const first = peek();
+    let left: FilterExpr | Operand;
+    if (punct(first, "(")) {
+      next();
+      left = or(true);
+      expect(")");
+      if (!isOperand(left)) return left;
+    } else left = operand();
+    const op = COMPARE_OPS.find((o) => peek().type === "op" && peek().value === o);
+    if (op) {
+      next();
+      return checked({ kind: "compare", op, left, right: operand() }, first);
     }
-    case "single_quote_string":
-    case "double_quote_string":
-    case "string":
-      return {
-        kind: "value",
-        value: unescapeString(String(node.value), node.type === "double_quote_string" ? '"' : "'"),
+    const not = is(peek(), "NOT") && is(tokens[pos + 1] as Token, "IN", "BETWEEN", "LIKE");
+    if (not) next();
+    const word = next();
+    if (is(word, "IN")) {
+      expect("(");
+      const list = [operand()];
+      while (punct(peek(), ",") && next()) list.push(operand());
+      expect(")");
+      return checked({ kind: "in", not, operand: left, list }, first);
+    }
+    if (is(word, "BETWEEN")) {
+      const low = operand();
+      expect("AND");
+      return checked({ kind: "between", not, operand: left, low, high: operand() }, first);
+    }
+    if (is(word, "LIKE")) {
+      const like: Extract<Predicate, { kind: "like" }> = {
+        kind: "like",
+        not,
+        operand: left,
+        pattern: operand(),
       };
-    case "bool":
-      return { kind: "value", value: Boolean(node.value) };
-    case "null":
-      return { kind: "value", value: null };
-    default:
-      return reject(node, filter, "is not a column or a literal");
+      if (is(peek(), "ESCAPE") && next()) {
+        const e = next();
+        if (e.type !== "string" || [...e.value].length !== 1) fail(e, "ESCAPE takes one character in quotes");
+        like.escape = e.value;
+      }
+      return checked(like, first);
+    }
+    if (is(word, "IS")) {
+      const negated = is(peek(), "NOT") && Boolean(next());
+      if (!is(next(), "NULL"))
+        unexpected(tokens[pos - 1] as Token, "NULL; IS TRUE/FALSE/UNKNOWN are not allowed");
+      return checked({ kind: "isNull", not: negated, operand: left }, first);
+    }
+    pos--;
+    if (allowValue) return left;
+    if (word.type === "end" || is(word, "AND", "OR") || punct(word, ")")) return condition(left, first);
+    return fail(word, `${shown(word)} is not allowed`);
+  };
+  const negation = (allowValue: boolean): FilterExpr | Operand => {
+    if (!is(peek(), "NOT")) return predicate(allowValue);
+    next();
+    const start = peek();
+    return { kind: "not", expr: condition(negation(false), start) };
+  };
+  const chain = (kind: "and" | "or", inner: Parse, allowValue: boolean) => {
+    const start = peek();
+    let left = inner(allowValue);
+    while (is(peek(), kind.toUpperCase()) && next()) {
+      const t = peek();
+      left = { kind, left: condition(left, start), right: condition(inner(false), t) };
+    }
+    return left;
+  };
+  const and = (allowValue: boolean) => chain("and", negation, allowValue);
+  const or = (allowValue: boolean): FilterExpr | Operand => chain("or", and, allowValue);
+
+  const expr = condition(or(false), tokens[0] as Token);
+  if (peek().type !== "end") fail(peek(), `${shown(peek())} is not allowed`);
+  checkRepresented(filter, tokens, expr);
+  return expr;
+}
+
+/**
+ * Belt and braces: the parsed filter written out again must read as the very tokens the user wrote
+ * (parentheses aside), so nothing was dropped, added or read differently.
+ */
+function checkRepresented(filter: string, tokens: Token[], expr: FilterExpr): void {
+  const plain = (value: string) => `'${value.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
+  const again = lex(render(expr, quoteIdentifier, plain, false), false);
+  const key = (t: Token) =>
+    t.type === "word" && KEYWORDS.has(t.value.toUpperCase())
+      ? t.value.toUpperCase()
+      : `${t.type === "quoted" ? "word" : t.type}:${t.type === "string" ? t.value : t.value.toLowerCase()}`;
+  const mine = tokens.filter((t) => !isParen(t));
+  const theirs = again.filter((t) => !isParen(t));
+  const differs = mine.findIndex((t, i) => !theirs[i] || key(t) !== key(theirs[i] as Token));
+  if (differs >= 0 || mine.length !== theirs.length) {
+    const t = mine[differs] ?? mine[mine.length - 1];
+    throw new FilterError(filter, t?.offset, `${t ? shown(t) : "the filter"} is not fully represented`);
   }
 }
 
-const ESCAPES: Record<string, string> = { "0": "\0", b: "\b", n: "\n", r: "\r", t: "\t", Z: "\x1a" };
-
-/** The parser keeps a literal's escapes as written; MySQL reads '' and backslash escapes (\% and \_ stay). */
-export function unescapeString(raw: string, quote: "'" | '"'): string {
-  let out = "";
-  for (let i = 0; i < raw.length; i++) {
-    const ch = raw[i] ?? "";
-    const next = raw[i + 1] ?? "";
-    if (ch === quote && next === quote) {
-      out += quote;
-      i++;
-    } else if (ch === "\\" && next !== "") {
-      out += next === "%" || next === "_" ? `\\${next}` : (ESCAPES[next] ?? next);
-      i++;
-    } else out += ch;
-  }
-  return out;
+/** A string literal that reads the same under any sql_mode and connection character set. */
+export function stringLiteral(value: string): string {
+  return value === "" ? "_utf8mb4''" : `_utf8mb4 X'${Buffer.from(value, "utf8").toString("hex")}'`;
 }
 
-function reject(node: Node, filter: string, problem: string): never {
-  const name = (node.name as { name?: { value?: string }[] } | undefined)?.name?.[0]?.value;
-  if (node.type === "function" && name) {
-    throw new FilterError(filter, locate(filter, name), `function ${name}() is not allowed`);
-  }
-  if (node.ast) throw new FilterError(filter, locate(filter, "select"), "subqueries are not allowed");
-  throw new FilterError(filter, undefined, `${node.type ?? "expression"} ${problem}`);
-}
-
-/** Renders a parsed filter as SQL with `?` placeholders; `columnSql` maps a source column to SQL. */
-export function renderFilter(
+function render(
   expr: FilterExpr,
-  columnSql: (name: string) => string = quoteIdentifier,
-): { sql: string; params: FilterValue[] } {
-  const params: FilterValue[] = [];
+  columnSql: (name: string) => string,
+  text: (value: string) => string,
+  explicitEscape: boolean,
+): string {
   const operand = (o: Operand): string => {
     if (o.kind === "column") return columnSql(o.name);
-    if (o.numeric !== undefined) return o.numeric;
-    if (o.value === null) return "NULL";
-    if (typeof o.value === "boolean") return o.value ? "TRUE" : "FALSE";
-    params.push(o.value);
-    return "?";
+    if (o.kind === "string") return text(o.value);
+    if (o.kind === "number") return o.text;
+    return o.kind === "null" ? "NULL" : o.value ? "TRUE" : "FALSE";
   };
-  const render = (e: FilterExpr): string => {
+  const visit = (e: FilterExpr): string => {
     const not = "not" in e && e.not === true ? "NOT " : "";
     switch (e.kind) {
       case "and":
       case "or":
-        return `(${render(e.left)} ${e.kind.toUpperCase()} ${render(e.right)})`;
+        return `(${visit(e.left)} ${e.kind.toUpperCase()} ${visit(e.right)})`;
       case "not":
-        return `(NOT ${render(e.expr)})`;
+        return `(NOT ${visit(e.expr)})`;
       case "compare":
         return `(${operand(e.left)} ${e.op} ${operand(e.right)})`;
       case "in":
         return `(${operand(e.operand)} ${not}IN (${e.list.map(operand).join(", ")}))`;
       case "between":
         return `(${operand(e.operand)} ${not}BETWEEN ${operand(e.low)} AND ${operand(e.high)})`;
-      case "like":
-        return `(${operand(e.operand)} ${not}LIKE ${operand(e.pattern)})`;
+      case "like": {
+        const escapeChar = e.escape ?? (explicitEscape ? "\\" : undefined);
+        const clause = escapeChar === undefined ? "" : ` ESCAPE ${text(escapeChar)}`;
+        return `(${operand(e.operand)} ${not}LIKE ${operand(e.pattern)}${clause})`;
+      }
       case "isNull":
         return `(${operand(e.operand)} IS ${not}NULL)`;
     }
   };
-  return { sql: render(expr), params };
+  return visit(expr);
+}
+
+/**
+ * Renders a parsed filter as SQL, every value inline as a literal that reads the same whatever the
+ * session's sql_mode (LIKE always with an explicit ESCAPE, whose default depends on it too).
+ * `params` is always empty, kept for callers; `columnSql` maps a source column to SQL.
+ */
+export function renderFilter(
+  expr: FilterExpr,
+  columnSql: (name: string) => string = quoteIdentifier,
+): { sql: string; params: FilterValue[] } {
+  return { sql: render(expr, columnSql, stringLiteral, true), params: [] };
 }
 
 /** The columns a filter reads. */
 export function filterColumns(expr: FilterExpr): Set<string> {
   const out = new Set<string>();
-  const visitOperand = (o: Operand) => {
-    if (o.kind === "column") out.add(o.name);
-  };
   const visit = (e: FilterExpr): void => {
-    if (e.kind === "and" || e.kind === "or") {
-      visit(e.left);
-      visit(e.right);
-    } else if (e.kind === "not") visit(e.expr);
-    else if (e.kind === "compare") [e.left, e.right].forEach(visitOperand);
-    else if (e.kind === "in") [e.operand, ...e.list].forEach(visitOperand);
-    else if (e.kind === "between") [e.operand, e.low, e.high].forEach(visitOperand);
-    else if (e.kind === "like") [e.operand, e.pattern].forEach(visitOperand);
-    else if (e.kind === "isNull") visitOperand(e.operand);
+    if (isPredicate(e)) for (const o of operandsOf(e)) o.kind === "column" && out.add(o.name);
+    else if (e.kind === "not") visit(e.expr);
+    else if (e.kind === "and" || e.kind === "or") [e.left, e.right].forEach(visit);
   };
   visit(expr);
   return out;

@@ -2,13 +2,14 @@ import { addedColumns, type CompiledEtl, compileTaskEtl, withAddedColumns } from
 import { type Catalog, type CatalogTable, catalogTable, rowKey } from "../source/catalog.ts";
 import { type SelectedTable, selectedTables } from "../spec/mapping.ts";
 import type { DmlOperation, TaskSpec } from "../spec/schema.ts";
+import { tableKey } from "../spec/table-name.ts";
 import { type FilterExpr, parseFilter } from "../sql/filter.ts";
 
 /** Heartbeat tables of the product and its peers: their events never reach the destination. */
 export const HEARTBEAT_TABLES = new Set([
-  "dts_health_check.ha_health_check",
-  "mysql.ha_health_check",
-  "__cdc__.__cdc_heartbeat__",
+  tableKey("dts_health_check", "ha_health_check"),
+  tableKey("mysql", "ha_health_check"),
+  tableKey("__cdc__", "__cdc_heartbeat__"),
 ]);
 
 /** How changes of one source table reach the destination. */
@@ -29,7 +30,7 @@ export interface TableRoute {
 }
 
 export function routeKey(database: string, table: string): string {
-  return `${database}.${table}`;
+  return tableKey(database, table);
 }
 
 /** Routes for every selected table, keyed by source database.table. */
@@ -47,12 +48,7 @@ export function buildRoutes(spec: TaskSpec, catalog: Catalog): Map<string, Table
     routes.set(routeKey(selected.source.database, selected.source.table), {
       selected,
       key: key.columns,
-      filter: selected.where
-        ? parseFilter(
-            selected.where,
-            table.columns.map((c) => c.name),
-          )
-        : undefined,
+      filter: selected.where ? parseFilter(selected.where, table.columns) : undefined,
       dml: new Set(selected.dml),
       types: new Map(table.columns.map((c) => [c.name, c.dataType])),
       generated: new Set(table.columns.filter((c) => c.generated).map((c) => c.name)),

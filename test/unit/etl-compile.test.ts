@@ -15,6 +15,7 @@ import {
   parseEtl,
   validateEtl,
 } from "#core/etl/index.ts";
+import { tableKey } from "#core/spec/table-name.ts";
 import type { Row } from "#core/stream/events.ts";
 
 const ORDERS: EtlTable = {
@@ -330,10 +331,12 @@ describe("branches a table can never take", () => {
 });
 
 describe("several tables", () => {
-  it("compileEtlForTables compiles the script for each table, keyed database.table", () => {
+  it("compileEtlForTables compiles the script for each table, keyed by its names", () => {
     const compiled = compileEtlForTables("e_set(`id`, `id` + 1)", [ORDERS, CUSTOMERS]);
-    expect([...compiled.keys()]).toEqual(["shop.orders", "shop.customers"]);
-    expect((compiled.get("shop.customers") as CompiledEtl).transform({ id: 1, name: "a" }, INSERT)).toEqual({
+    expect([...compiled.keys()]).toEqual([tableKey("shop", "orders"), tableKey("shop", "customers")]);
+    expect(
+      (compiled.get(tableKey("shop", "customers")) as CompiledEtl).transform({ id: 1, name: "a" }, INSERT),
+    ).toEqual({
       id: 2,
       name: "a",
     });

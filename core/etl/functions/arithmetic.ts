@@ -1,6 +1,17 @@
 import type { Decimal } from "../decimal.ts";
+import { MAX_EXACT_DIGITS } from "../limits.ts";
 import { widen } from "../types.ts";
-import { addLong, type Long, modLong, mulLong, subLong, toDecimal, toDouble, type Value } from "../values.ts";
+import {
+  addLong,
+  type Fail,
+  type Long,
+  modLong,
+  mulLong,
+  subLong,
+  toDecimal,
+  toDouble,
+  type Value,
+} from "../values.ts";
 import {
   type CallContext,
   type Eval,
@@ -44,13 +55,43 @@ function convertAll(args: readonly TypedValue[], to: NumType): Eval[] {
   });
 }
 
+const EXACT_BOUND = 10n ** BigInt(MAX_EXACT_DIGITS);
+
+/**
+ * The operation, stopping the row when an exact result (long or decimal) has more than
+ * MAX_EXACT_DIGITS digits: exact arithmetic has no overflow, so a script squaring a value in a
+ * loop of e_set pairs would otherwise compute ever larger numbers for seconds per row.
+ */
+function bounded(
+  type: NumType,
+  op: (a: Value, b: Value) => Value,
+  fail: Fail,
+): (a: Value, b: Value) => Value {
+  const tooLarge = () =>
+    fail(
+      `the result has more than ${MAX_EXACT_DIGITS.toLocaleString("en-US")} digits, more than exact arithmetic keeps`,
+    );
+  if (type === "long")
+    return (a, b) => {
+      const v = op(a, b);
+      return typeof v === "bigint" && (v >= EXACT_BOUND || v <= -EXACT_BOUND) ? tooLarge() : v;
+    };
+  if (type === "decimal")
+    return (a, b) => {
+      const d = op(a, b) as Decimal;
+      const large = d.unscaled >= EXACT_BOUND || d.unscaled <= -EXACT_BOUND || d.scale > MAX_EXACT_DIGITS;
+      return large ? tooLarge() : d;
+    };
+  return op;
+}
+
 /** A left fold over two or more numbers in their widest type; NULL if any is NULL. */
 function fold(ops: NumberOps, hint = ""): ValueBuiltin["compile"] {
   return (cx) => {
     const args = numbers(cx, hint);
     const type = args.map((a) => a.type as NumType).reduce(widen);
     const evals = convertAll(args, type);
-    const op = ops[type] as (a: Value, b: Value) => Value;
+    const op = bounded(type, ops[type] as (a: Value, b: Value) => Value, cx.fail);
     if (evals.length === 2) return { type, eval: strict2(evals[0] as Eval, evals[1] as Eval, op) };
     return { type, eval: strictN(evals, (values) => values.reduce((acc, v) => op(acc, v))) };
   };

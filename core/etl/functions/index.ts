@@ -2,12 +2,16 @@ import { arithmetic } from "./arithmetic.ts";
 import { dateFunctions } from "./dates.ts";
 import { events } from "./events.ts";
 import { logic } from "./logic.ts";
+import { regexFunctions } from "./regex.ts";
 import { stringFunctions } from "./strings.ts";
 import type { Builtin } from "./types.ts";
 
 /** Every function of the DSL by name (case-sensitive). */
 export const BUILTINS: ReadonlyMap<string, Builtin> = new Map(
-  [...events, ...arithmetic, ...logic, ...stringFunctions, ...dateFunctions].map((b) => [b.name, b]),
+  [...events, ...arithmetic, ...logic, ...stringFunctions, ...regexFunctions, ...dateFunctions].map((b) => [
+    b.name,
+    b,
+  ]),
 );
 
 /** Names usable without parentheses. */

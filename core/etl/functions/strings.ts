@@ -1,6 +1,6 @@
-import safeRegex from "safe-regex2";
+import { MAX_TEXT_LENGTH } from "../limits.ts";
 import { describeType, isNumeric } from "../types.ts";
-import { type Long, normLong, parseLong, show, toText, type Value } from "../values.ts";
+import { type Fail, type Long, normLong, parseLong, show, toText, type Value } from "../values.ts";
 import { numberFold, sumOps } from "./arithmetic.ts";
 import {
   type CallContext,
@@ -68,6 +68,25 @@ export function replace(s: string, old: string, replacement: string, count: numb
     done++;
   }
   return out + s.slice(at);
+}
+
+/** Stops the row when a text result would be longer than MAX_TEXT_LENGTH (before it is built). */
+function checkLength(length: number, fail: Fail): void {
+  if (length > MAX_TEXT_LENGTH)
+    fail(
+      `the result would be ${length.toLocaleString("en-US")} characters long, more than the ${MAX_TEXT_LENGTH.toLocaleString("en-US")} a text value may have`,
+    );
+}
+
+/** The length replace() gives, counted without building it (only when it may be too long). */
+function replacedLength(s: string, old: string, replacement: string, count: number): number {
+  if (replacement.length <= old.length || (s.length + 1) * (replacement.length + 1) <= MAX_TEXT_LENGTH)
+    return s.length;
+  const limit = count < 0 ? Number.POSITIVE_INFINITY : count;
+  if (old === "") return s.length + Math.min(limit, length(s) + 1) * replacement.length;
+  let n = 0;
+  for (let at = s.indexOf(old); at >= 0 && n < limit; at = s.indexOf(old, at + old.length)) n++;
+  return s.length + n * (replacement.length - old.length);
 }
 
 /** Python's str.strip: removes the given characters (whitespace by default) from both ends. */
@@ -204,9 +223,24 @@ export const stringFunctions: ValueBuiltin[] = [
           );
       }
       const evals = args.map((a) => a.eval);
+      const fail = cx.fail;
       if (evals.length === 2)
-        return { type: "string", eval: strict2(evals[0] as Eval, evals[1] as Eval, (x, y) => `${x}${y}`) };
-      return { type: "string", eval: strictN(evals, (values) => values.join("")) };
+        return {
+          type: "string",
+          eval: strict2(evals[0] as Eval, evals[1] as Eval, (x, y) => {
+            checkLength((x as string).length + (y as string).length, fail);
+            return `${x}${y}`;
+          }),
+        };
+      return {
+        type: "string",
+        eval: strictN(evals, (values) => {
+          let total = 0;
+          for (const v of values) total += (v as string).length;
+          checkLength(total, fail);
+          return values.join("");
+        }),
+      };
     },
   },
   {
@@ -224,13 +258,17 @@ export const stringFunctions: ValueBuiltin[] = [
       const pieces = parseFormat(text, values.length);
       if (typeof pieces === "string") return cx.error(pos, `str_format: the format ${pieces}`);
       const types = values.map((v) => v.type);
+      const fail = cx.fail;
       return {
         type: "string",
         eval: strictN(
           values.map((v) => v.eval),
           (vs) => {
             let out = "";
-            for (const p of pieces) out += typeof p === "string" ? p : toText(vs[p], types[p] ?? "string");
+            for (const p of pieces) {
+              out += typeof p === "string" ? p : toText(vs[p], types[p] ?? "string");
+              checkLength(out.length, fail);
+            }
             return out;
           },
         ),
@@ -245,16 +283,21 @@ export const stringFunctions: ValueBuiltin[] = [
     max: 4,
     compile(cx) {
       const [s, old, replacement] = strings(cx, 0, 3) as [Eval, Eval, Eval];
+      const fail = cx.fail;
+      const run = (x: string, y: string, z: string, c: number) => {
+        checkLength(replacedLength(x, y, z, c), fail);
+        return replace(x, y, z, c);
+      };
       if (cx.count === 3)
         return {
           type: "string",
-          eval: strict3(s, old, replacement, (x, y, z) => replace(x as string, y as string, z as string, -1)),
+          eval: strict3(s, old, replacement, (x, y, z) => run(x as string, y as string, z as string, -1)),
         };
       const n = cx.arg(3, ["long"], "a long (how many to replace; -1 for all)").eval;
       return {
         type: "string",
         eval: strictN([s, old, replacement, n], ([x, y, z, c]) =>
-          replace(x as string, y as string, z as string, Number(c as Long)),
+          run(x as string, y as string, z as string, Number(c as Long)),
         ),
       };
     },
@@ -290,11 +333,23 @@ export const stringFunctions: ValueBuiltin[] = [
       const start = cx.arg(1, ["long"], "a long (first character to mask, from 0)").eval;
       const end = cx.arg(2, ["long"], "a long (last character to mask, inclusive)").eval;
       const maskWith = cx.arg(3, ["string"], "a string (the mask character)").eval;
+      const fail = cx.fail;
       return {
         type: "string",
-        eval: strictN([s, start, end, maskWith], ([x, from, to, m]) =>
-          mask(x as string, Number(from as Long), Number(to as Long), m as string),
-        ),
+        eval: strictN([s, start, end, maskWith], ([x, from, to, m]) => {
+          const [text, first, last, masked] = [
+            x as string,
+            Number(from as Long),
+            Number(to as Long),
+            m as string,
+          ];
+          // Each masked character (one UTF-16 unit or two) becomes the whole mask.
+          if (text.length * masked.length > MAX_TEXT_LENGTH) {
+            const count = Math.max(0, Math.min(length(text) - 1, last) - Math.max(0, first) + 1);
+            checkLength(text.length + count * (masked.length - 1), fail);
+          }
+          return mask(text, first, last, masked);
+        }),
       };
     },
   },
@@ -307,43 +362,6 @@ export const stringFunctions: ValueBuiltin[] = [
     "string",
     substringBetween,
   ),
-  {
-    kind: "value",
-    name: "regex_match",
-    signature: "(s: string, pattern: string literal) -> bool",
-    min: 2,
-    max: 2,
-    literals: [1],
-    compile(cx) {
-      const s = cx.arg(0, ["string"], "a string").eval;
-      const { text, pos } = cx.literal(1);
-      let regex: RegExp;
-      try {
-        regex = new RegExp(`^(?:${text})$`);
-      } catch (error) {
-        const hint = /\(\?[a-z]+\)/.test(text) ? ": inline flags such as (?i) are not supported" : "";
-        return cx.error(pos, `regex_match: invalid regular expression: ${(error as Error).message}${hint}`);
-      }
-      if (!safeRegex(text))
-        return cx.error(
-          pos,
-          "regex_match: the regular expression may backtrack catastrophically (nested or too many quantifiers, such as (a+)+): simplify it",
-        );
-      const limit = cx.regexInputLimit;
-      const fail = cx.fail;
-      return {
-        type: "bool",
-        eval: strict1(s, (x) => {
-          const input = x as string;
-          if (input.length > limit)
-            return fail(
-              `input of ${input.length} characters is longer than the ${limit} a regular expression may read`,
-            );
-          return regex.test(input);
-        }),
-      };
-    },
-  },
   {
     kind: "value",
     name: "cast_string_to_long",

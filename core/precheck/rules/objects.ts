@@ -130,25 +130,26 @@ export const filters: Rule = {
     if (withFilter.length === 0) return undefined;
     if (!ctx.facts.source.ok) return skipped("source unreachable");
     const problems: string[] = [];
+    const fixes = new Set<string>();
     for (const table of withFilter) {
       const found = catalogTable(ctx.facts.source.catalog, table.source.database, table.source.table);
       if (!found) continue;
       try {
-        parseFilter(
-          table.where ?? "",
-          found.columns.map((c) => c.name),
-        );
+        // Incremental migration evaluates filters on binlog rows; a full load leaves them to the server.
+        parseFilter(table.where ?? "", found.columns, {
+          rows: ctx.spec.migrationTypes.includes("incremental"),
+        });
       } catch (error) {
         if (!(error instanceof FilterError)) throw error;
-        problems.push(`${qualified(table.source)}: ${error.message}`);
+        problems.push(`${qualified(table.source)}: ${error.summary}`);
+        // A filter dts cannot evaluate exactly (a column's collation) says what to do instead.
+        fixes.add(
+          error.fix ??
+            "write the filter with the table's columns, literals, comparisons, AND/OR/NOT, IN, BETWEEN, LIKE and IS NULL only",
+        );
       }
     }
-    if (problems.length > 0) {
-      return fail(
-        problems.join("; "),
-        "write the filter with the table's columns, literals, comparisons, AND/OR/NOT, IN, BETWEEN, LIKE and IS NULL only",
-      );
-    }
+    if (problems.length > 0) return fail(problems.join("; "), [...fixes].join("; "));
     return pass(`${withFilter.length} filter(s) valid`);
   },
 };
