@@ -48,14 +48,28 @@ export function isSecretKey(key: string): boolean {
   // The secret's address is not the secret: ARNs and key ids name where it is kept.
   if (name.endsWith("arn") || name.endsWith("id") || name === "serverpublickey") return false;
   if (SECRET_WORDS.some((word) => name.includes(word))) return true;
-  return ["password", "passwd", "secret", "token"].some((word) => distance(name, word, 2) <= 2);
+  // Misspellings: close to "password" (pasword, passwrod) or "secret" (secert), not to short words
+  // that merely look alike (passed, paused, open, taken).
+  return distance(name, "password", 2) <= 2 || distance(name, "secret", 1) <= 1;
 }
 
-/** Removes `user:password@` from URLs in free text (a registry or broker address may carry them). */
+/**
+ * A secret-named key written in text, with its separator: `password=` and `PWD=` (connection
+ * strings), `"password":` (JSON), or a space or colon before a quoted value (Spider's
+ * `password "x"`). A bare `password: text` is left alone: messages name fields that way.
+ */
+const KEY_VALUE =
+  /((?:"(?:password|passwd|pwd|secret|token)"\s*:\s*|\b(?:password|passwd|pwd|secret|token)(?:\s*=\s*|\s*:?\s+(?=["']))))("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.|'')*'|[^\s;,&)}\]]+)/gi;
+
+/**
+ * Removes credentials from free text: the user information of URLs (everything up to the last `@`
+ * of the address, so a password holding `@` or `/` goes too) and the values of secret-named keys in
+ * connection strings, JSON and key: value text.
+ */
 export function redactText(text: string): string {
   return text
-    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, (_, scheme: string) => `${scheme}${HIDDEN}@`)
-    .replace(/\b(password|passwd|pwd)(\s*=\s*)[^\s;,'"&)]+/gi, `$1$2${HIDDEN}`);
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)(?:[^\s@'"]*@)+/gi, (_, scheme: string) => `${scheme}${HIDDEN}@`)
+    .replace(KEY_VALUE, (_, key: string) => `${key}${HIDDEN}`);
 }
 
 /**

@@ -68,7 +68,8 @@ export function parseGrants(lines: readonly string[]): Grant[] {
 /** MySQL's LIKE-style database patterns in grants: % and _ are wildcards, \_ and \% literal (matched in linear time). */
 export function databasePatternMatches(pattern: string, database: string): boolean {
   if (pattern === "*") return true;
-  return likeMatches(database, pattern);
+  // Grants name databases by their bytes, case aside: no accent folding ('café' is not 'cafe').
+  return likeMatches(database.toLowerCase(), pattern.toLowerCase(), { caseInsensitive: false });
 }
 
 /** True when the grants give `privilege` on database.table (global, database or table level). */

@@ -78,7 +78,7 @@ export async function migrateSchema(
 
   for (const object of spec.objects.filter((o) => !o.tables)) {
     const target = object.as ?? capitalize(object.database, spec.capitalization);
-    const security = object.sqlSecurity ?? "invoker";
+    const security = object.sqlSecurity;
     notes.push(...(await migrateViews(object.database, target, tables, source, destination, security)));
     notes.push(...(await migrateRoutines(object.database, target, source, destination, security)));
     // Triggers would fire on the destination for rows the source's own triggers already wrote

@@ -12,7 +12,10 @@ import { identifierOf, isPunct, type Token, TokenError, tokenize } from "../sql/
  * ARCHIVE, CSV and BLACKHOLE stay local too but cannot take them, so they are refused as well.
  */
 export const SAFE_ENGINES: readonly string[] = ["InnoDB", "MyISAM", "Aria", "MEMORY", "ROCKSDB"];
-const ENGINE_ALIASES = new Set([...SAFE_ENGINES, "HEAP"].map((e) => e.toUpperCase()));
+/** The safe engines' names, upper-cased, with MEMORY's old name HEAP. */
+export const SAFE_ENGINE_NAMES: ReadonlySet<string> = new Set(
+  [...SAFE_ENGINES, "HEAP"].map((e) => e.toUpperCase()),
+);
 
 /** Table-level options that only shape the table itself (charset, storage format, statistics, counters). */
 const SAFE_TABLE_OPTIONS = new Set([
@@ -27,7 +30,8 @@ const SAFE_TABLE_OPTIONS = new Set([
 /** Options of a PARTITION or SUBPARTITION definition. */
 const SAFE_PARTITION_OPTIONS = new Set(["ENGINE", "COMMENT", "MAX_ROWS", "MIN_ROWS"]);
 
-const REASONS: Record<string, string> = {
+/** Options refused whatever their value, with why. */
+export const REASONS: Readonly<Record<string, string>> = {
   CONNECTION: "the table would read and write another server",
   "DATA DIRECTORY": "its files would be written outside the destination's data directory",
   "INDEX DIRECTORY": "its files would be written outside the destination's data directory",
@@ -229,7 +233,7 @@ export function tableOptionProblem(
     const where = option.partition ? ` of ${option.partition}` : "";
     const name = option.name.toUpperCase();
     if (name === "ENGINE" || name === "STORAGE ENGINE") {
-      if (ENGINE_ALIASES.has(option.value.toUpperCase())) continue;
+      if (SAFE_ENGINE_NAMES.has(option.value.toUpperCase())) continue;
       return `ENGINE=${short(option.value)}${where}: DTS creates ${SAFE_ENGINES.join(", ")} tables only (other engines can reach other servers, files or databases)`;
     }
     const allowed = option.partition ? SAFE_PARTITION_OPTIONS : SAFE_TABLE_OPTIONS;

@@ -9,11 +9,13 @@ export const MAX_JSON_DEPTH = 32;
 export function jsonSyntaxProblem(text: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const position = /at position (\d+)/.exec(message);
-  const kind = message.startsWith("Unexpected token")
+  // V8's "Unexpected token 'x', ..."x"... is not valid JSON" quotes the text: only its kind is kept.
+  const described = message.startsWith("Unexpected token")
     ? "unexpected token"
     : message.startsWith("Unexpected end")
       ? "unexpected end of the text"
-      : (message.split(/ in JSON| \(|,/)[0] ?? "syntax error").toLowerCase();
+      : message.replace(/\s*(?:in|after) JSON at position \d+.*$|\s*at position \d+.*$/, "");
+  const kind = `${described.charAt(0).toLowerCase()}${described.slice(1)}`;
   if (!position) return kind;
   const offset = Number(position[1]);
   const before = text.slice(0, offset);

@@ -1,4 +1,4 @@
-import { identifierOf, type Token, TokenError, tokenize } from "./tokens.ts";
+import { identifierOf, isWord, type Token, TokenError, tokenize } from "./tokens.ts";
 
 /**
  * What a replicated DDL statement is and every table it names, read from its tokens (never by a
@@ -47,7 +47,9 @@ export interface DdlStatement {
   database?: string;
   /** TEMPORARY tables live in one session and never hold replicated rows. */
   temporary: boolean;
-  /** CREATE TABLE ... SELECT at the top level (rows come with the statement). */
+  /** The statement said IF EXISTS / IF NOT EXISTS about its subject. */
+  ifExists?: boolean;
+  /** CREATE TABLE ... SELECT (rows come with the statement); any SELECT in the statement counts. */
   selects: boolean;
   /** The tokens, for checks of clauses (table options). */
   tokens: Token[];
@@ -105,6 +107,13 @@ class Reader {
       throw new DdlParseError(`table ${table} has no database and the statement ran without a default one`);
     return { database, table, role, start: first.start, end: last.end, executable: first.executable };
   }
+  /** `IF EXISTS` or `IF NOT EXISTS` at the cursor. */
+  ifExists(not: boolean): boolean {
+    const words = not ? ["IF", "NOT", "EXISTS"] : ["IF", "EXISTS"];
+    if (!words.every((w, k) => isWord(this.peek(k), w))) return false;
+    this.i += words.length;
+    return true;
+  }
   /** Nothing but a closing `;` may follow. */
   end(): void {
     this.acceptPunct(";");
@@ -127,7 +136,9 @@ export function parseDdl(text: string, defaultDb: string): DdlStatement {
     tokens = tokenize(text);
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;
-    if (/^\s*(?:ALTER|CREATE|DROP|RENAME|TRUNCATE)\b/i.test(text)) throw new DdlParseError(error.message);
+    // Text that does not read may hide table DDL anywhere (after a comment, in an executable one):
+    // only a statement that names no table, index or database is let go.
+    if (/\b(?:TABLES?|INDEX|KEY|DATABASE|SCHEMA)\b/i.test(text)) throw new DdlParseError(error.message);
     return { kind: "other", tables: [], temporary: false, selects: false, tokens: [] };
   }
   const r = new Reader(tokens, text, defaultDb);
@@ -139,7 +150,7 @@ export function parseDdl(text: string, defaultDb: string): DdlStatement {
     while (r.accept("ONLINE", "IGNORE", "OFFLINE")) {}
     if (!r.accept("TABLE")) return statement;
     statement.kind = "alter-table";
-    if (r.isWord("IF") && r.peek(1)?.value === "EXISTS") r.i += 2;
+    statement.ifExists = r.ifExists(false);
     statement.tables.push(r.name("subject"));
     scanClauses(r, statement, "alter-table");
   } else if (r.accept("CREATE")) {
@@ -147,7 +158,7 @@ export function parseDdl(text: string, defaultDb: string): DdlStatement {
     statement.temporary = r.accept("TEMPORARY");
     if (r.accept("TABLE")) {
       statement.kind = "create-table";
-      if (r.isWord("IF") && r.peek(1)?.value === "NOT" && r.peek(2)?.value === "EXISTS") r.i += 3;
+      statement.ifExists = r.ifExists(true);
       statement.tables.push(r.name("subject"));
       scanClauses(r, statement, "create-table");
     } else {
@@ -160,7 +171,7 @@ export function parseDdl(text: string, defaultDb: string): DdlStatement {
     statement.temporary = r.accept("TEMPORARY");
     if (r.accept("TABLE", "TABLES")) {
       statement.kind = "drop-table";
-      if (r.isWord("IF") && r.peek(1)?.value === "EXISTS") r.i += 2;
+      statement.ifExists = r.ifExists(false);
       do statement.tables.push(r.name("subject"));
       while (r.acceptPunct(","));
       r.skipWait();
@@ -168,7 +179,7 @@ export function parseDdl(text: string, defaultDb: string): DdlStatement {
       r.end();
     } else if (r.accept("DATABASE", "SCHEMA")) {
       statement.kind = "drop-database";
-      if (r.isWord("IF") && r.peek(1)?.value === "EXISTS") r.i += 2;
+      statement.ifExists = r.ifExists(false);
       const name = identifierOf(r.peek(), text);
       if (name === undefined) throw new DdlParseError("expected a database name");
       statement.database = name;
@@ -181,6 +192,7 @@ export function parseDdl(text: string, defaultDb: string): DdlStatement {
   } else if (r.accept("RENAME")) {
     if (!r.accept("TABLE", "TABLES")) return statement;
     statement.kind = "rename-table";
+    statement.ifExists = r.ifExists(false);
     do {
       statement.tables.push(r.name("subject"));
       r.skipWait();
@@ -222,7 +234,7 @@ function scanClauses(r: Reader, statement: DdlStatement, kind: DdlKind): void {
     r.i++;
     if (word === "REFERENCES") statement.tables.push(r.name("references"));
     else if (word === "TABLE") statement.tables.push(r.name("exchange"));
-    else if (word === "RENAME" && kind === "alter-table") {
+    else if (word === "RENAME" && kind === "alter-table" && atClauseStart(r, statement)) {
       if (r.accept("COLUMN", "INDEX", "KEY", "CONSTRAINT")) continue;
       r.accept("TO", "AS");
       statement.tables.push(r.name("rename-to"));
@@ -235,6 +247,17 @@ function scanClauses(r: Reader, statement: DdlStatement, kind: DdlKind): void {
       while (r.acceptPunct(","));
     } else if (word === "SELECT") statement.selects = true;
   }
+}
+
+/**
+ * RENAME starts a clause right after the table's name or after a top-level comma; elsewhere it is a
+ * column named rename (not a reserved word), as in ADD COLUMN rename INT.
+ */
+function atClauseStart(r: Reader, statement: DdlStatement): boolean {
+  const before = r.tokens[r.i - 2];
+  if (!before) return false;
+  if (before.end === statement.tables[0]?.end) return true;
+  return before.kind === "punct" && before.value === "," && before.depth === 0;
 }
 
 /** LIKE right after the new table's name, or right after its opening parenthesis: `(LIKE t)`. */

@@ -1,4 +1,4 @@
-import type { FilterColumn, FilterExpr, FilterValue, Operand, Predicate } from "./filter-ast.ts";
+import type { FilterColumn, FilterExpr, Operand, Predicate } from "./filter-ast.ts";
 import { columnType, isPredicate, operandsOf, unmodelled } from "./filter-check.ts";
 import {
   COMPARE_OPS,
@@ -256,14 +256,14 @@ function render(
 
 /**
  * Renders a parsed filter as SQL, every value inline as a literal that reads the same whatever the
- * session's sql_mode (LIKE always with an explicit ESCAPE, whose default depends on it too).
- * `params` is always empty, kept for callers; `columnSql` maps a source column to SQL.
+ * session's sql_mode (LIKE always with an explicit ESCAPE, whose default depends on it too);
+ * `columnSql` maps a source column to SQL.
  */
 export function renderFilter(
   expr: FilterExpr,
   columnSql: (name: string) => string = quoteIdentifier,
-): { sql: string; params: FilterValue[] } {
-  return { sql: render(expr, columnSql, stringLiteral, true), params: [] };
+): { sql: string } {
+  return { sql: render(expr, columnSql, stringLiteral, true) };
 }
 
 /** The columns a filter reads. */

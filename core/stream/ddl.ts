@@ -1,16 +1,19 @@
 import { FatalError } from "../errors.ts";
 import { redactText } from "../redact.ts";
 import {
+  REASONS,
   readTableOptions,
-  SAFE_ENGINES,
+  SAFE_ENGINE_NAMES,
   TableOptionsError,
   tableOptionProblem,
 } from "../schema/table-options.ts";
 import { capitalize } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
+import { tableKey } from "../spec/table-name.ts";
 import { DdlParseError, type DdlStatement, parseDdl, type TableReference } from "../sql/ddl-statement.ts";
 import { quoteQualified } from "../sql/identifiers.ts";
-import { routeKey, type TableRoute } from "./routes.ts";
+import { renderTokens, type Token } from "../sql/tokens.ts";
+import type { TableRoute } from "./routes.ts";
 
 /** One statement for the destination, with the destination table it is about. */
 export interface DestinationDdl {
@@ -136,7 +139,7 @@ export function translateDdl(sql: string, defaultDb: string, scope: DdlScope): D
       sql,
       "Leave the table out of the task, or apply a safe equivalent to the destination by hand, then resume",
     );
-  const route = scope.routes.get(routeKey(subject.database, subject.table));
+  const route = scope.routes.get(tableKey(subject.database, subject.table));
   if (route && scope.strictColumns && (!plainColumns(route) || !scope.allColumns(route)))
     stop(
       `DDL on ${named(subject)}, whose columns are renamed or selected, cannot be translated safely`,
@@ -145,7 +148,7 @@ export function translateDdl(sql: string, defaultDb: string, scope: DdlScope): D
     );
   return {
     kind: "apply",
-    statements: [{ sql: rewrite(sql, statement.tables, scope), target: destination(subject) as Target }],
+    statements: [{ sql: rewrite(statement, sql, scope), target: destination(subject) as Target }],
     refreshCatalog: true,
   };
 }
@@ -155,7 +158,7 @@ const ignoreOutside: DdlAction = { kind: "ignore", reason: "table outside the se
 
 /** The destination name of a source table the task selects (by route, or by a whole-database selection). */
 function mapTable(ref: { database: string; table: string }, scope: DdlScope): Target | undefined {
-  const route = scope.routes.get(routeKey(ref.database, ref.table));
+  const route = scope.routes.get(tableKey(ref.database, ref.table));
   if (route) return route.selected.destination;
   const database = scope.wholeDatabases.get(ref.database);
   return database === undefined ? undefined : { database, table: scope.tableName(ref.table) };
@@ -184,7 +187,7 @@ function dropTables(statement: DdlStatement, sql: string, scope: DdlScope): DdlA
       sql,
       "Drop the selected tables on the destination by hand if you mean to, then resume the task",
     );
-  const ifExists = statement.tokens[2]?.value === "IF" || statement.tokens[3]?.value === "IF";
+  const ifExists = statement.ifExists === true;
   return {
     kind: "apply",
     refreshCatalog: true,
@@ -198,26 +201,24 @@ function dropTables(statement: DdlStatement, sql: string, scope: DdlScope): DdlA
   };
 }
 
-/** The statement with every table reference replaced by its destination name (spliced, never a pattern). */
-function rewrite(sql: string, tables: readonly TableReference[], scope: DdlScope): string {
-  let out = "";
-  let at = 0;
-  for (const ref of [...tables].sort((a, b) => a.start - b.start)) {
+/**
+ * The statement rebuilt from its tokens with every table reference replaced by its destination
+ * name: no comment reaches the destination (an executable comment's content is code), strings are
+ * written back from what was read, so the destination runs exactly what was analysed here.
+ */
+function rewrite(statement: DdlStatement, sql: string, scope: DdlScope): string {
+  const tokens = statement.tokens;
+  const byStart = new Map(statement.tables.map((t) => [t.start, t]));
+  return renderTokens(tokens, sql, (index) => {
+    const ref = byStart.get((tokens[index] as Token).start);
+    if (!ref) return undefined;
     const target = mapTable(ref, scope) as Target;
-    const name = quoteQualified(target.database, target.table);
-    if (ref.executable && name.includes("*/"))
-      stop(
-        `the destination name ${name} cannot be written inside the statement's executable comment`,
-        sql,
-        "Apply it to the destination by hand, then resume the task",
-      );
-    out += sql.slice(at, ref.start) + name;
-    at = ref.end;
-  }
-  return out + sql.slice(at);
+    let next = index;
+    while (next < tokens.length && (tokens[next] as Token).start < ref.end) next++;
+    return { text: quoteQualified(target.database, target.table), next };
+  });
 }
 
-const SAFE = new Set([...SAFE_ENGINES, "HEAP"].map((e) => e.toUpperCase()));
 const REMOTE_ENGINES = new Set([
   "FEDERATED",
   "FEDERATEDX",
@@ -228,11 +229,13 @@ const REMOTE_ENGINES = new Set([
   "CSV",
   "S3",
 ]);
+const REFUSED = new Set(Object.keys(REASONS));
 
 /**
  * Table options that make a table read or write another server, file or table. A CREATE TABLE's
- * options (after its column list) are read by the schema phase's reader and rule; an ALTER TABLE
- * mixes options with other clauses, so its tokens are scanned for the dangerous ones.
+ * options (after its column list) are read by the schema phase's reader and allow-list; an ALTER
+ * TABLE mixes options with other clauses, so its tokens are scanned for every refused option and
+ * for engines outside the allow-list.
  */
 function tableOptionsProblem(statement: DdlStatement, sql: string): string | undefined {
   const tokens = statement.tokens;
@@ -250,25 +253,31 @@ function tableOptionsProblem(statement: DdlStatement, sql: string): string | und
       }
     }
   }
+  const valued = (t: Token | undefined) =>
+    t !== undefined && (t.kind === "word" || t.kind === "quoted" || t.kind === "string");
   for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i];
-    if (token?.kind !== "word") continue;
-    const next = tokens[i + 1];
-    const valued = next?.value === "=" ? tokens[i + 2] : next;
-    if (token.value === "CONNECTION" && (next?.value === "=" || next?.kind === "string"))
-      return "sets CONNECTION";
+    const token = tokens[i] as Token;
+    if (token.kind !== "word") continue;
+    const directory = tokens[i + 1]?.value === "DIRECTORY";
+    const name = directory ? `${token.value} DIRECTORY` : token.value;
+    const at = directory ? i + 2 : i + 1;
+    const next = tokens[at];
+    const value = next?.value === "=" ? tokens[at + 1] : next;
+    const afterDiscard = tokens[i - 1]?.value === "DISCARD" || tokens[i - 1]?.value === "IMPORT";
+    // An option takes `=`, a string or a list; a word after it may be a column's type (ADD connection INT).
     if (
-      (token.value === "DATA" || token.value === "INDEX") &&
-      next?.value === "DIRECTORY" &&
-      (tokens[i + 2]?.value === "=" || tokens[i + 2]?.kind === "string")
+      REFUSED.has(name) &&
+      !afterDiscard &&
+      (next?.value === "=" || next?.kind === "string" || next?.value === "(")
     )
-      return `sets ${token.value} DIRECTORY`;
-    if (token.value === "UNION" && (next?.value === "=" || next?.value === "(")) return "sets UNION";
-    if (token.value !== "ENGINE" || !valued || (valued.kind !== "word" && valued.kind !== "quoted")) continue;
-    const engine = valued.value.toUpperCase();
-    // `ENGINE = x` is the option; `engine x` may be a column named engine, so only known engines count.
-    if (next?.value === "=" ? !SAFE.has(engine) : REMOTE_ENGINES.has(engine))
-      return `uses the ${valued.value} engine`;
+      return `sets ${name}`;
+    if ((name === "ENGINE" || name === "TYPE") && valued(value)) {
+      const engine = (value as Token).value.toUpperCase();
+      // `ENGINE = x` and `ENGINE 'x'` are the option; `engine x` may be a column named engine.
+      const option = next?.value === "=" || next?.kind === "string" || next?.kind === "quoted";
+      if (option ? !SAFE_ENGINE_NAMES.has(engine) : REMOTE_ENGINES.has(engine))
+        return `uses the ${(value as Token).value} engine`;
+    }
   }
   return undefined;
 }

@@ -29,10 +29,6 @@ export interface TableRoute {
   etl?: CompiledEtl | undefined;
 }
 
-export function routeKey(database: string, table: string): string {
-  return tableKey(database, table);
-}
-
 /** Routes for every selected table, keyed by source database.table. */
 export function buildRoutes(spec: TaskSpec, catalog: Catalog): Map<string, TableRoute> {
   const routes = new Map<string, TableRoute>();
@@ -45,7 +41,7 @@ export function buildRoutes(spec: TaskSpec, catalog: Catalog): Map<string, Table
     const table = added.length > 0 ? { ...found, columns: [...found.columns, ...added] } : found;
     const key = rowKey(table);
     if (!key) continue;
-    routes.set(routeKey(selected.source.database, selected.source.table), {
+    routes.set(tableKey(selected.source.database, selected.source.table), {
       selected,
       key: key.columns,
       filter: selected.where ? parseFilter(selected.where, table.columns) : undefined,
@@ -53,7 +49,7 @@ export function buildRoutes(spec: TaskSpec, catalog: Catalog): Map<string, Table
       types: new Map(table.columns.map((c) => [c.name, c.dataType])),
       generated: new Set(table.columns.filter((c) => c.generated).map((c) => c.name)),
       table,
-      etl: etl?.get(routeKey(chosen.source.database, chosen.source.table)),
+      etl: etl?.get(tableKey(chosen.source.database, chosen.source.table)),
     });
   }
   return routes;

@@ -1,6 +1,7 @@
+import { tableKey } from "../spec/table-name.ts";
 import { matchesFilter } from "../sql/filter-eval.ts";
 import type { Row, RowChange } from "./events.ts";
-import { HEARTBEAT_TABLES, routeKey, type TableRoute } from "./routes.ts";
+import { HEARTBEAT_TABLES, type TableRoute } from "./routes.ts";
 
 /** What the destination must do for one source row change. */
 export type DestinationChange =
@@ -23,7 +24,7 @@ function sameValue(a: unknown, b: unknown): boolean {
  * insert. A key change becomes a delete of the old key and an upsert of the new row.
  */
 export function transformChange(change: RowChange, routes: Map<string, TableRoute>): DestinationChange[] {
-  const name = routeKey(change.database, change.table);
+  const name = tableKey(change.database, change.table);
   if (HEARTBEAT_TABLES.has(name)) return [];
   const route = routes.get(name);
   if (!route) return [];

@@ -11,7 +11,8 @@ import type { CompiledEtl } from "#core/pipeline/etl.ts";
 import { applyChanges } from "#core/sinks/mysql/applier.ts";
 import { readCatalog } from "#core/source/catalog-reader.ts";
 import { openDestination, openSource } from "#core/source/connection.ts";
-import { buildRoutes, routeKey } from "#core/stream/routes.ts";
+import { tableKey } from "#core/spec/table-name.ts";
+import { buildRoutes } from "#core/stream/routes.ts";
 import { spec } from "../support/spec-fixtures.ts";
 import { STACK, sql } from "../support/stack.ts";
 import { typesFixture } from "../support/types-fixture.ts";
@@ -175,7 +176,7 @@ describe("writing into MySQL: the two ways a chunk is written, and what stops a 
     ]);
     const task = spec({ objects: [{ database: SOURCE_DB, as: "wm_apply", tables: [{ name: "spaces" }] }] });
     const route = buildRoutes(task, await readCatalog(source, [SOURCE_DB])).get(
-      routeKey(SOURCE_DB, "spaces"),
+      tableKey(SOURCE_DB, "spaces"),
     );
     if (!route) throw new Error("no route for spaces");
     const apply = applyChanges(destination, [

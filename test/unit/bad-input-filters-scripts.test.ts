@@ -128,8 +128,4 @@ describe("bad ETL scripts: refused with line and column, never a crash or a hang
       }
     },
   );
-
-  it("counts its cases", () => {
-    expect(filters.length + scripts.length).toBeGreaterThanOrEqual(45);
-  });
 });

@@ -448,10 +448,6 @@ describe("bad specs: a clear refusal naming the field, never a secret or a stack
     const big = specFile(" ".repeat(5 * 1024 * 1024));
     expectClearRefusal(await failure(() => loadTaskSpec(big)), { fix: /over 4 MiB/ });
   });
-
-  it("counts its cases: the corpus holds specs of every kind", () => {
-    expect(cases.length).toBeGreaterThanOrEqual(75);
-  });
 });
 
 describe("executions started from the Step Functions console", () => {

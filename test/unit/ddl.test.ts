@@ -78,8 +78,17 @@ describe("DDL from the binlog: selected tables are mapped", () => {
     ]);
     expect(
       statements("ALTER TABLE orders COMMENT 'RENAME TO otherdb.x, otherdb.payroll' /* otherdb.y */"),
+    ).toEqual(["ALTER TABLE `shop2`.`orders` COMMENT 'RENAME TO otherdb.x, otherdb.payroll'"]);
+  });
+
+  it("sends the statement rebuilt from what was read: no comments, strings written back", () => {
+    expect(
+      statements("ALTER /* x */ TABLE orders /*!50100 ADD COLUMN y INT */ COMMENT 'it\\'s' -- tail"),
+    ).toEqual(["ALTER TABLE `shop2`.`orders` ADD COLUMN y INT COMMENT 'it''s'"]);
+    expect(
+      statements("ALTER TABLE orders ADD c DECIMAL(5,2) DEFAULT .5, ADD d BINARY(2) DEFAULT X'4142'"),
     ).toEqual([
-      "ALTER TABLE `shop2`.`orders` COMMENT 'RENAME TO otherdb.x, otherdb.payroll' /* otherdb.y */",
+      "ALTER TABLE `shop2`.`orders` ADD c DECIMAL(5,2) DEFAULT .5, ADD d BINARY(2) DEFAULT X'4142'",
     ]);
   });
 

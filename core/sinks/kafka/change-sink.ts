@@ -1,10 +1,11 @@
 import type { Connection } from "mysql2/promise";
 import type { CompiledEtl } from "../../pipeline/etl.ts";
 import type { TaskSpec } from "../../spec/schema.ts";
+import { tableKey } from "../../spec/table-name.ts";
 import { matchesFilter } from "../../sql/filter-eval.ts";
 import { ddlScope, translateDdl } from "../../stream/ddl.ts";
 import type { Row, RowChange, SourceTransaction } from "../../stream/events.ts";
-import { HEARTBEAT_TABLES, routeKey, type TableRoute } from "../../stream/routes.ts";
+import { HEARTBEAT_TABLES, type TableRoute } from "../../stream/routes.ts";
 import type { ChangeSink } from "../../stream/sink.ts";
 import { rereadSpatial } from "../../stream/spatial.ts";
 import type { KafkaProducer } from "./client.ts";
@@ -88,7 +89,7 @@ export class KafkaChangeSink implements ChangeSink {
     const routeOf = new Map<RowEvent, TableRoute>();
     for (const tx of batch) {
       for (const change of tx.changes) {
-        const name = routeKey(change.database, change.table);
+        const name = tableKey(change.database, change.table);
         if (HEARTBEAT_TABLES.has(name)) continue;
         const route = routes.get(name);
         if (!route) continue;
