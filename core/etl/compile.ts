@@ -1,5 +1,5 @@
-import type { Row } from "../stream/events.ts";
-import { setField } from "../stream/events.ts";
+import type { Row } from "../model/row.ts";
+import { setField } from "../model/row.ts";
 import { type Call, type EtlProgram, type Expr, startOf } from "./ast.ts";
 import { Decimal } from "./decimal.ts";
 import { type EtlProblem, EtlRuntimeError, type SourcePos } from "./errors.ts";

@@ -1,5 +1,5 @@
 import { SpecError } from "../errors.ts";
-import type { Row } from "../stream/events.ts";
+import type { Row } from "../model/row.ts";
 import { parseTimeZone, type TimeZone } from "./zones.ts";
 
 /** A column as the catalog describes it (CatalogColumn fits). */

@@ -1,5 +1,5 @@
-import type { Row } from "../stream/events.ts";
-import { setField } from "../stream/events.ts";
+import type { Row } from "../model/row.ts";
+import { setField } from "../model/row.ts";
 import { EtlRuntimeError } from "./errors.ts";
 import type { Env, EventCode } from "./functions/types.ts";
 import type { CompiledEtl, EtlRowContext, EtlTable } from "./model.ts";

@@ -1,4 +1,4 @@
-import type { RowValue } from "../stream/events.ts";
+import type { RowValue } from "../model/row.ts";
 import { DateTime } from "./datetime.ts";
 import { Decimal } from "./decimal.ts";
 import type { ColumnKind, EtlType } from "./types.ts";

@@ -2,9 +2,9 @@ import { Readable } from "node:stream";
 import { crc32 } from "node:zlib";
 import type { Connection, QueryOptions, ResultSetHeader } from "mysql2/promise";
 import { FatalError } from "../errors.ts";
+import { type KeyRange, rangeCondition } from "../model/key-range.ts";
 import { valueWarnings } from "../sinks/mysql/warnings.ts";
-import { loadStatement } from "./load-data.ts";
-import { type KeyRange, rangeCondition } from "./range.ts";
+import { loadStatement, type WriteMethod } from "./load-data.ts";
 import { ReadAhead } from "./read-ahead.ts";
 import type { TableCopyPlan } from "./table-plan.ts";
 
@@ -29,13 +29,6 @@ export interface CopyResult {
   /** CRC-32 of the rows as read, in key order (the same chunk read twice gives the same checksum). */
   checksum: string;
 }
-
-/**
- * How a chunk reaches a MySQL destination: `load` sends the source-rendered lines with LOAD DATA
- * LOCAL INFILE (the fast path, load-data.ts); `insert` sends multi-row INSERTs (destinations that
- * refuse LOAD DATA LOCAL, and ignore-and-proceed, which must keep existing rows).
- */
-export type WriteMethod = "insert" | "load";
 
 /** The SELECT that reads a chunk: selected columns, key range, WHERE filter. */
 export function chunkSelect(plan: TableCopyPlan, range: KeyRange, method: WriteMethod = "insert"): string {

@@ -1,6 +1,13 @@
 import type { Connection } from "mysql2/promise";
-import type { WriteMethod } from "./copy.ts";
-import { BINARY_TYPES, NUMERIC_TYPES, TEMPORAL_TYPES, type TupleColumn } from "./tuple.ts";
+import { BINARY_TYPES, NUMERIC_TYPES, TEMPORAL_TYPES } from "../model/data-types.ts";
+import type { TupleColumn } from "./tuple.ts";
+
+/**
+ * How a chunk reaches a MySQL destination: `load` sends the source-rendered lines with LOAD DATA
+ * LOCAL INFILE (the fast path, load-data.ts); `insert` sends multi-row INSERTs (destinations that
+ * refuse LOAD DATA LOCAL, and ignore-and-proceed, which must keep existing rows).
+ */
+export type WriteMethod = "insert" | "load";
 
 /**
  * The bulk path of the copy: the source renders each row as one line of LOAD DATA's text format

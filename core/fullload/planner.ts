@@ -1,6 +1,6 @@
 import type { Connection } from "mysql2/promise";
+import { type KeyRange, keyOrder, rangeCondition } from "../model/key-range.ts";
 import { quoteText } from "../sql/literals.ts";
-import { type KeyRange, keyOrder, rangeCondition } from "./range.ts";
 import { literalRows } from "./raw-query.ts";
 import type { TableCopyPlan } from "./table-plan.ts";
 

@@ -1,5 +1,7 @@
 import type { Connection } from "mysql2/promise";
 import type { SnapshotSql } from "../etl/model.ts";
+import { NUMERIC_TYPES, TEMPORAL_TYPES } from "../model/data-types.ts";
+import { type KeyRange, rangeCondition } from "../model/key-range.ts";
 import type { CompiledEtl } from "../pipeline/etl.ts";
 import type { KafkaTable } from "../sinks/kafka/record.ts";
 import { quoteIdentifier } from "../sql/identifiers.ts";
@@ -14,9 +16,7 @@ import {
   loadStatement,
   loadTarget,
 } from "./load-data.ts";
-import { type KeyRange, rangeCondition } from "./range.ts";
 import type { TableCopyPlan } from "./table-plan.ts";
-import { NUMERIC_TYPES, TEMPORAL_TYPES } from "./tuple.ts";
 
 /** The columns an ETL copy writes, in order: selected source columns, then etl.addColumns. */
 export function writtenColumns(table: KafkaTable) {

@@ -1,15 +1,16 @@
 import { crc32 } from "node:zlib";
 import type { Connection } from "mysql2/promise";
+import { type KeyRange, rangeCondition } from "../model/key-range.ts";
+import type { Row } from "../model/row.ts";
 import type { CompiledEtl } from "../pipeline/etl.ts";
 import type { KafkaTable, RowEvent } from "../sinks/kafka/record.ts";
 import type { KafkaWriter } from "../sinks/kafka/writer.ts";
-import { sqlValueFor } from "../sinks/mysql/values.ts";
 import { quoteIdentifier } from "../sql/identifiers.ts";
-import type { Row } from "../stream/events.ts";
-import { type CopyResult, insertSuffix, loadQuery, type WriteMethod, writeChecked } from "./copy.ts";
+import { sqlValueFor } from "../sql/values.ts";
+import { type CopyResult, insertSuffix, loadQuery, writeChecked } from "./copy.ts";
+import type { WriteMethod } from "./load-data.ts";
 import { hexLoadTarget, isHexLoaded, loadFieldFor, loadStatement } from "./load-data.ts";
 import { copyRangePushedDown, snapshotSql, writtenColumns } from "./pushdown-copy.ts";
-import { type KeyRange, rangeCondition } from "./range.ts";
 import { ReadAhead } from "./read-ahead.ts";
 import { exactSelect, type TableCopyPlan } from "./table-plan.ts";
 

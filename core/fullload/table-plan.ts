@@ -1,6 +1,6 @@
 import { FatalError } from "../errors.ts";
-import type { CatalogTable } from "../source/catalog.ts";
-import { rowKey } from "../source/catalog.ts";
+import type { CatalogTable } from "../model/catalog.ts";
+import { rowKey } from "../model/catalog.ts";
 import type { SelectedTable } from "../spec/mapping.ts";
 import { parseFilter, renderFilter } from "../sql/filter.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";

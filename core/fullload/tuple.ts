@@ -1,45 +1,12 @@
+import { BINARY_TYPES, NUMERIC_TYPES, TEMPORAL_TYPES } from "../model/data-types.ts";
+
 /**
  * The copy asks the source to render each row as a ready SQL tuple, `(1,'a',X'00ff',...)`: the
  * server formats and escapes every value (QUOTE, HEX) and Node only joins the tuples into
  * multi-row INSERTs. No value passes through a JS number or Date, and the work per row in Node
  * is one string.
  */
-export const NUMERIC_TYPES: ReadonlySet<string> = new Set([
-  "tinyint",
-  "smallint",
-  "mediumint",
-  "int",
-  "integer",
-  "bigint",
-  "decimal",
-  "numeric",
-  "year",
-  "double",
-  "real",
-]);
 const TEXT = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"]);
-export const TEMPORAL_TYPES: ReadonlySet<string> = new Set(["date", "datetime", "timestamp", "time"]);
-/** Spatial column types (information_schema DATA_TYPE). */
-export const SPATIAL_TYPES: ReadonlySet<string> = new Set([
-  "geometry",
-  "point",
-  "linestring",
-  "polygon",
-  "multipoint",
-  "multilinestring",
-  "multipolygon",
-  "geometrycollection",
-  "geomcollection",
-]);
-export const BINARY_TYPES: ReadonlySet<string> = new Set([
-  "binary",
-  "varbinary",
-  "tinyblob",
-  "blob",
-  "mediumblob",
-  "longblob",
-  ...SPATIAL_TYPES,
-]);
 
 export interface TupleColumn {
   /** Quoted column name. */

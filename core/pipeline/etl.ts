@@ -1,6 +1,6 @@
 import type { CompiledEtl, EtlProblem, EtlTable } from "../etl/index.ts";
 import { dataTypeOf } from "../etl/types.ts";
-import { type Catalog, type CatalogColumn, catalogTable, rowKey } from "../source/catalog.ts";
+import { type Catalog, type CatalogColumn, catalogTable, rowKey } from "../model/catalog.ts";
 import { type SelectedTable, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import { namesTable } from "../spec/table-name.ts";

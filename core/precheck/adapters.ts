@@ -1,6 +1,6 @@
 import { resolvePassword } from "../adapters/secrets.ts";
-import { inspectMysqlDestination, inspectMysqlSource } from "../source/inspect.ts";
 import type { KafkaDestination } from "../spec/schema.ts";
+import { inspectMysqlDestination, inspectMysqlSource } from "./inspect.ts";
 import type { PrecheckPorts } from "./run.ts";
 import type { KafkaDestinationFacts, Unreachable } from "./types.ts";
 

@@ -1,4 +1,4 @@
-import type { Catalog } from "../source/catalog.ts";
+import type { Catalog } from "../model/catalog.ts";
 import type { ServerVersion } from "../source/flavour.ts";
 
 export type CheckStatus = "pass" | "warn" | "fail" | "skipped";

@@ -1,8 +1,8 @@
 import { FatalError } from "../errors.ts";
 import type { SelectedTable } from "../spec/mapping.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
+import { checkTableOptions } from "../sql/table-options.ts";
 import { type Token, TokenError, tokenize } from "../sql/tokens.ts";
-import { checkTableOptions } from "./table-options.ts";
 
 /** A destination CREATE TABLE and what was left out of it (shown to the user). */
 export interface TableDdl {

@@ -1,8 +1,8 @@
 import type { Connection } from "mysql2/promise";
+import type { ChangeSink } from "../pipeline/sink.ts";
 import { openDestination } from "../source/connection.ts";
 import type { KafkaDestination, TaskSpec } from "../spec/schema.ts";
 import type { TaskRecord } from "../store/task-store.ts";
-import type { ChangeSink } from "../stream/sink.ts";
 import type { KafkaProducer } from "./kafka/client.ts";
 import type { KafkaWriter } from "./kafka/writer.ts";
 import { MysqlChangeSink } from "./mysql/change-sink.ts";

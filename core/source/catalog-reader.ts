@@ -1,5 +1,5 @@
 import type { Connection, RowDataPacket } from "mysql2/promise";
-import type { Catalog, CatalogTable } from "./catalog.ts";
+import type { Catalog, CatalogTable } from "../model/catalog.ts";
 
 /** Reads base tables, columns and unique keys of `databases` from information_schema. */
 export async function readCatalog(connection: Connection, databases: readonly string[]): Promise<Catalog> {

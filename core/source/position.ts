@@ -1,16 +1,7 @@
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { FatalError } from "../errors.ts";
+import type { BinlogPosition } from "../model/position.ts";
 import { binlogStatusStatement, type ServerVersion } from "./flavour.ts";
-
-/** A point in the source's binary log: file and position, and the GTID set where enabled. */
-export interface BinlogPosition {
-  file: string;
-  position: number;
-  /** MySQL: the executed GTID set (uuid:1-42,...); MariaDB: @@gtid_binlog_pos (domain-server-seq,...). */
-  gtid?: string;
-  /** Which GTID dialect `gtid` is in. */
-  gtidFlavour?: "mysql" | "mariadb";
-}
 
 /** The row SHOW MASTER STATUS / SHOW BINARY LOG STATUS returns (column names differ slightly). */
 export function positionFromStatusRow(row: Record<string, unknown> | undefined): Omit<

@@ -1,4 +1,4 @@
-import type { Catalog, CatalogTable } from "../source/catalog.ts";
+import type { Catalog, CatalogTable } from "../model/catalog.ts";
 import type { DmlOperation, TableSelection, TaskSpec } from "./schema.ts";
 
 /** A source table as the task migrates it: destination names, columns, filter and DML operations. */

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { FencedError } from "../errors.ts";
-import type { BinlogPosition } from "../source/position.ts";
+import type { BinlogPosition } from "../model/position.ts";
 
 /** The tailer's lease on a task: who writes, with which epoch, until when. */
 export interface Lease {

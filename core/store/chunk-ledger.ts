@@ -4,7 +4,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { KeyRange } from "../fullload/range.ts";
+import type { KeyRange } from "../model/key-range.ts";
 
 export type ChunkState = "pending" | "copying" | "done";
 

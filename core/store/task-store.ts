@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { BinlogPosition } from "../model/position.ts";
 import type { PrecheckReport } from "../precheck/types.ts";
 import { redactText } from "../redact.ts";
-import type { BinlogPosition } from "../source/position.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import type { Phase } from "../task/phases.ts";
 

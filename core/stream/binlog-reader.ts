@@ -1,11 +1,11 @@
 import ZongJi from "@vlasky/zongji";
 import { resolvePassword } from "../adapters/secrets.ts";
 import { FatalError, RetriableError } from "../errors.ts";
+import type { BinlogPosition } from "../model/position.ts";
+import { type Row, type RowChange, type SourceTransaction, setField } from "../model/row.ts";
 import { INSECURE_AUTH } from "../source/auth-plugins.ts";
 import { endpointConnectionOptions, sessionStatement } from "../source/connection.ts";
-import type { BinlogPosition } from "../source/position.ts";
 import type { MysqlEndpoint } from "../spec/schema.ts";
-import { type Row, type RowChange, type SourceTransaction, setField } from "./events.ts";
 
 /** The binlog as a stream of committed transactions (the port the tailer reads). */
 export interface BinlogReader {

@@ -1,14 +1,14 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { DtsError, FatalError, FencedError, RetriableError } from "../errors.ts";
+import type { BinlogPosition } from "../model/position.ts";
+import type { ChangeSink } from "../pipeline/sink.ts";
 import { openChangeSink } from "../sinks/open.ts";
 import { openSource } from "../source/connection.ts";
-import type { BinlogPosition } from "../source/position.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "../store/index.ts";
 import { ZongjiBinlogReader } from "./binlog-reader.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { emfEnabled, tailerMetricsLine } from "./metrics.ts";
-import type { ChangeSink } from "./sink.ts";
 import { Tailer } from "./tailer.ts";
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;

@@ -1,14 +1,14 @@
 import type { Connection } from "mysql2/promise";
 import { FencedError } from "../errors.ts";
+import type { BinlogPosition } from "../model/position.ts";
+import type { SourceTransaction } from "../model/row.ts";
 import { loadEtlEngine } from "../pipeline/etl.ts";
+import { buildRoutes, type TableRoute } from "../pipeline/routes.ts";
+import type { ChangeSink } from "../pipeline/sink.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
-import type { BinlogPosition } from "../source/position.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import type { CheckpointStore, Lease } from "../store/checkpoint-store.ts";
 import type { BinlogReader } from "./binlog-reader.ts";
-import type { SourceTransaction } from "./events.ts";
-import { buildRoutes, type TableRoute } from "./routes.ts";
-import type { ChangeSink } from "./sink.ts";
 
 export interface TailerMetrics {
   position: BinlogPosition;

@@ -1,7 +1,7 @@
 import type { Connection } from "mysql2/promise";
 import { planRanges } from "../fullload/planner.ts";
-import type { KeyRange } from "../fullload/range.ts";
 import { copyTables } from "../fullload/service.ts";
+import type { KeyRange } from "../model/key-range.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import type { Chunk } from "../store/chunk-ledger.ts";
 import { etlVerifyScope } from "./etl-scope.ts";

@@ -1,8 +1,8 @@
 import type { Connection } from "mysql2/promise";
-import type { KeyRange } from "../fullload/range.ts";
-import { rangeCondition } from "../fullload/range.ts";
 import { literalRows } from "../fullload/raw-query.ts";
 import type { TableCopyPlan } from "../fullload/table-plan.ts";
+import type { KeyRange } from "../model/key-range.ts";
+import { rangeCondition } from "../model/key-range.ts";
 import { rowFingerprint, type Side, sides } from "./checksum.ts";
 
 export type DifferenceKind = "missing" | "extra" | "different";

@@ -1,7 +1,8 @@
 import type { RowDataPacket } from "mysql2/promise";
+import type { BinlogPosition } from "#core/model/position.ts";
 import { openSource, withConnections } from "#core/source/connection.ts";
 import { detectServerVersion } from "#core/source/flavour.ts";
-import { type BinlogPosition, captureBinlogPosition } from "#core/source/position.ts";
+import { captureBinlogPosition } from "#core/source/position.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
 

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import mysql from "mysql2/promise";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
-import { comparePositions } from "#core/source/positions.ts";
+import { comparePositions } from "#core/model/position.ts";
 import { defaultCheckpointStore } from "#core/store/index.ts";
 import { localEnvironment } from "../../local/environment.ts";
 

@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import mysql from "mysql2/promise";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
-import { comparePositions } from "#core/source/positions.ts";
+import { comparePositions } from "#core/model/position.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
 import { localEnvironment } from "../../local/environment.ts";
 import { createEventsTable } from "./events-table.ts";

@@ -1,10 +1,10 @@
 import type { Connection, RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
+import { ddlScope, translateDdl } from "#core/pipeline/ddl.ts";
+import { buildRoutes } from "#core/pipeline/routes.ts";
 import { openDestination } from "#core/source/connection.ts";
 import { quoteIdentifier, quoteQualified } from "#core/sql/identifiers.ts";
-import { ddlScope, translateDdl } from "#core/stream/ddl.ts";
-import { buildRoutes } from "#core/stream/routes.ts";
 import { DDL_CORPUS, HOSTILE_NAMES } from "../support/ddl-corpus.ts";
 import { catalogOf, table } from "../support/facts.ts";
 import { spec } from "../support/spec-fixtures.ts";

@@ -1,9 +1,9 @@
 import type { Connection } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { integerKeyRanges, planRanges } from "#core/fullload/planner.ts";
-import { rangeCondition } from "#core/fullload/range.ts";
 import { copyPlans } from "#core/fullload/service.ts";
 import type { TableCopyPlan } from "#core/fullload/table-plan.ts";
+import { rangeCondition } from "#core/model/key-range.ts";
 import { openSource } from "#core/source/connection.ts";
 import { spec } from "../support/spec-fixtures.ts";
 import { STACK, sql } from "../support/stack.ts";

@@ -1,5 +1,5 @@
+import type { Catalog, CatalogTable } from "#core/model/catalog.ts";
 import type { MysqlDestinationFacts, PrecheckFacts, SourceFacts } from "#core/precheck/types.ts";
-import type { Catalog, CatalogTable } from "#core/source/catalog.ts";
 import { detectServerVersion } from "#core/source/flavour.ts";
 
 export function table(database: string, name: string, overrides: Partial<CatalogTable> = {}): CatalogTable {

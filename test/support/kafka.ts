@@ -3,7 +3,7 @@ import avro from "avsc";
 import { Kafka, logLevel } from "kafkajs";
 import mysql from "mysql2/promise";
 import { expect } from "vitest";
-import { SPATIAL_TYPES } from "#core/fullload/tuple.ts";
+import { SPATIAL_TYPES } from "#core/model/data-types.ts";
 import { float32Text, normalizeNumber } from "#core/sinks/kafka/values.ts";
 import { REPO, STACK } from "./stack.ts";
 

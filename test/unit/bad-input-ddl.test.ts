@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
+import { type DdlAction, ddlScope, translateDdl } from "#core/pipeline/ddl.ts";
+import { buildRoutes } from "#core/pipeline/routes.ts";
 import { parseDdl } from "#core/sql/ddl-statement.ts";
 import { quoteIdentifier, quoteQualified } from "#core/sql/identifiers.ts";
-import { type DdlAction, ddlScope, translateDdl } from "#core/stream/ddl.ts";
-import { buildRoutes } from "#core/stream/routes.ts";
 import { HOSTILE_NAMES as HOSTILE, type Outcome, DDL_CORPUS as statements } from "../support/ddl-corpus.ts";
 import { catalogOf, table } from "../support/facts.ts";
 import { spec } from "../support/spec-fixtures.ts";

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { loadTaskSpec } from "#core/spec/load.ts";
 import { expectClearRefusal, failure, PLANTED, plantedSpec, specFile } from "../support/bad-input.ts";
 

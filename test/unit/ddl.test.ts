@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
-import { comparePositions } from "#core/source/positions.ts";
-import { ddlScope, translateDdl } from "#core/stream/ddl.ts";
-import { buildRoutes } from "#core/stream/routes.ts";
+import { comparePositions } from "#core/model/position.ts";
+import { ddlScope, translateDdl } from "#core/pipeline/ddl.ts";
+import { buildRoutes } from "#core/pipeline/routes.ts";
 import { catalogOf, table } from "../support/facts.ts";
 import { spec } from "../support/spec-fixtures.ts";
 

@@ -15,8 +15,8 @@ import {
   parseEtl,
   validateEtl,
 } from "#core/etl/index.ts";
+import type { Row } from "#core/model/row.ts";
 import { tableKey } from "#core/spec/table-name.ts";
-import type { Row } from "#core/stream/events.ts";
 
 const ORDERS: EtlTable = {
   database: "shop",

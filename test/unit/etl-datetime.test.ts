@@ -7,7 +7,7 @@ import {
   EtlRuntimeError,
   type EtlTable,
 } from "#core/etl/index.ts";
-import type { Row } from "#core/stream/events.ts";
+import type { Row } from "#core/model/row.ts";
 
 const TABLE: EtlTable = {
   database: "shop",

@@ -8,7 +8,7 @@ import {
   EtlRuntimeError,
   type EtlTable,
 } from "#core/etl/index.ts";
-import type { Row } from "#core/stream/events.ts";
+import type { Row } from "#core/model/row.ts";
 
 // Every value function, through the public API: a script sets an added column of the result's
 // type, and the test reads what the destination would receive.

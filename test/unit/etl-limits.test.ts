@@ -11,7 +11,7 @@ import {
   validateEtl,
 } from "#core/etl/index.ts";
 import { MAX_NESTING, MAX_NODES, MAX_SCRIPT_BYTES, MAX_TEXT_LENGTH } from "#core/etl/limits.ts";
-import type { Row } from "#core/stream/events.ts";
+import type { Row } from "#core/model/row.ts";
 
 // Scripts the engine refuses for their size or shape: refused while parsing with a named error
 // (EtlLimitError, an EtlError with line and column), never a RangeError from a later stage.

@@ -10,7 +10,7 @@ import {
   parseEtl,
   validateEtl,
 } from "#core/etl/index.ts";
-import type { Row } from "#core/stream/events.ts";
+import type { Row } from "#core/model/row.ts";
 
 // regex_match runs on RE2 (linear time in the text, whatever the pattern), with patterns written
 // in the script or taken from the row. Nothing here measures time: a backtracking engine would

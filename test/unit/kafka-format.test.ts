@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import avro from "avsc";
 import { describe, expect, it } from "vitest";
+import type { CatalogColumn } from "#core/model/catalog.ts";
 import { canalJsonEncoder, ddlType, sqlTypeOf } from "#core/sinks/kafka/canal-json.ts";
 import type { KafkaProducer, OutgoingMessage } from "#core/sinks/kafka/client.ts";
 import { dateTimeParts, dtsAvroEncoder, objectName, timestampParts } from "#core/sinks/kafka/dts-avro.ts";
@@ -8,7 +9,6 @@ import { javaHashCode, partitionOf } from "#core/sinks/kafka/partition.ts";
 import type { KafkaTable, RowEvent } from "#core/sinks/kafka/record.ts";
 import { columnValue, float32Text } from "#core/sinks/kafka/values.ts";
 import { KafkaWriter, messageEncoder, requests } from "#core/sinks/kafka/writer.ts";
-import type { CatalogColumn } from "#core/source/catalog.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 
 const column = (name: string, dataType: string, columnType = dataType, charset?: string): CatalogColumn => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rangeCondition } from "#core/fullload/range.ts";
+import { rangeCondition } from "#core/model/key-range.ts";
 
 describe("chunk key ranges", () => {
   it("bounds a single-column key: lower exclusive, upper inclusive", () => {

@@ -4,7 +4,7 @@ import {
   readTableOptions,
   SAFE_ENGINES,
   tableOptionProblem,
-} from "#core/schema/table-options.ts";
+} from "#core/sql/table-options.ts";
 import { tokenize } from "#core/sql/tokens.ts";
 
 function problem(text: string): string | undefined {

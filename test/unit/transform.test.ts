@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { RowChange } from "#core/model/row.ts";
+import { buildRoutes } from "#core/pipeline/routes.ts";
+import { transformChange } from "#core/pipeline/transform.ts";
 import { applyStatements } from "#core/sinks/mysql/applier.ts";
-import { sqlValue } from "#core/sinks/mysql/values.ts";
-import type { RowChange } from "#core/stream/events.ts";
-import { buildRoutes } from "#core/stream/routes.ts";
-import { transformChange } from "#core/stream/transform.ts";
+import { sqlValue } from "#core/sql/values.ts";
 import { catalogOf, table } from "../support/facts.ts";
 import { spec } from "../support/spec-fixtures.ts";
 

@@ -1,4 +1,4 @@
-import type { Row } from "../../stream/events.ts";
+import type { Row } from "../../model/row.ts";
 import { DateTime } from "../datetime.ts";
 import { show, type Value } from "../values.ts";
 import type { CallContext, Env, Eval, TypedValue } from "./types.ts";

@@ -1,4 +1,4 @@
-import type { Row } from "../../stream/events.ts";
+import type { Row } from "../../model/row.ts";
 import type { Call } from "../ast.ts";
 import type { SourcePos } from "../errors.ts";
 import type { EtlType } from "../types.ts";

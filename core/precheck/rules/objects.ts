@@ -1,4 +1,4 @@
-import { catalogTable, rowKey } from "../../source/catalog.ts";
+import { catalogTable, rowKey } from "../../model/catalog.ts";
 import { qualified, renamesTablesOrColumns } from "../../spec/mapping.ts";
 import { FilterError, parseFilter } from "../../sql/filter.ts";
 import { fail, listNames, pass, type Rule, skipped, warn } from "./context.ts";

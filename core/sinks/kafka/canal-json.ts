@@ -1,4 +1,4 @@
-import { type Row, setField } from "../../stream/events.ts";
+import { type Row, setField } from "../../model/row.ts";
 import type { DdlEvent, KafkaTable, MessageEncoder, RowEvent } from "./record.ts";
 import { canalText, columnValue } from "./values.ts";
 

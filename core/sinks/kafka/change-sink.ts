@@ -1,13 +1,13 @@
 import type { Connection } from "mysql2/promise";
+import type { Row, RowChange, SourceTransaction } from "../../model/row.ts";
+import { ddlScope, translateDdl } from "../../pipeline/ddl.ts";
 import type { CompiledEtl } from "../../pipeline/etl.ts";
+import { HEARTBEAT_TABLES, type TableRoute } from "../../pipeline/routes.ts";
+import type { ChangeSink } from "../../pipeline/sink.ts";
+import { rereadSpatial } from "../../pipeline/spatial.ts";
 import type { TaskSpec } from "../../spec/schema.ts";
 import { tableKey } from "../../spec/table-name.ts";
 import { matchesFilter } from "../../sql/filter-eval.ts";
-import { ddlScope, translateDdl } from "../../stream/ddl.ts";
-import type { Row, RowChange, SourceTransaction } from "../../stream/events.ts";
-import { HEARTBEAT_TABLES, type TableRoute } from "../../stream/routes.ts";
-import type { ChangeSink } from "../../stream/sink.ts";
-import { rereadSpatial } from "../../stream/spatial.ts";
 import type { KafkaProducer } from "./client.ts";
 import { type KafkaTable, kafkaTable, type RowEvent } from "./record.ts";
 import type { KafkaWriter } from "./writer.ts";

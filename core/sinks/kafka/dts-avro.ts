@@ -1,6 +1,6 @@
 import avro from "avsc";
-import type { CatalogColumn } from "../../source/catalog.ts";
-import type { Row } from "../../stream/events.ts";
+import type { CatalogColumn } from "../../model/catalog.ts";
+import type { Row } from "../../model/row.ts";
 import { DTS_AVRO_SCHEMA } from "./avro-schema.ts";
 import type { DdlEvent, KafkaTable, MessageEncoder, RowEvent } from "./record.ts";
 import { type ColumnValue, charsetBytes, columnValue } from "./values.ts";

@@ -1,4 +1,4 @@
-import type { Row } from "../../stream/events.ts";
+import type { Row } from "../../model/row.ts";
 import type { DdlEvent, KafkaTable } from "./record.ts";
 import { canalText, columnValue } from "./values.ts";
 

@@ -1,8 +1,8 @@
-import type { CatalogColumn, CatalogTable } from "../../source/catalog.ts";
-import { rowKey } from "../../source/catalog.ts";
+import type { CatalogColumn, CatalogTable } from "../../model/catalog.ts";
+import { rowKey } from "../../model/catalog.ts";
+import type { Row } from "../../model/row.ts";
 import type { SelectedTable } from "../../spec/mapping.ts";
 import { namesTable } from "../../spec/table-name.ts";
-import type { Row } from "../../stream/events.ts";
 
 /** A selected table as Kafka messages name it: destination names, the columns sent, the keys. */
 export interface KafkaTable {

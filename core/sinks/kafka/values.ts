@@ -1,6 +1,6 @@
 import iconv from "iconv-lite";
-import { SPATIAL_TYPES } from "../../fullload/tuple.ts";
-import type { CatalogColumn } from "../../source/catalog.ts";
+import type { CatalogColumn } from "../../model/catalog.ts";
+import { SPATIAL_TYPES } from "../../model/data-types.ts";
 
 /**
  * One column value as the Kafka formats need it, whichever way it was read: from the binlog

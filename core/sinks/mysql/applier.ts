@@ -1,10 +1,10 @@
 import type { Connection, ResultSetHeader } from "mysql2/promise";
 import { FatalError } from "../../errors.ts";
+import type { Row } from "../../model/row.ts";
+import type { TableRoute } from "../../pipeline/routes.ts";
+import type { DestinationChange } from "../../pipeline/transform.ts";
 import { quoteIdentifier, quoteQualified } from "../../sql/identifiers.ts";
-import type { Row } from "../../stream/events.ts";
-import type { TableRoute } from "../../stream/routes.ts";
-import type { DestinationChange } from "../../stream/transform.ts";
-import { sqlValue } from "./values.ts";
+import { sqlValue } from "../../sql/values.ts";
 import { valueWarnings } from "./warnings.ts";
 
 function destinationTable(route: TableRoute): string {

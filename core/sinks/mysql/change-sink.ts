@@ -1,11 +1,11 @@
 import type { Connection } from "mysql2/promise";
+import type { SourceTransaction } from "../../model/row.ts";
+import { ddlScope, translateDdl } from "../../pipeline/ddl.ts";
+import type { TableRoute } from "../../pipeline/routes.ts";
+import type { ChangeSink } from "../../pipeline/sink.ts";
+import { rereadSpatialValues } from "../../pipeline/spatial.ts";
+import { type DestinationChange, transformChange } from "../../pipeline/transform.ts";
 import type { TaskSpec } from "../../spec/schema.ts";
-import { ddlScope, translateDdl } from "../../stream/ddl.ts";
-import type { SourceTransaction } from "../../stream/events.ts";
-import type { TableRoute } from "../../stream/routes.ts";
-import type { ChangeSink } from "../../stream/sink.ts";
-import { rereadSpatialValues } from "../../stream/spatial.ts";
-import { type DestinationChange, transformChange } from "../../stream/transform.ts";
 import { applyChanges } from "./applier.ts";
 
 /** The MySQL destination: upserts and deletes in one destination transaction per batch; DDL translated. */

@@ -1,4 +1,4 @@
-import type { BinlogPosition } from "../source/position.ts";
+import type { BinlogPosition } from "../model/position.ts";
 
 export type RowValue =
   | string

@@ -1,8 +1,8 @@
 import type { Connection } from "mysql2/promise";
-import { SPATIAL_TYPES } from "../fullload/tuple.ts";
-import { sqlValue } from "../sinks/mysql/values.ts";
+import { SPATIAL_TYPES } from "../model/data-types.ts";
+import type { Row } from "../model/row.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
-import type { Row } from "./events.ts";
+import { sqlValue } from "../sql/values.ts";
 import type { TableRoute } from "./routes.ts";
 import type { DestinationChange } from "./transform.ts";
 

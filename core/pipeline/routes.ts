@@ -1,9 +1,9 @@
-import { addedColumns, type CompiledEtl, compileTaskEtl, withAddedColumns } from "../pipeline/etl.ts";
-import { type Catalog, type CatalogTable, catalogTable, rowKey } from "../source/catalog.ts";
+import { type Catalog, type CatalogTable, catalogTable, rowKey } from "../model/catalog.ts";
 import { type SelectedTable, selectedTables } from "../spec/mapping.ts";
 import type { DmlOperation, TaskSpec } from "../spec/schema.ts";
 import { tableKey } from "../spec/table-name.ts";
 import { type FilterExpr, parseFilter } from "../sql/filter.ts";
+import { addedColumns, type CompiledEtl, compileTaskEtl, withAddedColumns } from "./etl.ts";
 
 /** Heartbeat tables of the product and its peers: their events never reach the destination. */
 export const HEARTBEAT_TABLES = new Set([

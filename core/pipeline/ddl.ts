@@ -1,17 +1,17 @@
 import { FatalError } from "../errors.ts";
 import { redactText } from "../redact.ts";
+import { capitalize } from "../spec/mapping.ts";
+import type { TaskSpec } from "../spec/schema.ts";
+import { tableKey } from "../spec/table-name.ts";
+import { DdlParseError, type DdlStatement, parseDdl, type TableReference } from "../sql/ddl-statement.ts";
+import { quoteQualified } from "../sql/identifiers.ts";
 import {
   REASONS,
   readTableOptions,
   SAFE_ENGINE_NAMES,
   TableOptionsError,
   tableOptionProblem,
-} from "../schema/table-options.ts";
-import { capitalize } from "../spec/mapping.ts";
-import type { TaskSpec } from "../spec/schema.ts";
-import { tableKey } from "../spec/table-name.ts";
-import { DdlParseError, type DdlStatement, parseDdl, type TableReference } from "../sql/ddl-statement.ts";
-import { quoteQualified } from "../sql/identifiers.ts";
+} from "../sql/table-options.ts";
 import { renderTokens, type Token } from "../sql/tokens.ts";
 import type { TableRoute } from "./routes.ts";
 

@@ -1,4 +1,4 @@
-import type { SourceTransaction } from "./events.ts";
+import type { SourceTransaction } from "../model/row.ts";
 import type { TableRoute } from "./routes.ts";
 
 /**

@@ -1,6 +1,6 @@
+import type { Row, RowChange } from "../model/row.ts";
 import { tableKey } from "../spec/table-name.ts";
 import { matchesFilter } from "../sql/filter-eval.ts";
-import type { Row, RowChange } from "./events.ts";
 import { HEARTBEAT_TABLES, type TableRoute } from "./routes.ts";
 
 /** What the destination must do for one source row change. */

@@ -1,4 +1,4 @@
-import { identifierOf, isPunct, type Token, TokenError, tokenize } from "../sql/tokens.ts";
+import { identifierOf, isPunct, type Token, TokenError, tokenize } from "./tokens.ts";
 
 /**
  * The table options DTS creates on a destination. A table whose definition would reach outside

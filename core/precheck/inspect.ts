@@ -1,9 +1,9 @@
 import type { RowDataPacket } from "mysql2/promise";
-import type { MysqlDestinationFacts, SourceFacts, Unreachable } from "../precheck/types.ts";
+import { readCatalog } from "../source/catalog-reader.ts";
+import { describeConnectionError, openConnection } from "../source/connection.ts";
+import { detectServerVersion } from "../source/flavour.ts";
 import type { MysqlEndpoint } from "../spec/schema.ts";
-import { readCatalog } from "./catalog-reader.ts";
-import { describeConnectionError, openConnection } from "./connection.ts";
-import { detectServerVersion } from "./flavour.ts";
+import type { MysqlDestinationFacts, SourceFacts, Unreachable } from "./types.ts";
 
 const VARIABLES = [
   "log_bin",

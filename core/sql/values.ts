@@ -1,4 +1,4 @@
-import { quoteText } from "../../sql/literals.ts";
+import { quoteText } from "./literals.ts";
 
 const INTEGER = new Set(["tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year"]);
 const DECIMAL = new Set(["decimal", "numeric"]);
