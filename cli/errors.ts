@@ -1,7 +1,8 @@
+import { ConfigError } from "#core/config.ts";
 import { DtsError, EnvironmentError, SpecError } from "#core/errors.ts";
 import { redactText } from "#core/redact.ts";
 
-/** Exit codes: 0 ok, 1 the task or a check failed, 2 the spec (or the command line) is invalid. */
+/** Exit codes: 0 ok, 1 the task or a check failed, 2 the spec (or the command line, or the environment) is invalid. */
 export const EXIT = { ok: 0, failed: 1, invalid: 2 } as const;
 
 /** Errors from the local stack's servers that mean "it is not running", in the user's words. */
@@ -37,7 +38,7 @@ export function reportError(error: unknown, verbose: boolean): number {
     const details = known.details.length > 1 || verbose ? known.details : [];
     for (const line of details) write(`  ${line}\n`);
     if (verbose && known.cause) write(`  cause: ${String((known.cause as Error).stack ?? known.cause)}\n`);
-    return known instanceof SpecError ? EXIT.invalid : EXIT.failed;
+    return known instanceof SpecError || known instanceof ConfigError ? EXIT.invalid : EXIT.failed;
   }
   const message = error instanceof Error ? error.message : String(error);
   write(`dts: unexpected error: ${message}\n`);

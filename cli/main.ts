@@ -1,10 +1,8 @@
 import { Command, CommanderError } from "commander";
+import type { DtsConfig } from "#core/config.ts";
 import { specJsonSchema } from "#core/spec/load.ts";
-import { localEnvironment } from "../local/environment.ts";
+import { localConfig } from "../local/environment.ts";
 import { EXIT, reportError } from "./errors.ts";
-
-// The CLI drives the local stack unless the environment points elsewhere.
-for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
 
 const program = new Command("dts")
   .description("Serverless Data Transmission Service: migrate MySQL-compatible databases into MySQL or Kafka")
@@ -13,9 +11,11 @@ const program = new Command("dts")
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
 // Commands load their modules when they run: `dts status` need not load the state machine runner.
+// Each reads the config first: the local stack unless the environment points elsewhere, and a bad
+// variable is one `dts: invalid environment: ...` line before anything starts.
 let exitCode: number = EXIT.ok;
-const run = (action: () => Promise<number>) => async () => {
-  exitCode = await action();
+const run = (action: (config: DtsConfig) => Promise<number>) => async () => {
+  exitCode = await action(localConfig());
 };
 
 program
@@ -37,7 +37,7 @@ program
     "with incremental migration, wait until caught-up (every change committed before now is applied)",
   )
   .action((spec: string, options: { json?: boolean; until?: string }) =>
-    run(async () => (await import("./run.ts")).runCommand(spec, options))(),
+    run(async (config) => (await import("./run.ts")).runCommand(spec, options, config))(),
   );
 
 program

@@ -1,8 +1,11 @@
-import { launcherFromEnvironment } from "#core/adapters/tailer-launcher.ts";
+import { tailerLauncher } from "#core/adapters/tailer-launcher.ts";
+import type { DtsConfig } from "#core/config.ts";
 import { SpecError } from "#core/errors.ts";
+import { createLogger, fileDestination, useProcessLogger } from "#core/logger.ts";
 import { precheckLine, renderPrecheckReport } from "#core/precheck/render.ts";
 import { loadTaskSpec } from "#core/spec/load.ts";
 import { defaultCheckpointStore, defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+import { localLogFile } from "../local/environment.ts";
 import { runLocally, type StateEvent } from "../local/runner.ts";
 import { waitUntilCaughtUp } from "./caught-up.ts";
 import { EXIT } from "./errors.ts";
@@ -21,11 +24,19 @@ function describe(event: StateEvent, startedAt: number): string | undefined {
   }
 }
 
-/** `dts run <spec.json>`: runs the task's state machine locally and shows which state it is in. */
-export async function runCommand(file: string, options: { json?: boolean; until?: string }): Promise<number> {
+/**
+ * `dts run <spec.json>`: runs the task's state machine locally and shows which state it is in.
+ * The handlers run in this process; their log lines go to .stack/dts.log, not to the terminal.
+ */
+export async function runCommand(
+  file: string,
+  options: { json?: boolean; until?: string },
+  config: DtsConfig,
+): Promise<number> {
   if (options.until !== undefined && options.until !== "caught-up") {
     throw new SpecError(`--until takes "caught-up", not "${options.until}"`);
   }
+  useProcessLogger(createLogger(config.log, { destination: fileDestination(localLogFile()) }));
   const spec = await loadTaskSpec(file);
   const log = (line: string) => {
     if (!options.json) process.stdout.write(`${line}\n`);
@@ -48,7 +59,7 @@ export async function runCommand(file: string, options: { json?: boolean; until?
     // No tailer holds the lease: it is reconnecting, or it died. Either way the task goes on from
     // its checkpoint; running the full load again would resend (or rewrite) everything.
     await defaultCheckpointStore().clearStop(spec.name);
-    const launched = await launcherFromEnvironment().launch(spec.name);
+    const launched = await tailerLauncher(config.launcher).launch(spec.name);
     log(
       launched.alreadyRunning
         ? `Task ${spec.name} is in incremental migration; its tailer (${launched.id}) is reconnecting. \`dts status ${spec.name}\` shows it.`

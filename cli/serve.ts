@@ -1,14 +1,18 @@
 import type { Command } from "commander";
+import type { DtsConfig } from "#core/config.ts";
 import { SpecError } from "#core/errors.ts";
-import { redact } from "#core/redact.ts";
-import { isLoopbackHost, tokenProblem } from "../local/request-guard.ts";
+import { createLogger, useProcessLogger } from "#core/logger.ts";
+import { isLoopbackHost } from "../local/request-guard.ts";
 import { EXIT } from "./errors.ts";
 
 /**
  * Registers `dts serve [--port 8080] [--host 127.0.0.1]`. Loading this module is cheap: the
  * server (local runner, SDK clients) is imported only when the command runs.
  */
-export function registerServe(program: Command, run: (action: () => Promise<number>) => () => Promise<void>) {
+export function registerServe(
+  program: Command,
+  run: (action: (config: DtsConfig) => Promise<number>) => () => Promise<void>,
+) {
   program
     .command("serve")
     .description(
@@ -16,11 +20,14 @@ export function registerServe(program: Command, run: (action: () => Promise<numb
     )
     .option("--port <port>", "TCP port to listen on", "8080")
     .option("--host <address>", "loopback address to listen on (127.0.0.0/8, ::1, localhost)", "127.0.0.1")
-    .action((options: { port?: string; host?: string }) => run(() => serveCommand(options))());
+    .action((options: { port?: string; host?: string }) => run((config) => serveCommand(options, config))());
 }
 
-/** The options checked before anything starts: a user mistake is exit 2 with one line. */
-function checkOptions(options: { port?: string; host?: string }, envToken: string | undefined) {
+/**
+ * The options checked before anything starts: a user mistake is exit 2 with one line. (A bad
+ * DTS_API_TOKEN was refused with the rest of the environment, core/config.ts.)
+ */
+function checkOptions(options: { port?: string; host?: string }) {
   const port = Number(options.port ?? 8080);
   if (options.port?.trim() === "" || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new SpecError(`--port takes a TCP port number (0-65535), not "${options.port}"`);
@@ -31,17 +38,22 @@ function checkOptions(options: { port?: string; host?: string }, envToken: strin
       `--host takes a loopback address (127.0.0.0/8, ::1 or localhost), not "${host}": the local API has no authentication beyond its token, so it is never exposed to the network; for remote use deploy the API to AWS (docs/deploy.md)`,
     );
   }
-  const problem = envToken === undefined ? undefined : tokenProblem(envToken);
-  if (problem) throw new SpecError(`DTS_API_TOKEN ${problem}`);
   return { port, host };
 }
 
-/** Serves the API until SIGINT or SIGTERM, then waits for the executions it started. */
-export async function serveCommand(options: { port?: string; host?: string }): Promise<number> {
-  const envToken = process.env.DTS_API_TOKEN || undefined;
-  const { port, host } = checkOptions(options, envToken);
+/**
+ * Serves the API until SIGINT or SIGTERM, then waits for the executions it started. Its log (the
+ * requests, and the handlers of the executions it runs) is JSON lines on stderr.
+ */
+export async function serveCommand(
+  options: { port?: string; host?: string },
+  config: DtsConfig,
+): Promise<number> {
+  const envToken = config.api.token;
+  const { port, host } = checkOptions(options);
   const { startApiServer } = await import("../local/server.ts");
-  const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify(redact(entry))}\n`);
+  const log = createLogger(config.log, { destination: process.stderr });
+  useProcessLogger(log);
   const server = await startApiServer({ port, host, log, ...(envToken ? { token: envToken } : {}) });
   // The token goes to stdout once, here, for the user to copy; it is never logged.
   const bearer = envToken ? "$DTS_API_TOKEN" : server.token;

@@ -1,49 +1,41 @@
 /**
  * The tailer's composition root: Fargate runs it in AWS, `dts run` spawns it locally.
- * Environment: DTS_TASK (task name), the DynamoDB table names, and DYNAMODB_ENDPOINT locally.
+ * Environment (core/config.ts): DTS_TASK (task name), the DynamoDB table names, DYNAMODB_ENDPOINT
+ * locally, DTS_LEASE_TTL_MS, DTS_EMF, DTS_LOG_LEVEL. Logs are JSON lines on stdout.
  */
-import pino from "pino";
-import { DtsError } from "#core/errors.ts";
-import { redact, redactText } from "#core/redact.ts";
+import { ConfigError, type DtsConfig, processConfig } from "#core/config.ts";
+import { createLogger } from "#core/logger.ts";
 import { runTaskTailer } from "#core/stream/service.ts";
 
-const logger = pino({
-  base: { task: process.env.DTS_TASK },
-  timestamp: pino.stdTimeFunctions.isoTime,
-  // One redaction rule for every line: secret-named fields hidden, URL credentials removed.
-  formatters: { log: (fields) => redact(fields) },
-  hooks: {
-    logMethod(args, method) {
-      method.apply(this, args.map((a) => (typeof a === "string" ? redactText(a) : a)) as typeof args);
-    },
-  },
-});
-const task = process.env.DTS_TASK;
+let config: DtsConfig;
+try {
+  config = processConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  createLogger({ level: "info" }).error(error.message, { error });
+  process.exit(2);
+}
+const task = config.task;
+const logger = createLogger(config.log, { fields: { task } });
 if (!task) {
   logger.error("DTS_TASK is not set: the tailer needs the name of the task to run");
   process.exit(2);
 }
 
-const run = runTaskTailer(task, (message, fields) => logger.info(fields ?? {}, message));
+const run = runTaskTailer(task, { config: config.tailer, log: logger });
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, () => {
-    logger.info({ signal }, "stopping: flushing the checkpoint");
+    logger.info("stopping: flushing the checkpoint", { signal });
     run.stop();
   });
 }
 
 try {
   const reason = await run.done;
-  logger.info({ reason }, "tailer stopped");
+  logger.info("tailer stopped", { reason });
   process.exit(reason === "fenced" ? 3 : 0);
 } catch (error) {
-  const message = error instanceof Error ? error.message : String(error);
-  logger.error(
-    {
-      error: error instanceof DtsError ? error.name : "Error",
-      stack: error instanceof DtsError ? undefined : (error as Error).stack,
-    },
-    message,
-  );
+  // A DtsError is logged with its name and message; anything else with its stack too.
+  logger.error(error instanceof Error ? error.message : String(error), { error });
   process.exit(1);
 }

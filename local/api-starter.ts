@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import type { ExecutionStarter } from "#core/api/ports.ts";
+import { type Logger, silentLogger } from "#core/logger.ts";
 import type { TaskSpec } from "#core/spec/schema.ts";
 import type { TaskStore } from "#core/store/task-store.ts";
 import { type LocalExecution, runLocally } from "./runner.ts";
@@ -15,8 +16,6 @@ export interface LocalStarter extends ExecutionStarter {
   idle(): Promise<void>;
 }
 
-type Log = (entry: Record<string, unknown>) => void;
-
 function alive(pid: number): boolean {
   return existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
 }
@@ -27,9 +26,9 @@ function alive(pid: number): boolean {
  * state (its copy workers run in this process), so a stop asked for while an execution runs takes
  * effect when it ends: a tailer it launched is stopped at once (SIGTERM: checkpoint flushed first).
  */
-export function localStarter(options: { store: TaskStore; log?: Log }): LocalStarter {
+export function localStarter(options: { store: TaskStore; log?: Logger }): LocalStarter {
   const { store } = options;
-  const log = options.log ?? (() => undefined);
+  const log = options.log ?? silentLogger;
   const running = new Map<string, Running>();
 
   /** SIGTERM to the tailer just launched; once it is gone the task is stopped (even if it had not started yet). */
@@ -45,7 +44,7 @@ export function localStarter(options: { store: TaskStore; log?: Log }): LocalSta
     const deadline = Date.now() + 60_000;
     while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     if ((await store.get(task))?.phase === "incremental") await store.setPhase(task, "stopped");
-    log({ level: "info", task, message: "stopped the tailer the execution launched", pid });
+    log.info("stopped the tailer the execution launched", { task, pid });
   }
 
   return {
@@ -53,7 +52,7 @@ export function localStarter(options: { store: TaskStore; log?: Log }): LocalSta
       const id = `arn:aws:states:us-east-1:000000000000:execution:dts-local:${spec.name}-${Date.now()}`;
       const entry: Running = { id, stopRequested: false, done: Promise.resolve(undefined as never) };
       entry.done = runLocally(spec, (event) => {
-        if (event.kind === "entered") log({ level: "info", task: spec.name, state: event.state });
+        if (event.kind === "entered") log.info("state entered", { task: spec.name, state: event.state });
       })
         .catch(
           (error: unknown): LocalExecution => ({
@@ -65,12 +64,13 @@ export function localStarter(options: { store: TaskStore; log?: Log }): LocalSta
           }),
         )
         .then(async (execution) => {
-          log({
-            level: execution.status === "SUCCEEDED" ? "info" : "warn",
+          const fields = {
             task: spec.name,
             execution: execution.status,
-            ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
-          });
+            ...(execution.error ? { error: { name: execution.error, message: execution.cause ?? "" } } : {}),
+          };
+          if (execution.status === "SUCCEEDED") log.info("execution ended", fields);
+          else log.warn("execution ended", fields);
           if (entry.stopRequested) await stopLaunchedTailer(spec.name, execution).catch(() => undefined);
           if (running.get(spec.name) === entry) running.delete(spec.name);
           return execution;

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { isIPv4, isIPv6 } from "node:net";
+import { API_TOKEN_RULE, API_TOKEN_SHAPE } from "#core/config.ts";
 
 /**
  * The guard in front of `dts serve`. The local API has no IAM in front of it, so every request must
@@ -34,7 +35,6 @@ export type GuardVerdict = { allow: true } | { allow: false; status: number; err
 export const TOKEN_HEADER = "x-dts-token";
 
 const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const TOKEN_SHAPE = /^[A-Za-z0-9._~+/=-]{16,512}$/;
 
 /** 32 random bytes, base64url: a fresh token for one run of `dts serve`. */
 export function generateToken(): string {
@@ -43,9 +43,7 @@ export function generateToken(): string {
 
 /** Why a token chosen by the user (DTS_API_TOKEN) cannot be used, or undefined when it can. */
 export function tokenProblem(token: string): string | undefined {
-  return TOKEN_SHAPE.test(token)
-    ? undefined
-    : "must be 16 to 512 characters of letters, digits and . _ ~ + / = - (e.g. `openssl rand -base64 32`)";
+  return API_TOKEN_SHAPE.test(token) ? undefined : `must be ${API_TOKEN_RULE}`;
 }
 
 /** 127.0.0.0/8, ::1 (any spelling, brackets allowed) or localhost. */

@@ -3,7 +3,7 @@ import { StateMachine } from "aws-local-stepfunctions";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { type LocalDefinition, localDefinition } from "./definition.ts";
-import { localEnvironment } from "./environment.ts";
+import { localConfig } from "./environment.ts";
 import { type Handler, loadHandler } from "./handlers.ts";
 
 /** What happened in one local execution. */
@@ -38,7 +38,8 @@ export async function runLocally(
   input: unknown,
   onEvent: (event: StateEvent) => void = () => undefined,
 ): Promise<LocalExecution> {
-  for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
+  // The handlers bound below read this process's config too: checked here, before anything runs.
+  localConfig();
   await ensureLocalTables(documentClient(), tableNames());
   const definition = await localDefinition();
   const taskResourceLocalHandlers: Record<string, Handler> = {};

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { TaskApi } from "#core/api/tasks.ts";
 import { SpecError } from "#core/errors.ts";
+import { asLogger, silentLogger } from "#core/logger.ts";
 import { livePrecheckPorts } from "#core/precheck/adapters.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
@@ -11,7 +12,7 @@ import { type ApiLog, apiHandler } from "#functions/api/app.ts";
 import { type ApiRequest, resolvePath } from "#functions/api/routes.ts";
 import { type LocalStarter, localStarter } from "./api-starter.ts";
 import { localDefinition } from "./definition.ts";
-import { localEnvironment } from "./environment.ts";
+import { localConfig } from "./environment.ts";
 import { generateToken, guardRequest, isLoopbackHost, tokenProblem } from "./request-guard.ts";
 
 /** Request bodies are task specs: a megabyte is far more than any needs. */
@@ -97,8 +98,8 @@ export async function startApiServer(
     );
   }
   const token = chooseToken(options.token);
-  for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
-  const log = options.log ?? (() => undefined);
+  localConfig();
+  const log = options.log ? asLogger(options.log) : silentLogger;
   await ensureLocalTables(documentClient(), tableNames());
   // Synthesizing the state machine holds the event loop for seconds (3 s here, more on a busy
   // machine); done now, before the first request, it does not stall a running API.
@@ -131,13 +132,12 @@ export async function startApiServer(
         // The body is never read: close the connection rather than drain what a stranger sent.
         const body = `${JSON.stringify({ error: verdict.error, message: verdict.message })}\n`;
         sendJson(response, status, body, { connection: "close" });
-        log({
-          level: "warn",
+        log.warn("request refused", {
           requestId,
           method: request.method,
           path: request.url,
           status,
-          error: verdict.error,
+          error: { name: verdict.error, message: verdict.message },
         });
         return;
       }
@@ -159,8 +159,7 @@ export async function startApiServer(
             };
         sendJson(response, status, `${JSON.stringify(body)}\n`);
       }
-      log({
-        level: "info",
+      log.info("request", {
         requestId,
         method: request.method,
         path: request.url,

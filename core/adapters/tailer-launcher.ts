@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { childEnvironment, type EcsLauncherConfig, type LauncherConfig } from "../config.ts";
 import { FatalError } from "../errors.ts";
 
 /** Starts the long-running tailer for a task: a Fargate task in AWS, a child process locally. */
@@ -20,7 +21,10 @@ function tailerAlive(pid: number, task: string): boolean {
   }
 }
 
-/** Local: spawns container/main.ts detached, logs to .stack/tailer-<task>.log, pid in .stack/. */
+/**
+ * Local: spawns container/main.ts detached, logs to .stack/tailer-<task>.log, pid in .stack/.
+ * The tailer gets this process's environment (the local stack's endpoints, the lease TTL).
+ */
 export function localLauncher(repo: string): TailerLauncher {
   return {
     async launch(task) {
@@ -37,7 +41,7 @@ export function localLauncher(repo: string): TailerLauncher {
         cwd: repo,
         detached: true,
         stdio: ["ignore", log, log],
-        env: { ...process.env, DTS_TASK: task },
+        env: childEnvironment({ DTS_TASK: task }),
       });
       closeSync(log);
       child.unref();
@@ -47,13 +51,11 @@ export function localLauncher(repo: string): TailerLauncher {
   };
 }
 
-/** AWS: ECS RunTask of the tailer's Fargate task definition, configured by the stack's environment. */
-export function ecsLauncher(env: NodeJS.ProcessEnv = process.env): TailerLauncher {
+/** AWS: ECS RunTask of the tailer's Fargate task definition, as the stack configures it. */
+export function ecsLauncher(config: Omit<EcsLauncherConfig, "mode">): TailerLauncher {
   return {
     async launch(task) {
-      const cluster = env.DTS_TAILER_CLUSTER;
-      const taskDefinition = env.DTS_TAILER_TASK_DEFINITION;
-      const subnets = (env.DTS_TAILER_SUBNETS ?? "").split(",").filter(Boolean);
+      const { cluster, taskDefinition, subnets, securityGroups } = config;
       if (!cluster || !taskDefinition || subnets.length === 0) {
         throw new FatalError(
           "the tailer's ECS service is not configured (DTS_TAILER_CLUSTER, DTS_TAILER_TASK_DEFINITION, DTS_TAILER_SUBNETS): deploy the stack's tailer service",
@@ -69,7 +71,7 @@ export function ecsLauncher(env: NodeJS.ProcessEnv = process.env): TailerLaunche
           networkConfiguration: {
             awsvpcConfiguration: {
               subnets,
-              securityGroups: (env.DTS_TAILER_SECURITY_GROUPS ?? "").split(",").filter(Boolean),
+              securityGroups,
               assignPublicIp: "DISABLED",
             },
           },
@@ -89,11 +91,7 @@ export function ecsLauncher(env: NodeJS.ProcessEnv = process.env): TailerLaunche
   };
 }
 
-export function launcherFromEnvironment(env: NodeJS.ProcessEnv = process.env): TailerLauncher {
-  if (env.DTS_TAILER_LAUNCH === "local") {
-    if (!env.DTS_REPO)
-      throw new FatalError("DTS_REPO must name the checkout when the tailer is launched locally");
-    return localLauncher(env.DTS_REPO);
-  }
-  return ecsLauncher(env);
+/** The launcher the config names (DTS_TAILER_LAUNCH: local, or ecs by default). */
+export function tailerLauncher(config: LauncherConfig): TailerLauncher {
+  return config.mode === "local" ? localLauncher(config.repo) : ecsLauncher(config);
 }

@@ -1,29 +1,22 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { processConfig, type StoreConfig, type TableNames } from "../config.ts";
 
-/** Names of the DynamoDB tables, from the environment the stack or the local runner sets. */
-export interface TableNames {
-  tasks: string;
-  chunks: string;
-  checkpoints: string;
+export type { TableNames };
+
+/** The DynamoDB tables of this process's config (the stack or the local runner sets them). */
+export function tableNames(config: StoreConfig = processConfig().store): TableNames {
+  return config.tables;
 }
 
-export function tableNames(env: NodeJS.ProcessEnv = process.env): TableNames {
-  return {
-    tasks: env.DTS_TASKS_TABLE ?? "dts-tasks",
-    chunks: env.DTS_CHUNKS_TABLE ?? "dts-chunks",
-    checkpoints: env.DTS_CHECKPOINTS_TABLE ?? "dts-checkpoints",
-  };
-}
-
-/** A document client; with DYNAMODB_ENDPOINT set (DynamoDB Local) it uses local credentials. */
-export function documentClient(env: NodeJS.ProcessEnv = process.env): DynamoDBDocumentClient {
-  const endpoint = env.DYNAMODB_ENDPOINT;
+/** A document client; against DynamoDB Local (an endpoint in the config) with local credentials. */
+export function documentClient(config: StoreConfig = processConfig().store): DynamoDBDocumentClient {
+  const endpoint = config.dynamodbEndpoint;
   const client = new DynamoDBClient(
     endpoint
       ? {
           endpoint,
-          region: env.AWS_REGION ?? "us-east-1",
+          region: config.region,
           credentials: { accessKeyId: "local", secretAccessKey: "local" },
           maxAttempts: 2,
         }

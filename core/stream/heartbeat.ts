@@ -1,11 +1,12 @@
 import type { Connection } from "mysql2/promise";
+import type { Logger } from "../logger.ts";
 
 /**
  * Writes dts_health_check.ha_health_check on the source every second, so the binlog position and
  * the latency keep moving on an idle source (the tailer never copies these rows). Needs CREATE,
  * INSERT and UPDATE on dts_health_check; without them it logs once and stops.
  */
-export function startHeartbeat(source: Connection, log: (message: string) => void): () => void {
+export function startHeartbeat(source: Connection, log: Pick<Logger, "warn">): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const beat = async () => {
@@ -18,7 +19,7 @@ export function startHeartbeat(source: Connection, log: (message: string) => voi
       const hint = denied
         ? " (grant CREATE, INSERT, UPDATE on dts_health_check.* to the source account)"
         : "";
-      log(`heartbeat stopped: ${(error as Error).message}${hint}`);
+      log.warn(`heartbeat stopped${hint}`, { error });
       stopped = true;
       return;
     }
@@ -32,7 +33,7 @@ export function startHeartbeat(source: Connection, log: (message: string) => voi
       );
       await beat();
     } catch (error) {
-      log(`heartbeat stopped: ${(error as Error).message}`);
+      log.warn("heartbeat stopped", { error });
     }
   })();
   return () => {

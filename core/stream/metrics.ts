@@ -1,21 +1,23 @@
 /**
  * CloudWatch metrics as Embedded Metric Format log lines: on Fargate and Lambda the log driver
  * turns each line into metrics of the `DTS` namespace (infra/monitoring.ts alarms and graphs
- * them). Printed only where CloudWatch reads the logs, or when DTS_EMF=1.
+ * them, by these names and the dimension sets [["Task"], []]). This is the only module that
+ * writes EMF; whether it does is the config's `metrics.emf` (DTS_EMF, else on Lambda and Fargate).
  */
+import { type Environment, loadConfig, type MetricsConfig } from "../config.ts";
+
 export const METRICS_NAMESPACE = "DTS";
 
-export function emfEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return (
-    env.DTS_EMF === "1" ||
-    env.ECS_CONTAINER_METADATA_URI_V4 !== undefined ||
-    env.AWS_LAMBDA_FUNCTION_NAME !== undefined
-  );
+type Unit = "Seconds" | "Count" | "Count/Second" | "Percent";
+
+/** Whether an environment turns EMF on (for callers holding an environment, not a config). */
+export function emfEnabled(environment: Environment): boolean {
+  return loadConfig(environment).metrics.emf;
 }
 
 export function emfLine(
   task: string,
-  metrics: Record<string, { value: number; unit: "Seconds" | "Count" | "Count/Second" | "Percent" }>,
+  metrics: Record<string, { value: number; unit: Unit }>,
   now = Date.now(),
 ): string {
   return JSON.stringify({
@@ -49,4 +51,43 @@ export function tailerMetricsLine(
       unit: "Count",
     },
   });
+}
+
+/** A copy worker's metrics after a chunk: its rows, and the share of the planned rows copied so far. */
+export function fullLoadMetricsLine(
+  task: string,
+  progress: { rows: number; rowsCopied: number; estimatedRows: number },
+): string {
+  const percent =
+    progress.estimatedRows > 0 ? Math.min(100, (100 * progress.rowsCopied) / progress.estimatedRows) : 100;
+  return emfLine(task, {
+    FullLoadRowsCopied: { value: progress.rows, unit: "Count" },
+    FullLoadProgressPercent: { value: Math.round(percent * 10) / 10, unit: "Percent" },
+  });
+}
+
+/** The metrics a task emits; nothing is written when EMF is off. */
+export interface Metrics {
+  readonly enabled: boolean;
+  tailer(
+    task: string,
+    metrics: { latencyMs: number; rowsPerSecond: number },
+    thresholdSeconds?: number,
+  ): void;
+  fullLoadChunk(task: string, progress: { rows: number; rowsCopied: number; estimatedRows: number }): void;
+}
+
+/** EMF lines on stdout (where the Lambda and Fargate log drivers read them), when the config says so. */
+export function emfMetrics(
+  config: MetricsConfig,
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): Metrics {
+  const emit = (line: string) => {
+    if (config.emf) write(`${line}\n`);
+  };
+  return {
+    enabled: config.emf,
+    tailer: (task, metrics, thresholdSeconds) => emit(tailerMetricsLine(task, metrics, thresholdSeconds)),
+    fullLoadChunk: (task, progress) => emit(fullLoadMetricsLine(task, progress)),
+  };
 }

@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
+import type { TailerConfig } from "../config.ts";
 import { DtsError, FatalError, FencedError, RetriableError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
 import type { BinlogPosition } from "../model/position.ts";
 import type { ChangeSink } from "../pipeline/sink.ts";
 import { openChangeSink } from "../sinks/open.ts";
@@ -8,10 +10,8 @@ import { openSource } from "../source/connection.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "../store/index.ts";
 import { ZongjiBinlogReader } from "./binlog-reader.ts";
 import { startHeartbeat } from "./heartbeat.ts";
-import { emfEnabled, tailerMetricsLine } from "./metrics.ts";
+import { emfMetrics } from "./metrics.ts";
 import { Tailer } from "./tailer.ts";
-
-export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
 export interface TailerRun {
   /** Resolves with the exit reason once the tailer has stopped. */
@@ -50,12 +50,24 @@ function isRetriable(error: unknown): boolean {
   );
 }
 
+export interface TailerRunOptions {
+  config: TailerConfig;
+  /** The task's logger (its lines carry the task). */
+  log: Logger;
+  /** Who holds the lease: this host and process unless a test names it. */
+  owner?: string;
+}
+
 /**
  * Runs the incremental phase of a task: from its checkpoint, or from the position captured before
  * its full load. Lost connections are retried with backoff for the task's retry window; then, or
  * on a fatal error, the reason is stored on the task.
  */
-export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${process.pid}`): TailerRun {
+export function runTaskTailer(task: string, options: TailerRunOptions): TailerRun {
+  const { config, log: logger } = options;
+  const owner = options.owner ?? `${hostname()}:${process.pid}`;
+  const log = (message: string, fields?: Record<string, unknown>) =>
+    logger.info(message, { phase: "incremental", ...fields });
   let current: Tailer | undefined;
   let stopping = false;
   const done = (async (): Promise<"stopped" | "fenced"> => {
@@ -64,7 +76,7 @@ export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${p
     const record = await store.get(task);
     if (!record) throw new FatalError(`no task named ${task}: start it with dts run first`);
     const spec = record.spec;
-    const emf = emfEnabled();
+    const metrics = emfMetrics(config.metrics);
     const retryUntil = Date.now() + spec.retryWindowMinutes * 60_000;
     let backoff = 1000;
     for (;;) {
@@ -83,7 +95,7 @@ export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${p
         sink = await openChangeSink(spec, record, source, log);
         if (spec.heartbeat) {
           heartbeatSource = await openSource(spec.source);
-          stopHeartbeat = startHeartbeat(heartbeatSource, (m) => log(m));
+          stopHeartbeat = startHeartbeat(heartbeatSource, logger);
         }
         const reader = new ZongjiBinlogReader(
           spec.source,
@@ -99,13 +111,11 @@ export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${p
           checkpoints,
           start,
           log,
-          onMetrics: (metrics) => {
-            if (emf)
-              process.stdout.write(
-                `${tailerMetricsLine(task, metrics, spec.alerts.latencyThresholdSeconds)}\n`,
-              );
+          leaseTtlMs: config.leaseTtlMs,
+          onMetrics: (applied) => {
+            metrics.tailer(task, applied, spec.alerts.latencyThresholdSeconds);
             return store.saveOutcome(task, "incremental", {
-              ...metrics,
+              ...applied,
               updatedAt: new Date().toISOString(),
             });
           },
@@ -117,19 +127,22 @@ export function runTaskTailer(task: string, log: Log, owner = `${hostname()}:${p
         return "stopped";
       } catch (error) {
         if (error instanceof FencedError) {
-          log("fenced: another tailer holds this task; no more writes", { reason: error.message });
+          logger.warn("fenced: another tailer holds this task; no more writes", {
+            phase: "incremental",
+            reason: error.message,
+          });
           return "fenced";
         }
         // A stop asked for (SIGTERM or dts stop) is never undone by a retry.
         const stopAsked =
           stopping || (await checkpoints.read(task).catch(() => undefined))?.stopRequested === true;
         if (stopAsked && isRetriable(error)) {
-          log("stopped while reconnecting", { error: (error as Error).message });
+          log("stopped while reconnecting", { error });
           await store.setPhase(task, "stopped").catch(() => undefined);
           return "stopped";
         }
         if (isRetriable(error) && Date.now() < retryUntil) {
-          log("connection lost, retrying", { error: (error as Error).message, backoffMs: backoff });
+          logger.warn("connection lost, retrying", { phase: "incremental", error, backoffMs: backoff });
           await new Promise((resolve) => setTimeout(resolve, backoff));
           backoff = Math.min(backoff * 2, 60_000);
           continue;

@@ -1,12 +1,11 @@
 import { ApiError, errorResponse } from "#core/api/errors.ts";
 import type { TaskApi } from "#core/api/tasks.ts";
-import { redact } from "#core/redact.ts";
+import { asLogger, type Logger, type LogSink } from "#core/logger.ts";
 import { jsonSyntaxProblem } from "#core/spec/json.ts";
 import { API_ROUTES, type ApiRequest, type ApiResponse, type Operation } from "./routes.ts";
 
-export type ApiLog = (entry: Record<string, unknown>) => void;
-
-const jsonLog: ApiLog = (entry) => process.stderr.write(`${JSON.stringify(redact(entry))}\n`);
+/** The API's logger, or a sink for its lines (`() => undefined` drops them). */
+export type ApiLog = Logger | LogSink;
 
 function respond(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
   return {
@@ -66,11 +65,10 @@ async function run(api: TaskApi, operation: Operation, request: ApiRequest): Pro
 /**
  * The API handler: routes an API Gateway proxy request to the task operations and answers JSON,
  * errors included ({error, message}). `dts serve` runs this same function behind node:http.
+ * Unexpected failures (500) are logged with the request id the answer names.
  */
-export function apiHandler(
-  api: () => TaskApi,
-  log: ApiLog = jsonLog,
-): (request: ApiRequest) => Promise<ApiResponse> {
+export function apiHandler(api: () => TaskApi, log: ApiLog): (request: ApiRequest) => Promise<ApiResponse> {
+  const logger = asLogger(log);
   return async (request) => {
     const requestId = request.requestContext?.requestId;
     const routes = API_ROUTES.filter((r) => r.resource === request.resource);
@@ -95,13 +93,12 @@ export function apiHandler(
     } catch (error) {
       const { status, body } = errorResponse(error, requestId);
       if (status >= 500) {
-        log({
-          level: "error",
+        logger.error("request failed", {
           requestId,
           route: route ? `${route.method} ${route.resource}` : request.path,
-          error: (error as Error).name,
-          message: (error as Error).message,
-          stack: (error as Error).stack,
+          task: request.pathParameters?.name,
+          status,
+          error,
         });
       }
       return respond(status, body);

@@ -1,27 +1,39 @@
 import { stepFunctionsStarter } from "#core/api/step-functions.ts";
 import { TaskApi } from "#core/api/tasks.ts";
+import { processConfig } from "#core/config.ts";
+import { processLogger } from "#core/logger.ts";
 import { livePrecheckPorts } from "#core/precheck/adapters.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { defaultCheckpointStore, defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 import { apiHandler } from "./app.ts";
+import type { ApiRequest, ApiResponse } from "./routes.ts";
 
 let api: TaskApi | undefined;
 
 /** The task operations as deployed: Step Functions runs executions; passwords only from secrets. */
-function deployedApi(env: NodeJS.ProcessEnv = process.env): TaskApi {
-  api ??= new TaskApi({
-    store: defaultTaskStore(),
-    ledger: defaultChunkLedger(),
-    checkpoints: defaultCheckpointStore(),
-    executions: stepFunctionsStarter(env.DTS_STATE_MACHINE_ARN),
-    precheck: (spec, options) => runPrecheck(spec, livePrecheckPorts, options),
-    secrets: {
-      requireSecretArns: env.DTS_REQUIRE_SECRET_ARNS !== "false",
-      namePrefix: env.DTS_SECRET_PREFIX,
-    },
-  });
+function deployedApi(): TaskApi {
+  if (!api) {
+    const config = processConfig();
+    api = new TaskApi({
+      store: defaultTaskStore(),
+      ledger: defaultChunkLedger(),
+      checkpoints: defaultCheckpointStore(),
+      executions: stepFunctionsStarter(config.api.stateMachineArn),
+      precheck: (spec, options) => runPrecheck(spec, livePrecheckPorts, options),
+      secrets: config.secrets,
+    });
+  }
   return api;
 }
 
-/** Lambda `api`: the REST API (API Gateway, IAM authorization, Lambda proxy integration). */
-export const handler = apiHandler(deployedApi);
+let handle: ((request: ApiRequest) => Promise<ApiResponse>) | undefined;
+
+/**
+ * Lambda `api`: the REST API (API Gateway, IAM authorization, Lambda proxy integration). The config
+ * is read on the first request; a bad one answers every request with the ConfigError naming the
+ * variable and the fix.
+ */
+export function handler(request: ApiRequest): Promise<ApiResponse> {
+  handle ??= apiHandler(deployedApi, processLogger());
+  return handle(request);
+}

@@ -1,3 +1,4 @@
+import { handlerCall } from "#core/logger.ts";
 import { buildDeferredIndexes } from "#core/schema/indexes.ts";
 import { openDestination } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
@@ -14,7 +15,19 @@ const SAFETY_MS = 60_000;
  * the state machine calls again (`done: false`) until every table has its indexes. The task
  * record shows the build (`dts status`: started, tables still building, done).
  */
-export async function handler(
+export function handler(
+  event: { spec: unknown },
+  context?: { getRemainingTimeInMillis(): number },
+): Promise<{ built: number; done: boolean; pending: string[] }> {
+  return handlerCall(
+    "build-indexes",
+    event,
+    () => buildIndexes(event, context),
+    (r) => ({ built: r.built, done: r.done }),
+  );
+}
+
+async function buildIndexes(
   event: { spec: unknown },
   context?: { getRemainingTimeInMillis(): number },
 ): Promise<{ built: number; done: boolean; pending: string[] }> {

@@ -1,4 +1,5 @@
 import type { RowDataPacket } from "mysql2/promise";
+import { handlerCall } from "#core/logger.ts";
 import type { BinlogPosition } from "#core/model/position.ts";
 import { openSource, withConnections } from "#core/source/connection.ts";
 import { detectServerVersion } from "#core/source/flavour.ts";
@@ -10,7 +11,19 @@ import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
  * Lambda `capture-position`: reads the source's binlog position before the first chunk is read
  * and stores it on the task. A run resuming an unfinished full load keeps the position it had.
  */
-export async function handler(event: { spec: unknown }): Promise<BinlogPosition & { resumed: boolean }> {
+export function handler(event: { spec: unknown }): Promise<BinlogPosition & { resumed: boolean }> {
+  return handlerCall(
+    "capture-position",
+    event,
+    () => capturePosition(event),
+    (p) => ({
+      position: `${p.file}:${p.position}`,
+      resumed: p.resumed,
+    }),
+  );
+}
+
+async function capturePosition(event: { spec: unknown }): Promise<BinlogPosition & { resumed: boolean }> {
   const spec = parseTaskSpec(event.spec, "the execution input");
   const store = defaultTaskStore();
   const task = await store.get(spec.name);

@@ -1,11 +1,13 @@
 import type { Connection } from "mysql2/promise";
+import { processConfig } from "#core/config.ts";
 import { runCopyWorker } from "#core/fullload/service.ts";
+import { handlerCall } from "#core/logger.ts";
 import type { KafkaWriter } from "#core/sinks/kafka/writer.ts";
 import { withKafkaWriter } from "#core/sinks/open.ts";
 import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
-import { emfEnabled, emfLine } from "#core/stream/metrics.ts";
+import { emfMetrics, type Metrics } from "#core/stream/metrics.ts";
 
 export interface CopyEvent {
   spec: unknown;
@@ -14,27 +16,37 @@ export interface CopyEvent {
   workers: number;
 }
 
-/** FullLoadRowsCopied and FullLoadProgressPercent as CloudWatch metrics (EMF) after each chunk. */
-async function chunkMetrics(task: string, rows: number): Promise<void> {
+/** FullLoadRowsCopied and FullLoadProgressPercent as CloudWatch metrics after each chunk. */
+async function chunkMetrics(metrics: Metrics, task: string, rows: number): Promise<void> {
   const summary = await defaultChunkLedger().summary(task);
-  const percent =
-    summary.estimatedRows > 0 ? Math.min(100, (100 * summary.rowsCopied) / summary.estimatedRows) : 100;
-  process.stdout.write(
-    `${emfLine(task, {
-      FullLoadRowsCopied: { value: rows, unit: "Count" },
-      FullLoadProgressPercent: { value: Math.round(percent * 10) / 10, unit: "Percent" },
-    })}\n`,
-  );
+  metrics.fullLoadChunk(task, { rows, rowsCopied: summary.rowsCopied, estimatedRows: summary.estimatedRows });
 }
 
 /** Leave two minutes of Lambda's time for the chunk in progress. */
 const SAFETY_MS = 120_000;
 
 /** Lambda `copy-chunk`: one copy worker; claims chunks from the ledger and copies them. */
-export async function handler(
+export function handler(
   event: CopyEvent,
   context?: { getRemainingTimeInMillis(): number },
 ): Promise<{ copied: number; more: boolean }> {
+  return handlerCall(
+    "copy-chunk",
+    event,
+    () => copy(event, context),
+    (r) => ({
+      worker: event.worker,
+      copied: r.copied,
+      more: r.more,
+    }),
+  );
+}
+
+async function copy(
+  event: CopyEvent,
+  context?: { getRemainingTimeInMillis(): number },
+): Promise<{ copied: number; more: boolean }> {
+  const metrics = emfMetrics(processConfig().metrics);
   const spec = parseTaskSpec(event.spec, "the execution input");
   const destination = spec.destination;
   const task = await defaultTaskStore().get(spec.name);
@@ -50,7 +62,7 @@ export async function handler(
       ledger: defaultChunkLedger(),
       deadline,
       startedAt: task?.fullLoad?.startedAt ? Date.parse(task.fullLoad.startedAt) : undefined,
-      onChunkDone: emfEnabled() ? (rows) => chunkMetrics(spec.name, rows) : undefined,
+      onChunkDone: metrics.enabled ? (rows) => chunkMetrics(metrics, spec.name, rows) : undefined,
     });
   if (destination.type === "kafka") {
     return withConnections([() => openSource(spec.source)], (source) =>

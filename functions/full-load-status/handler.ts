@@ -1,8 +1,18 @@
+import { handlerCall } from "#core/logger.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 
 /** Lambda `full-load-status`: after the copy workers, is every chunk done? Records completion. */
-export async function handler(event: {
+export function handler(event: { spec: unknown }): Promise<{ done: boolean; chunks: number; rows: number }> {
+  return handlerCall(
+    "full-load-status",
+    event,
+    () => fullLoadStatus(event),
+    (r) => r,
+  );
+}
+
+async function fullLoadStatus(event: {
   spec: unknown;
 }): Promise<{ done: boolean; chunks: number; rows: number }> {
   const spec = parseTaskSpec(event.spec, "the execution input");

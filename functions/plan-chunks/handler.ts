@@ -1,4 +1,5 @@
 import { copyPlans, planChunks, planId } from "#core/fullload/service.ts";
+import { handlerCall } from "#core/logger.ts";
 import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import type { TaskSpec } from "#core/spec/schema.ts";
@@ -17,7 +18,20 @@ export interface PlanOutput {
  * Lambda `plan-chunks`: splits every selected table into key ranges and writes the chunk ledger.
  * An unfinished plan with the same selection is kept, so `dts run` again copies only what is left.
  */
-export async function handler(event: { spec: unknown }): Promise<PlanOutput> {
+export function handler(event: { spec: unknown }): Promise<PlanOutput> {
+  return handlerCall(
+    "plan-chunks",
+    event,
+    () => plan(event),
+    (r) => ({
+      chunks: r.chunks,
+      estimatedRows: r.estimatedRows,
+      resumed: r.resumed,
+    }),
+  );
+}
+
+async function plan(event: { spec: unknown }): Promise<PlanOutput> {
   const spec = parseTaskSpec(event.spec, "the execution input");
   const store = defaultTaskStore();
   const ledger = defaultChunkLedger();

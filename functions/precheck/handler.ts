@@ -1,4 +1,6 @@
 import { secretProblems } from "#core/api/secret-policy.ts";
+import { callConfig, type Environment } from "#core/config.ts";
+import { handlerCall } from "#core/logger.ts";
 import { livePrecheckPorts } from "#core/precheck/adapters.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { parseTaskSpec, specErrorFrom } from "#core/spec/load.ts";
@@ -19,18 +21,29 @@ export interface PrecheckOutput {
   phases: { schema: boolean; full: boolean; incremental: boolean };
 }
 
-/** Lambda `precheck`: validate the spec, store the task, run every precheck item, store the report. */
-export async function handler(
-  event: PrecheckEvent,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<PrecheckOutput> {
+/**
+ * Lambda `precheck`: validate the spec, store the task, run every precheck item, store the report.
+ * Lambda passes its context second; tests pass variables there that stand in for the deployed
+ * environment (core/config.ts callConfig).
+ */
+export function handler(event: PrecheckEvent, environment?: Environment): Promise<PrecheckOutput> {
+  return handlerCall(
+    "precheck",
+    event,
+    () => precheck(event, environment),
+    (r) => ({
+      passed: r.passed,
+      failed: r.failed,
+    }),
+  );
+}
+
+async function precheck(event: PrecheckEvent, environment?: Environment): Promise<PrecheckOutput> {
+  const { secrets } = callConfig(environment);
   const spec = parseTaskSpec(event.spec, "the execution input");
   // Deployed, a spec started from the Step Functions console meets the API's rule: no password
   // is stored with the task (its record and status views would carry it).
-  const problems = secretProblems(spec, {
-    requireSecretArns: env.DTS_REQUIRE_SECRET_ARNS === "true",
-    namePrefix: env.DTS_SECRET_PREFIX,
-  });
+  const problems = secretProblems(spec, secrets);
   if (problems.length > 0) throw specErrorFrom(problems, "the execution input");
   const store = defaultTaskStore();
   const task = await store.saveSpec(spec);

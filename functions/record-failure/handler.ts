@@ -1,3 +1,4 @@
+import { handlerCall } from "#core/logger.ts";
 import { defaultTaskStore } from "#core/store/index.ts";
 
 export interface RecordFailureEvent {
@@ -26,7 +27,19 @@ export function readableCause(cause: string | undefined): string {
 }
 
 /** Lambda `record-failure`: the Catch target of every Task; stores the reason on the task. */
-export async function handler(event: RecordFailureEvent): Promise<RecordFailureOutput> {
+export function handler(event: RecordFailureEvent): Promise<RecordFailureOutput> {
+  return handlerCall(
+    "record-failure",
+    event,
+    () => recordFailure(event),
+    (r) => ({
+      state: event.state,
+      failure: { name: r.error, message: r.cause },
+    }),
+  );
+}
+
+async function recordFailure(event: RecordFailureEvent): Promise<RecordFailureOutput> {
   const error = event.error.Error ?? "Error";
   const cause = readableCause(event.error.Cause);
   const name = (event.spec as { name?: unknown } | null)?.name;

@@ -1,4 +1,5 @@
 import { planId } from "#core/fullload/service.ts";
+import { handlerCall } from "#core/logger.ts";
 import { publishSchema } from "#core/schema/kafka-ddl.ts";
 import { migrateSchema } from "#core/schema/migrate.ts";
 import { withKafkaWriter } from "#core/sinks/open.ts";
@@ -7,7 +8,16 @@ import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultTaskStore } from "#core/store/index.ts";
 
 /** Lambda `schema`: creates the destination databases, tables and views as mapped. */
-export async function handler(event: { spec: unknown }): Promise<{ tables: number; notes: string[] }> {
+export function handler(event: { spec: unknown }): Promise<{ tables: number; notes: string[] }> {
+  return handlerCall(
+    "schema",
+    event,
+    () => migrate(event),
+    (r) => ({ tables: r.tables }),
+  );
+}
+
+async function migrate(event: { spec: unknown }): Promise<{ tables: number; notes: string[] }> {
   const spec = parseTaskSpec(event.spec, "the execution input");
   const destination = spec.destination;
   const store = defaultTaskStore();
