@@ -1,11 +1,11 @@
 import { Readable } from "node:stream";
-import { crc32 } from "node:zlib";
 import type { Connection, QueryOptions, ResultSetHeader } from "mysql2/promise";
 import { FatalError } from "../errors.ts";
 import { type KeyRange, rangeCondition } from "../model/key-range.ts";
 import { valueWarnings } from "../sinks/mysql/warnings.ts";
+import { insertInto, onDuplicateKey } from "../sql/upsert.ts";
+import { type ChunkBatches, streamChunk } from "./chunk-stream.ts";
 import { loadStatement, type WriteMethod } from "./load-data.ts";
-import { ReadAhead } from "./read-ahead.ts";
 import type { TableCopyPlan } from "./table-plan.ts";
 
 export interface CopyOptions {
@@ -25,9 +25,8 @@ export interface CopyOptions {
 }
 
 export interface CopyResult {
+  /** Rows read from the source (a script may have dropped some of them). */
   rows: number;
-  /** CRC-32 of the rows as read, in key order (the same chunk read twice gives the same checksum). */
-  checksum: string;
 }
 
 /** The SELECT that reads a chunk: selected columns, key range, WHERE filter. */
@@ -37,28 +36,11 @@ export function chunkSelect(plan: TableCopyPlan, range: KeyRange, method: WriteM
   return `SELECT ${rendered} FROM ${plan.sourceTable} WHERE ${rangeCondition(plan.sourceKey, range)}${filter}`;
 }
 
-function insertPrefix(plan: TableCopyPlan): string {
-  return `INSERT INTO ${plan.destinationTable} (${plan.destinationColumns.join(", ")}) VALUES `;
-}
-
-/**
- * Copying a chunk twice gives the same result: a row whose key exists is overwritten with the
- * source's values; under ignore-and-proceed it is kept as it is (and, unlike INSERT IGNORE,
- * every other error still fails the chunk).
- */
-export function insertSuffix(plan: TableCopyPlan, keepExisting: boolean): string {
-  const first = plan.destinationKey[0] ?? "";
-  if (keepExisting) return ` ON DUPLICATE KEY UPDATE ${first} = ${first}`;
-  const keys = new Set(plan.destinationKey);
-  const values = plan.destinationColumns.filter((c) => !keys.has(c)).map((c) => `${c} = VALUES(${c})`);
-  return ` ON DUPLICATE KEY UPDATE ${values.length > 0 ? values.join(", ") : `${first} = ${first}`}`;
-}
-
 /** The batches of one chunk: rows as the source rendered them, written by one method. */
 interface Batches {
   add(value: string | Buffer | null): number;
-  /** Takes the rows added so far: their checksum and the write that stores them. */
-  take(checksum: number): { checksum: number; write: () => Promise<void> };
+  /** Takes the rows added so far: the write that stores them. */
+  take(): () => Promise<void>;
 }
 
 function insertBatches(
@@ -67,8 +49,9 @@ function insertBatches(
   range: KeyRange,
   keepExisting: boolean,
 ): Batches {
-  const prefix = insertPrefix(plan);
-  const suffix = insertSuffix(plan, keepExisting);
+  const prefix = insertInto(plan.destinationTable, plan.destinationColumns);
+  // Copying a chunk twice gives the same rows; ignore-and-proceed keeps rows that were there.
+  const suffix = onDuplicateKey(plan.destinationColumns, plan.destinationKey, keepExisting);
   let tuples: string[] = [];
   return {
     add(value) {
@@ -77,14 +60,10 @@ function insertBatches(
       tuples.push(text);
       return text.length;
     },
-    take(checksum) {
-      const values = tuples.join(",");
+    take() {
+      const sql = prefix + tuples.join(",") + suffix;
       tuples = [];
-      const sql = prefix + values + suffix;
-      return {
-        checksum: crc32(values, checksum),
-        write: () => writeChecked(destination, { sql }, plan, range),
-      };
+      return () => writeChecked(destination, { sql }, plan, range);
     },
   };
 }
@@ -110,15 +89,12 @@ function loadBatches(
       bytes += line.length;
       return line.length;
     },
-    take(checksum) {
+    take() {
       const data = Buffer.concat(lines, bytes);
       const count = lines.length;
       lines = [];
       bytes = 0;
-      return {
-        checksum: crc32(data, checksum),
-        write: () => writeChecked(destination, loadQuery(sql, data, count), plan, range),
-      };
+      return () => writeChecked(destination, loadQuery(sql, data, count), plan, range);
     },
   };
 }
@@ -201,50 +177,17 @@ export function copyRange(
           options.load?.onSkipped,
         )
       : insertBatches(destination, plan, range, options.keepExisting);
-  const core = (source as unknown as { connection: import("mysql2").Connection }).connection;
-
-  return new Promise<CopyResult>((resolve, reject) => {
-    let pending = 0;
-    let bytes = 0;
-    let rows = 0;
-    let checksum = 0;
-    let ended = false;
-    const pacing = new ReadAhead(core, {
-      maxInFlight: options.inFlight ?? 2,
-      rateLimitRowsPerSecond: options.rateLimitRowsPerSecond,
-      onError: reject,
-    });
-    const flush = () => {
-      if (pending === 0) return;
-      const batch = batches.take(checksum);
-      checksum = batch.checksum;
-      const count = pending;
-      pending = 0;
+  let bytes = 0;
+  const byBytes: ChunkBatches<[string | Buffer | null]> = {
+    add(row) {
+      bytes += batches.add(row[0]);
+      return bytes >= batchBytes;
+    },
+    take() {
       bytes = 0;
-      pacing.write(async () => {
-        await batch.write();
-        options.onRows?.(count);
-      });
-    };
-
-    const select = options.load?.select ?? chunkSelect(plan, range, method);
-    const query = core.query({ sql: select, rowsAsArray: true });
-    query.on("result", (row: unknown) => {
-      if (pacing.failed) return;
-      bytes += batches.add((row as [string | Buffer | null])[0]);
-      pending++;
-      rows++;
-      if (bytes >= batchBytes) flush();
-      pacing.throttle(rows);
-    });
-    query.on("error", (error: unknown) => pacing.fail(error));
-    query.on("end", () => {
-      if (ended) return;
-      ended = true;
-      flush();
-      pacing.finished().then(() => {
-        if (!pacing.failed) resolve({ rows, checksum: checksum.toString() });
-      });
-    });
-  });
+      return batches.take();
+    },
+  };
+  const select = options.load?.select ?? chunkSelect(plan, range, method);
+  return streamChunk(source, { sql: select, rowsAsArray: true }, byBytes, options);
 }

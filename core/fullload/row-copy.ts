@@ -1,17 +1,19 @@
-import { crc32 } from "node:zlib";
 import type { Connection } from "mysql2/promise";
 import { type KeyRange, rangeCondition } from "../model/key-range.ts";
 import type { Row } from "../model/row.ts";
+import { snapshotRows } from "../pipeline/changes.ts";
 import type { CompiledEtl } from "../pipeline/etl.ts";
-import type { KafkaTable, RowEvent } from "../sinks/kafka/record.ts";
+import type { TableRoute } from "../pipeline/table-route.ts";
+import type { RowEvent } from "../sinks/kafka/record.ts";
 import type { KafkaWriter } from "../sinks/kafka/writer.ts";
 import { quoteIdentifier } from "../sql/identifiers.ts";
+import { insertInto, onDuplicateKey } from "../sql/upsert.ts";
 import { sqlValueFor } from "../sql/values.ts";
-import { type CopyResult, insertSuffix, loadQuery, writeChecked } from "./copy.ts";
+import { type ChunkBatches, streamChunk } from "./chunk-stream.ts";
+import { type CopyResult, loadQuery, writeChecked } from "./copy.ts";
 import type { WriteMethod } from "./load-data.ts";
 import { hexLoadTarget, isHexLoaded, loadFieldFor, loadStatement } from "./load-data.ts";
 import { copyRangePushedDown, snapshotSql, writtenColumns } from "./pushdown-copy.ts";
-import { ReadAhead } from "./read-ahead.ts";
 import { exactSelect, type TableCopyPlan } from "./table-plan.ts";
 
 /** What mysql2 hands a typeCast function for each value of a row. */
@@ -35,14 +37,14 @@ export interface RowCopyOptions {
 }
 
 /** The columns read from the source: every selected column (generated ones too), not ETL-added ones. */
-function readColumns(table: KafkaTable) {
+function readColumns(table: TableRoute) {
   return table.columns.filter((c) => !c.added);
 }
 
 /** The SELECT of a chunk for row-based copies: selected columns by name, FLOAT as its exact double. */
 export function rowChunkSelect(
   plan: TableCopyPlan,
-  table: KafkaTable,
+  table: TableRoute,
   range: KeyRange,
   condition?: string,
 ): string {
@@ -65,18 +67,16 @@ export function rowChunkSelect(
 function streamRows<Batch>(
   source: Connection,
   plan: TableCopyPlan,
-  table: KafkaTable,
+  table: TableRoute,
   range: KeyRange,
   options: RowCopyOptions,
   writer: {
     /** Runs when a batch is full, before reading goes on: what the write needs, so the rows can go. */
     prepare: (rows: Row[]) => Batch;
-    write: (batch: Batch) => Promise<number | undefined>;
+    write: (batch: Batch) => Promise<void>;
   },
 ): Promise<CopyResult> {
   const batchRows = options.batchRows ?? 2_000;
-  const core = (source as unknown as { connection: import("mysql2").Connection }).connection;
-  const started = Date.now();
   const bytesColumns = new Set(
     readColumns(table)
       .filter((c) => isHexLoaded(c.definition.dataType))
@@ -86,67 +86,22 @@ function streamRows<Batch>(
   // parser: no Buffer per value, no second pass over the row.
   const typeCast = (field: RawField) =>
     bytesColumns.has(field.name) ? field.buffer() : field.string("utf8");
-  const etl = options.etl && !options.etl.passThrough ? options.etl : undefined;
-  const context = {
-    operation: "insert" as const,
-    commitTimestamp: options.startedAt ?? started,
-    rowIsDisposable: true,
-  };
-
-  return new Promise<CopyResult>((resolve, reject) => {
-    let batch: Row[] = [];
-    let rows = 0;
-    let checksum = 0;
-    const pacing = new ReadAhead(core, {
-      maxInFlight: 2,
-      rateLimitRowsPerSecond: options.rateLimitRowsPerSecond,
-      onError: reject,
-    });
-    // A full batch is transformed and prepared at once, while its rows are young: holding rows
-    // until their write is acknowledged made V8 promote them (GC was a fifth of the ETL copy).
-    const flush = () => {
-      if (batch.length === 0) return;
+  const commitTimestamp = options.startedAt ?? Date.now();
+  let batch: Row[] = [];
+  const batches: ChunkBatches<Row> = {
+    add(row) {
+      batch.push(row);
+      return batch.length >= batchRows;
+    },
+    take() {
       const taken = batch;
       batch = [];
-      let prepared: Batch;
-      try {
-        let kept = taken;
-        if (etl) {
-          kept = [];
-          for (const row of taken) {
-            const out = etl.transform(row, context);
-            if (out) kept.push(out);
-          }
-        }
-        prepared = writer.prepare(kept);
-      } catch (error) {
-        pacing.fail(error);
-        return;
-      }
-      const count = taken.length;
-      pacing.write(async () => {
-        const part = await writer.write(prepared);
-        if (part !== undefined) checksum = (Math.imul(checksum, 31) + part) >>> 0;
-        options.onRows?.(count);
-      });
-    };
-    const select = rowChunkSelect(plan, table, range, options.condition);
-    const query = core.query({ sql: select, typeCast: typeCast as never });
-    query.on("result", (row: unknown) => {
-      if (pacing.failed) return;
-      batch.push(row as Row);
-      rows++;
-      if (batch.length >= batchRows) flush();
-      pacing.throttle(rows);
-    });
-    query.on("error", (error: unknown) => pacing.fail(error));
-    query.on("end", () => {
-      flush();
-      pacing.finished().then(() => {
-        if (!pacing.failed) resolve({ rows, checksum: checksum.toString() });
-      });
-    });
-  });
+      const prepared = writer.prepare(snapshotRows(table, taken, commitTimestamp));
+      return () => writer.write(prepared);
+    },
+  };
+  const sql = rowChunkSelect(plan, table, range, options.condition);
+  return streamChunk(source, { sql, typeCast: typeCast as never }, batches, options);
 }
 
 /** A chunk into Kafka as snapshot rows (dts-avro INIT, canal-json INSERT), acknowledged before it is done. */
@@ -154,7 +109,7 @@ export function copyRangeToKafka(
   source: Connection,
   writer: KafkaWriter,
   plan: TableCopyPlan,
-  table: KafkaTable,
+  table: TableRoute,
   range: KeyRange,
   options: RowCopyOptions = {},
 ): Promise<CopyResult> {
@@ -162,10 +117,7 @@ export function copyRangeToKafka(
   return streamRows(source, plan, table, range, options, {
     prepare: (rows) =>
       rows.map((after): RowEvent => ({ op: "init", table, after, sourceTimestamp, position: "" })),
-    write: async (events) => {
-      await writer.writeRows(events);
-      return undefined;
-    },
+    write: (events) => writer.writeRows(events),
   });
 }
 
@@ -181,7 +133,7 @@ export function copyRangeWithEtl(
   source: Connection,
   destination: Connection,
   plan: TableCopyPlan,
-  table: KafkaTable,
+  table: TableRoute,
   range: KeyRange,
   options: EtlCopyOptions,
 ): Promise<CopyResult> {
@@ -208,8 +160,8 @@ export function copyRangeWithEtl(
       ? rowsRenderer(names, dataTypes.map(loadFieldFor), LOAD_LINES)
       : rowsRenderer(names, dataTypes.map(sqlValueFor), INSERT_ROWS);
   const load = loadStatement(plan.destinationTable, hexLoadTarget(destinationColumns, dataTypes), "utf8mb4");
-  const insert = `INSERT INTO ${plan.destinationTable} (${destinationColumns.join(", ")}) VALUES `;
-  const suffix = insertSuffix({ ...plan, destinationColumns }, options.keepExisting);
+  const insert = insertInto(plan.destinationTable, destinationColumns);
+  const suffix = onDuplicateKey(destinationColumns, plan.destinationKey, options.keepExisting);
   return streamRows(
     source,
     plan,
@@ -220,15 +172,11 @@ export function copyRangeWithEtl(
       prepare: (rows) => {
         if (rows.length === 0) return undefined;
         const text = render(rows);
-        if (options.method !== "load")
-          return { query: { sql: insert + text + suffix }, checksum: crc32(text) };
-        const bytes = Buffer.from(text, "utf8");
-        return { query: loadQuery(load, bytes, rows.length), checksum: crc32(bytes) };
+        if (options.method !== "load") return { sql: insert + text + suffix };
+        return loadQuery(load, Buffer.from(text, "utf8"), rows.length);
       },
-      write: async (batch) => {
-        if (!batch) return 0;
-        await writeChecked(destination, batch.query, plan, range);
-        return batch.checksum;
+      write: async (query) => {
+        if (query) await writeChecked(destination, query, plan, range);
       },
     },
   );

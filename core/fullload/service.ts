@@ -1,14 +1,12 @@
 import { createHash } from "node:crypto";
 import type { Connection } from "mysql2/promise";
 import { FatalError } from "../errors.ts";
-import { catalogTable } from "../model/catalog.ts";
-import { addedColumns, type CompiledEtl, compileTaskEtl, loadEtlEngine } from "../pipeline/etl.ts";
-import { type KafkaTable, kafkaTable } from "../sinks/kafka/record.ts";
+import { loadEtlEngine } from "../pipeline/etl.ts";
+import { type TableRoute, taskRoutes, usableRoute } from "../pipeline/table-route.ts";
 import type { KafkaWriter } from "../sinks/kafka/writer.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
-import { qualified, selectedTables } from "../spec/mapping.ts";
+import { qualified } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
-import { tableKey } from "../spec/table-name.ts";
 import { type Chunk, type ChunkLedger, chunkId } from "../store/chunk-ledger.ts";
 import { copyRange } from "./copy.ts";
 import { chooseWriteMethod, refusesLoadData, type WriteMethod } from "./load-data.ts";
@@ -16,33 +14,22 @@ import { planRanges } from "./planner.ts";
 import { copyRangeToKafka, copyRangeWithEtl } from "./row-copy.ts";
 import { type TableCopyPlan, tableCopyPlan } from "./table-plan.ts";
 
-/** A selected table's copy plan with the table as Kafka messages describe it. */
+/** A selected table's route with its copy plan (the SQL the copy runs). */
 export interface CopyTable {
   plan: TableCopyPlan;
-  /** The table as rows are read and written by value (Kafka, ETL), with ETL-added columns. */
-  kafka: KafkaTable;
-  etl?: CompiledEtl | undefined;
+  route: TableRoute;
 }
 
 /** Every selected table with its copy plan, indexed as the ledger's tableIndex. */
 export async function copyTables(spec: TaskSpec, source: Connection): Promise<CopyTable[]> {
   const catalog = await readCatalog(source, [...new Set(spec.objects.map((o) => o.database))]);
-  const keys = spec.destination.type === "kafka" ? spec.destination.partitionKeys : undefined;
   await loadEtlEngine(spec);
-  const etl = compileTaskEtl(spec, catalog);
-  return selectedTables(spec, catalog).map((selected) => {
-    const table = catalogTable(catalog, selected.source.database, selected.source.table);
-    if (!table)
-      throw new FatalError(
-        `${qualified(selected.source)} no longer exists on the source: run precheck again`,
-      );
-    const { database, table: name } = selected.source;
-    return {
-      plan: tableCopyPlan(selected, table),
-      kafka: kafkaTable(selected, table, keys, addedColumns(spec, database, name)),
-      etl: etl?.get(tableKey(database, name)),
-    };
-  });
+  // The source evaluates the filters of a full load: they need not evaluate on binlog rows.
+  const { routes, missing } = taskRoutes(spec, catalog, { rows: false });
+  const [gone] = missing;
+  if (gone)
+    throw new FatalError(`${qualified(gone.source)} no longer exists on the source: run precheck again`);
+  return routes.map((route) => ({ plan: tableCopyPlan(usableRoute(route)), route }));
 }
 
 export async function copyPlans(spec: TaskSpec, source: Connection): Promise<TableCopyPlan[]> {
@@ -138,10 +125,10 @@ export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copie
       }
     };
     const destination = context.destination;
-    const rowOptions = { rateLimitRowsPerSecond, onRows, etl: table.etl, startedAt: context.startedAt };
+    const rowOptions = { rateLimitRowsPerSecond, onRows, etl: table.route.etl, startedAt: context.startedAt };
     const intoMysql = (target: Connection, using: WriteMethod) =>
-      table.etl && !table.etl.passThrough
-        ? copyRangeWithEtl(context.source, target, table.plan, table.kafka, chunk, {
+      table.route.etl && !table.route.etl.passThrough
+        ? copyRangeWithEtl(context.source, target, table.plan, table.route, chunk, {
             ...rowOptions,
             keepExisting,
             method: using,
@@ -153,7 +140,7 @@ export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copie
             method: using,
           });
     const result = isKafkaWriter(destination)
-      ? await copyRangeToKafka(context.source, destination, table.plan, table.kafka, chunk, rowOptions)
+      ? await copyRangeToKafka(context.source, destination, table.plan, table.route, chunk, rowOptions)
       : await intoMysql(destination, method).catch((error: unknown) => {
           // A server or proxy that refuses LOAD DATA LOCAL although local_infile is on.
           if (method !== "load" || !refusesLoadData(error)) throw error;
@@ -161,7 +148,7 @@ export async function runCopyWorker(context: CopyWorkerContext): Promise<{ copie
           reported = 0;
           return intoMysql(destination, method);
         });
-    await ledger.markDone(spec.name, chunk.id, execution, result.rows, result.checksum);
+    await ledger.markDone(spec.name, chunk.id, execution, result.rows);
     await context.onChunkDone?.(result.rows);
     copied++;
   }

@@ -1,8 +1,5 @@
-import { FatalError } from "../errors.ts";
-import type { CatalogTable } from "../model/catalog.ts";
-import { rowKey } from "../model/catalog.ts";
-import type { SelectedTable } from "../spec/mapping.ts";
-import { parseFilter, renderFilter } from "../sql/filter.ts";
+import type { TableRoute } from "../pipeline/table-route.ts";
+import { renderFilter } from "../sql/filter.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 import { loadLineExpression, loadTarget } from "./load-data.ts";
 import { type TupleColumn, tupleExpression } from "./tuple.ts";
@@ -43,42 +40,26 @@ export function exactSelect(column: string, dataType: string): string {
   return dataType === "float" ? `(${column} + 0E0)` : column;
 }
 
-export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): TableCopyPlan {
-  const key = rowKey(table);
-  if (!key) {
-    throw new FatalError(
-      `${selected.source.database}.${selected.source.table} has no primary key or NOT NULL unique key: add one or leave the table out`,
-    );
-  }
-  const destinationOf = new Map(selected.columns.map((c) => [c.source, c.destination]));
-  const missingKey = key.columns.filter((c) => !destinationOf.has(c));
-  if (missingKey.length > 0) {
-    throw new FatalError(
-      `the key columns ${missingKey.join(", ")} of ${table.database}.${table.name} are not selected`,
-    );
-  }
-  const types = new Map(table.columns.map((c) => [c.name, c.dataType]));
-  const byName = new Map(table.columns.map((c) => [c.name, c]));
-  const generated = new Set(table.columns.filter((c) => c.generated).map((c) => c.name));
-  const copied = selected.columns.filter((c) => !generated.has(c.source));
+export function tableCopyPlan(route: TableRoute): TableCopyPlan {
+  const { source, destination } = route;
+  // What the copy reads and writes: the source's own columns, generated ones left to the destination.
+  const copied = route.columns.filter((c) => !c.added && !c.definition.generated);
   // Values are rendered as mode-independent literals: the filter's SQL holds no placeholder.
-  // The server evaluates the filter here: only the incremental phase needs it evaluable on rows.
-  const filterSql = selected.where
-    ? renderFilter(parseFilter(selected.where, table.columns, { rows: false })).sql
-    : undefined;
+  const filterSql = route.filter ? renderFilter(route.filter).sql : undefined;
   const tupleColumns: TupleColumn[] = copied.map((c) => ({
     column: quoteIdentifier(c.source),
-    dataType: types.get(c.source) ?? "",
-    nullable: byName.get(c.source)?.nullable ?? true,
-    charset: byName.get(c.source)?.charset,
+    dataType: c.definition.dataType,
+    nullable: c.definition.nullable,
+    charset: c.definition.charset,
   }));
-  const destinationColumns = copied.map((c) => quoteIdentifier(c.destination));
+  const destinationColumns = copied.map((c) => quoteIdentifier(c.name));
+  const keyType = route.types.get(route.key[0] ?? "") ?? "";
   return {
-    sourceTable: quoteQualified(selected.source.database, selected.source.table),
-    source: { database: selected.source.database, table: selected.source.table },
-    destinationTable: quoteQualified(selected.destination.database, selected.destination.table),
+    sourceTable: quoteQualified(source.database, source.table),
+    source: { database: source.database, table: source.table },
+    destinationTable: quoteQualified(destination.database, destination.table),
     sourceColumns: copied.map((c) => quoteIdentifier(c.source)),
-    sourceSelect: copied.map((c) => exactSelect(quoteIdentifier(c.source), types.get(c.source) ?? "")),
+    sourceSelect: copied.map((c) => exactSelect(quoteIdentifier(c.source), c.definition.dataType)),
     tupleSelect: tupleExpression(tupleColumns),
     lineSelect: loadLineExpression(tupleColumns),
     loadTarget: loadTarget(
@@ -86,9 +67,9 @@ export function tableCopyPlan(selected: SelectedTable, table: CatalogTable): Tab
       tupleColumns.map((c) => c.dataType),
     ),
     destinationColumns,
-    sourceKey: key.columns.map(quoteIdentifier),
-    integerKey: key.columns.length === 1 && INTEGER_TYPES.has(types.get(key.columns[0] ?? "") ?? ""),
-    destinationKey: key.columns.map((c) => quoteIdentifier(destinationOf.get(c) ?? c)),
+    sourceKey: route.key.map(quoteIdentifier),
+    integerKey: route.key.length === 1 && INTEGER_TYPES.has(keyType),
+    destinationKey: route.keyNames.map(quoteIdentifier),
     filterSql,
   };
 }

@@ -1,6 +1,6 @@
 import { FatalError } from "../errors.ts";
 import { redactText } from "../redact.ts";
-import { capitalize } from "../spec/mapping.ts";
+import { capitalize, selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import { tableKey } from "../spec/table-name.ts";
 import { DdlParseError, type DdlStatement, parseDdl, type TableReference } from "../sql/ddl-statement.ts";
@@ -13,7 +13,7 @@ import {
   tableOptionProblem,
 } from "../sql/table-options.ts";
 import { renderTokens, type Token } from "../sql/tokens.ts";
-import type { TableRoute } from "./routes.ts";
+import type { TableRoute } from "./table-route.ts";
 
 /** One statement for the destination, with the destination table it is about. */
 export interface DestinationDdl {
@@ -33,6 +33,11 @@ export interface DdlScope {
   wholeDatabases: Map<string, string>;
   /** Every source database the task selects from. */
   databases: Set<string>;
+  /**
+   * Tables the spec names, by source table (tableKey): their destination, and whether all their
+   * columns move under their own names. A named table need not exist (dropped, to be created again).
+   */
+  named: Map<string, { destination: { database: string; table: string }; plainColumns: boolean }>;
   /** The name a table of a whole-database selection gets on the destination. */
   tableName(name: string): string;
   /** Stop on DDL of tables whose columns are renamed or selected (a MySQL destination). */
@@ -51,6 +56,21 @@ export function ddlScope(spec: TaskSpec, routes: Map<string, TableRoute>, strict
         .map((o) => [o.database, o.as ?? capitalize(o.database, spec.capitalization)]),
     ),
     databases: new Set(spec.objects.map((o) => o.database)),
+    // With an empty catalog the selection lists exactly the tables the spec names.
+    named: new Map(
+      selectedTables(spec, new Map())
+        .filter((t) => t.explicit)
+        .map((t) => {
+          const object = spec.objects.find((o) => o.database === t.source.database);
+          const named = object?.tables?.find((n) => n.name === t.source.table);
+          const plain =
+            !named?.columns || named.columns.every((c) => typeof c === "string" || c.as === undefined);
+          return [
+            tableKey(t.source.database, t.source.table),
+            { destination: t.destination, plainColumns: plain && !named?.columns },
+          ];
+        }),
+    ),
     tableName: (name) => capitalize(name, spec.capitalization),
     strictColumns,
     allColumns(route) {
@@ -140,7 +160,9 @@ export function translateDdl(sql: string, defaultDb: string, scope: DdlScope): D
       "Leave the table out of the task, or apply a safe equivalent to the destination by hand, then resume",
     );
   const route = scope.routes.get(tableKey(subject.database, subject.table));
-  if (route && scope.strictColumns && (!plainColumns(route) || !scope.allColumns(route)))
+  const listed = scope.named.get(tableKey(subject.database, subject.table));
+  const partial = route ? !plainColumns(route) || !scope.allColumns(route) : listed?.plainColumns === false;
+  if (scope.strictColumns && partial)
     stop(
       `DDL on ${named(subject)}, whose columns are renamed or selected, cannot be translated safely`,
       sql,
@@ -156,10 +178,15 @@ export function translateDdl(sql: string, defaultDb: string, scope: DdlScope): D
 type Target = { database: string; table: string };
 const ignoreOutside: DdlAction = { kind: "ignore", reason: "table outside the selection" };
 
-/** The destination name of a source table the task selects (by route, or by a whole-database selection). */
+/**
+ * The destination name of a source table the task selects: by its route, by the spec naming it
+ * (a named table dropped and created again has no route in between), or by a whole-database selection.
+ */
 function mapTable(ref: { database: string; table: string }, scope: DdlScope): Target | undefined {
   const route = scope.routes.get(tableKey(ref.database, ref.table));
-  if (route) return route.selected.destination;
+  if (route) return route.destination;
+  const listed = scope.named.get(tableKey(ref.database, ref.table));
+  if (listed) return listed.destination;
   const database = scope.wholeDatabases.get(ref.database);
   return database === undefined ? undefined : { database, table: scope.tableName(ref.table) };
 }

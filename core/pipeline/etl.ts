@@ -1,7 +1,7 @@
 import type { CompiledEtl, EtlProblem, EtlTable } from "../etl/index.ts";
 import { dataTypeOf } from "../etl/types.ts";
 import { type Catalog, type CatalogColumn, catalogTable, rowKey } from "../model/catalog.ts";
-import { type SelectedTable, selectedTables } from "../spec/mapping.ts";
+import { selectedTables } from "../spec/mapping.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import { namesTable } from "../spec/table-name.ts";
 
@@ -58,21 +58,11 @@ export function etlProblems(spec: TaskSpec, catalog: Catalog): EtlProblem[] {
   return loadedEngine().validateEtl(spec.etl.script, etlTables(spec, catalog));
 }
 
-/** The task's script compiled once per selected table ("db.table" -> compiled), or undefined (load the engine first). */
+/** The task's script compiled once per selected table (by tableKey), or undefined (load the engine first). */
 export function compileTaskEtl(spec: TaskSpec, catalog: Catalog): Map<string, CompiledEtl> | undefined {
   if (!spec.etl) return undefined;
   const { compileEtlForTables, parseEtl } = loadedEngine();
   return compileEtlForTables(parseEtl(spec.etl.script), etlTables(spec, catalog));
-}
-
-/** The selection with the columns ETL adds appended (same name in source rows and destination). */
-export function withAddedColumns(spec: TaskSpec, selected: SelectedTable): SelectedTable {
-  const added = addedColumns(spec, selected.source.database, selected.source.table);
-  if (added.length === 0) return selected;
-  return {
-    ...selected,
-    columns: [...selected.columns, ...added.map((c) => ({ source: c.name, destination: c.name }))],
-  };
 }
 
 export type { CompiledEtl };

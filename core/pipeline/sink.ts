@@ -1,5 +1,5 @@
 import type { SourceTransaction } from "../model/row.ts";
-import type { TableRoute } from "./routes.ts";
+import type { TableRoute } from "./table-route.ts";
 
 /**
  * Where the tailer writes: one small interface per destination kind (MySQL, Kafka). Both calls

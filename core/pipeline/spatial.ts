@@ -3,8 +3,7 @@ import { SPATIAL_TYPES } from "../model/data-types.ts";
 import type { Row } from "../model/row.ts";
 import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 import { sqlValue } from "../sql/values.ts";
-import type { TableRoute } from "./routes.ts";
-import type { DestinationChange } from "./transform.ts";
+import type { TableRoute } from "./table-route.ts";
 
 export function spatialColumns(route: TableRoute): string[] {
   return [...route.types].filter(([, type]) => SPATIAL_TYPES.has(type)).map(([name]) => name);
@@ -40,7 +39,7 @@ export async function rereadSpatial(
     const keyOf = (row: Record<string, unknown>) =>
       route.key.map((k) => sqlValue(row[k], route.types.get(k) ?? "")).join(",");
     const keys = [...new Set(indexes.map((i) => keyOf(items[i]?.row ?? {})))];
-    const table = quoteQualified(route.selected.source.database, route.selected.source.table);
+    const table = quoteQualified(route.source.database, route.source.table);
     const [rows] = await source.query({
       sql: `SELECT ${[...route.key, ...spatial].map(quoteIdentifier).join(", ")} FROM ${table} WHERE (${route.key
         .map(quoteIdentifier)
@@ -58,20 +57,4 @@ export async function rereadSpatial(
     }
   }
   return result;
-}
-
-/** rereadSpatial for the MySQL sink's upserts; an upsert whose row is gone is dropped. */
-export async function rereadSpatialValues(
-  source: Connection,
-  changes: DestinationChange[],
-): Promise<DestinationChange[]> {
-  const upserts = changes.filter((c) => c.kind === "upsert");
-  const rows = await rereadSpatial(source, upserts);
-  const missing = new Set<DestinationChange>();
-  upserts.forEach((upsert, i) => {
-    const row = rows[i];
-    if (row) upsert.row = row;
-    else missing.add(upsert);
-  });
-  return missing.size === 0 ? changes : changes.filter((c) => !missing.has(c));
 }

@@ -18,7 +18,8 @@ export interface Checkpoint {
   updatedAt: string;
 }
 
-interface Item {
+/** What is kept per task: the lease (holder, epoch, expiry), the checkpoint and a stop request. */
+export interface CheckpointRecord {
   task: string;
   owner?: string;
   epoch?: number;
@@ -27,28 +28,70 @@ interface Item {
   stopRequested?: boolean;
 }
 
+/**
+ * The checkpoint and lease port. One writer per task: a lease is taken only when free, expired or
+ * already ours (each take is a new epoch), and a checkpoint is written only by the holder of the
+ * current epoch. A writer whose lease was taken over gets FencedError on its next renew or save.
+ */
+export interface CheckpointStore {
+  read(task: string): Promise<CheckpointRecord | undefined>;
+  /** Takes the lease when it is free or expired, or takes it again (new epoch) for the same owner. */
+  acquire(task: string, owner: string, ttlMs: number): Promise<Lease>;
+  /** Extends the lease; FencedError when another tailer took it over. Tells whether a stop was requested. */
+  renew(lease: Lease, ttlMs: number): Promise<{ lease: Lease; stopRequested: boolean }>;
+  /** Writes the checkpoint, only while holding the lease with this epoch (FencedError otherwise). */
+  save(lease: Lease, checkpoint: Checkpoint): Promise<void>;
+  /** Gives the lease up (graceful stop), so the next tailer starts at once; a lost lease is left alone. */
+  release(lease: Lease): Promise<void>;
+  /** `dts stop`: asks the running tailer to stop after flushing its checkpoint. */
+  requestStop(task: string): Promise<void>;
+  /**
+   * Withdraws an earlier `dts stop` before a tailer is launched. Taking the lease leaves the flag
+   * alone, so a stop asked for while a tailer starts (a Fargate task takes a minute) is not lost.
+   */
+  clearStop(task: string): Promise<void>;
+  /** Forgets the checkpoint (a new full load starts incremental migration from its own position). */
+  reset(task: string): Promise<void>;
+}
+
+/** Whether `owner` may take the lease now: no holder, an expired lease, or its own. */
+export function leaseAvailable(record: CheckpointRecord | undefined, owner: string, now: number): boolean {
+  if (!record?.owner) return true;
+  return (record.expiresAt !== undefined && record.expiresAt < now) || record.owner === owner;
+}
+
+/** Whether `lease` is the current one (owner and epoch): the condition of every lease holder's write. */
+export function holdsLease(record: CheckpointRecord | undefined, lease: Lease): boolean {
+  return record?.owner === lease.owner && record.epoch === lease.epoch;
+}
+
+export function leaseHeldError(task: string, holder: CheckpointRecord | undefined): FencedError {
+  return new FencedError(
+    `task ${task} is held by another tailer (${holder?.owner}, lease until ${new Date(holder?.expiresAt ?? 0).toISOString()}): this tailer makes no write`,
+  );
+}
+
+export function leaseLostError(lease: Lease): FencedError {
+  return new FencedError(`tailer ${lease.owner} lost the lease on ${lease.task}`);
+}
+
 const isConditionFailure = (error: unknown) => (error as Error).name === "ConditionalCheckFailedException";
 
-/**
- * Checkpoints and leases in one DynamoDB item per task, so a checkpoint is written only by the
- * lease holder with the current epoch (conditional writes). A second writer cannot take the lease
- * while it is live; a writer whose lease was taken over gets FencedError on its next write.
- */
-export class CheckpointStore {
+/** Checkpoints and leases in one DynamoDB item per task, written with conditional writes. */
+export class DynamoCheckpointStore implements CheckpointStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async read(task: string): Promise<Item | undefined> {
+  async read(task: string): Promise<CheckpointRecord | undefined> {
     const result = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { task }, ConsistentRead: true }),
     );
-    return result.Item as Item | undefined;
+    return result.Item as CheckpointRecord | undefined;
   }
 
-  /** Takes the lease when it is free or expired (a new epoch), or renews our own. */
   async acquire(task: string, owner: string, ttlMs: number): Promise<Lease> {
     const now = this.now();
     try {
@@ -59,95 +102,37 @@ export class CheckpointStore {
           UpdateExpression: "SET #owner = :owner, expiresAt = :until ADD epoch :one",
           ConditionExpression: "attribute_not_exists(#owner) OR expiresAt < :now OR #owner = :owner",
           ExpressionAttributeNames: { "#owner": "owner" },
-          ExpressionAttributeValues: {
-            ":owner": owner,
-            ":until": now + ttlMs,
-            ":now": now,
-            ":one": 1,
-          },
+          ExpressionAttributeValues: { ":owner": owner, ":until": now + ttlMs, ":now": now, ":one": 1 },
           ReturnValues: "ALL_NEW",
         }),
       );
-      const item = result.Attributes as Item;
+      const item = result.Attributes as CheckpointRecord;
       return { task, owner, epoch: item.epoch ?? 1, expiresAt: item.expiresAt ?? now + ttlMs };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      const holder = await this.read(task);
-      throw new FencedError(
-        `task ${task} is held by another tailer (${holder?.owner}, lease until ${new Date(holder?.expiresAt ?? 0).toISOString()}): this tailer makes no write`,
-      );
+      throw leaseHeldError(task, await this.read(task));
     }
   }
 
-  /** Extends the lease; FencedError when another tailer took it over. Returns whether a stop was requested. */
   async renew(lease: Lease, ttlMs: number): Promise<{ lease: Lease; stopRequested: boolean }> {
     const until = this.now() + ttlMs;
-    try {
-      const result = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { task: lease.task },
-          UpdateExpression: "SET expiresAt = :until",
-          ConditionExpression: "#owner = :owner AND epoch = :epoch",
-          ExpressionAttributeNames: { "#owner": "owner" },
-          ExpressionAttributeValues: { ":owner": lease.owner, ":epoch": lease.epoch, ":until": until },
-          ReturnValues: "ALL_NEW",
-        }),
-      );
-      return {
-        lease: { ...lease, expiresAt: until },
-        stopRequested: (result.Attributes as Item).stopRequested === true,
-      };
-    } catch (error) {
-      if (isConditionFailure(error))
-        throw new FencedError(`tailer ${lease.owner} lost the lease on ${lease.task}`);
-      throw error;
-    }
+    const result = await this.whileHolding(lease, "SET expiresAt = :until", { ":until": until }, "ALL_NEW");
+    return {
+      lease: { ...lease, expiresAt: until },
+      stopRequested: result?.stopRequested === true,
+    };
   }
 
-  /** Writes the checkpoint, only while holding the lease with this epoch. */
   async save(lease: Lease, checkpoint: Checkpoint): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { task: lease.task },
-          UpdateExpression: "SET #checkpoint = :checkpoint",
-          ConditionExpression: "#owner = :owner AND epoch = :epoch",
-          ExpressionAttributeNames: { "#owner": "owner", "#checkpoint": "checkpoint" },
-          ExpressionAttributeValues: {
-            ":owner": lease.owner,
-            ":epoch": lease.epoch,
-            ":checkpoint": checkpoint,
-          },
-        }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error))
-        throw new FencedError(`tailer ${lease.owner} lost the lease on ${lease.task}`);
-      throw error;
-    }
+    await this.whileHolding(lease, "SET #checkpoint = :checkpoint", { ":checkpoint": checkpoint });
   }
 
-  /** Gives the lease up (graceful stop), so the next tailer starts at once. */
   async release(lease: Lease): Promise<void> {
-    await this.client
-      .send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { task: lease.task },
-          UpdateExpression: "SET expiresAt = :past",
-          ConditionExpression: "#owner = :owner AND epoch = :epoch",
-          ExpressionAttributeNames: { "#owner": "owner" },
-          ExpressionAttributeValues: { ":owner": lease.owner, ":epoch": lease.epoch, ":past": 0 },
-        }),
-      )
-      .catch((error) => {
-        if (!isConditionFailure(error)) throw error;
-      });
+    await this.whileHolding(lease, "SET expiresAt = :past", { ":past": 0 }).catch((error) => {
+      if (!(error instanceof FencedError)) throw error;
+    });
   }
 
-  /** `dts stop`: asks the running tailer to stop after flushing its checkpoint. */
   async requestStop(task: string): Promise<void> {
     await this.client.send(
       new UpdateCommand({
@@ -159,17 +144,12 @@ export class CheckpointStore {
     );
   }
 
-  /**
-   * Withdraws an earlier `dts stop` before a tailer is launched. Taking the lease leaves the flag
-   * alone, so a stop asked for while a tailer starts (a Fargate task takes a minute) is not lost.
-   */
   async clearStop(task: string): Promise<void> {
     await this.client.send(
       new UpdateCommand({ TableName: this.table, Key: { task }, UpdateExpression: "REMOVE stopRequested" }),
     );
   }
 
-  /** Forgets the checkpoint (a new full load starts incremental migration from its own position). */
   async reset(task: string): Promise<void> {
     await this.client.send(
       new UpdateCommand({
@@ -179,5 +159,34 @@ export class CheckpointStore {
         ExpressionAttributeNames: { "#checkpoint": "checkpoint" },
       }),
     );
+  }
+
+  /** An update made only while `lease` is current; FencedError otherwise. */
+  private async whileHolding(
+    lease: Lease,
+    expression: string,
+    values: Record<string, unknown>,
+    returnValues: "ALL_NEW" | "NONE" = "NONE",
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { task: lease.task },
+          UpdateExpression: expression,
+          ConditionExpression: "#owner = :owner AND epoch = :epoch",
+          ExpressionAttributeNames: {
+            "#owner": "owner",
+            ...(expression.includes("#checkpoint") ? { "#checkpoint": "checkpoint" } : {}),
+          },
+          ExpressionAttributeValues: { ":owner": lease.owner, ":epoch": lease.epoch, ...values },
+          ReturnValues: returnValues,
+        }),
+      );
+      return result.Attributes;
+    } catch (error) {
+      if (isConditionFailure(error)) throw leaseLostError(lease);
+      throw error;
+    }
   }
 }

@@ -4,6 +4,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
+import { FencedError } from "../errors.ts";
 import type { KeyRange } from "../model/key-range.ts";
 
 export type ChunkState = "pending" | "copying" | "done";
@@ -21,8 +22,10 @@ export interface Chunk extends KeyRange {
   state: ChunkState;
   /** Rows copied (progress while copying, final when done). */
   rows: number;
-  checksum?: string;
-  /** Copies started; more than one means a copy was interrupted and its range is cleared first. */
+  /**
+   * Copies started. More than one means an earlier copy was interrupted: the range is copied again
+   * whole over what it left (REPLACE or upsert, so the rows end the same; Kafka receives them again).
+   */
   attempts: number;
   /** The execution that holds the chunk while copying. */
   execution?: string;
@@ -40,11 +43,60 @@ export function chunkId(tableIndex: number, index: number): string {
   return `t${String(tableIndex).padStart(5, "0")}#c${String(index).padStart(7, "0")}`;
 }
 
-/** The chunk ledger in DynamoDB: partition key task, sort key id. */
-export class ChunkLedger {
+/** The chunk ledger port: the full load's plan and how far each chunk's copy got. */
+export interface ChunkLedger {
+  /** The task's chunks in id order (only those not done with `notDone`). */
+  list(task: string, options?: { notDone?: boolean }): Promise<Chunk[]>;
+  summary(task: string): Promise<LedgerSummary>;
+  /** Replaces the task's ledger with a new plan. */
+  replace(task: string, chunks: Chunk[]): Promise<void>;
+  /**
+   * Claims a chunk for `execution`: a pending one, or one another (interrupted) execution left in
+   * copying; never one this execution holds, so its workers never share a chunk. Returns the chunk
+   * as it was before the claim, or undefined when none is left.
+   */
+  claim(task: string, execution: string, worker: number, workers: number): Promise<Chunk | undefined>;
+  /** Rows copied so far; ignored unless `execution` holds the chunk and it is still copying. */
+  progress(task: string, id: string, execution: string, rows: number): Promise<void>;
+  /** Marks the chunk done; FencedError when another execution has claimed it since. */
+  markDone(task: string, id: string, execution: string, rows: number): Promise<void>;
+}
+
+export function summarize(chunks: readonly Chunk[]): LedgerSummary {
+  return {
+    chunks: chunks.length,
+    done: chunks.filter((c) => c.state === "done").length,
+    estimatedRows: chunks.reduce((n, c) => n + c.estimatedRows, 0),
+    rowsCopied: chunks.reduce((n, c) => n + (c.rows ?? 0), 0),
+  };
+}
+
+/** Whether `execution` may claim the chunk: pending, or copying for another execution. */
+export function claimable(chunk: Pick<Chunk, "state" | "execution">, execution: string): boolean {
+  return chunk.state === "pending" || (chunk.state === "copying" && chunk.execution !== execution);
+}
+
+/** The order a worker tries candidates in: workers start at different places so they rarely race. */
+export function claimOrder(candidates: readonly Chunk[], worker: number, workers: number): Chunk[] {
+  const offset =
+    candidates.length === 0 ? 0 : Math.floor((worker * candidates.length) / Math.max(1, workers));
+  return [...candidates.slice(offset), ...candidates.slice(0, offset)];
+}
+
+export function chunkLostError(task: string, id: string, execution: string): FencedError {
+  return new FencedError(
+    `chunk ${id} of task ${task} was claimed by another execution while ${execution} copied it: that execution finishes it`,
+  );
+}
+
+const isConditionFailure = (error: unknown) => (error as Error).name === "ConditionalCheckFailedException";
+
+/** The chunk ledger in DynamoDB: partition key task, sort key id; claims are conditional writes. */
+export class DynamoChunkLedger implements ChunkLedger {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async list(task: string, options: { notDone?: boolean } = {}): Promise<Chunk[]> {
@@ -70,16 +122,9 @@ export class ChunkLedger {
   }
 
   async summary(task: string): Promise<LedgerSummary> {
-    const chunks = await this.list(task);
-    return {
-      chunks: chunks.length,
-      done: chunks.filter((c) => c.state === "done").length,
-      estimatedRows: chunks.reduce((n, c) => n + c.estimatedRows, 0),
-      rowsCopied: chunks.reduce((n, c) => n + (c.rows ?? 0), 0),
-    };
+    return summarize(await this.list(task));
   }
 
-  /** Replaces the task's ledger with a new plan. */
   async replace(task: string, chunks: Chunk[]): Promise<void> {
     const existing = await this.list(task);
     await this.batch(existing.map((c) => ({ DeleteRequest: { Key: { task, id: c.id } } })));
@@ -99,19 +144,9 @@ export class ChunkLedger {
     }
   }
 
-  /**
-   * Claims a chunk for `execution`: a pending one, or one a previous (interrupted) execution left
-   * in copying. Returns the chunk as it was before the claim, or undefined when none is left.
-   */
   async claim(task: string, execution: string, worker: number, workers: number): Promise<Chunk | undefined> {
-    const candidates = (await this.list(task, { notDone: true })).filter(
-      (c) => c.state === "pending" || c.execution !== execution,
-    );
-    // Workers start at different places so they rarely race for the same chunk.
-    const offset =
-      candidates.length === 0 ? 0 : Math.floor((worker * candidates.length) / Math.max(1, workers));
-    for (let i = 0; i < candidates.length; i++) {
-      const chunk = candidates[(offset + i) % candidates.length] as Chunk;
+    const candidates = (await this.list(task, { notDone: true })).filter((c) => claimable(c, execution));
+    for (const chunk of claimOrder(candidates, worker, workers)) {
       try {
         await this.client.send(
           new UpdateCommand({
@@ -125,7 +160,7 @@ export class ChunkLedger {
               ":copying": "copying",
               ":pending": "pending",
               ":me": execution,
-              ":now": new Date().toISOString(),
+              ":now": this.timestamp(),
               ":zero": 0,
               ":one": 1,
             },
@@ -133,7 +168,7 @@ export class ChunkLedger {
         );
         return chunk;
       } catch (error) {
-        if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+        if (!isConditionFailure(error)) throw error;
       }
     }
     return undefined;
@@ -150,33 +185,41 @@ export class ChunkLedger {
           ExpressionAttributeNames: { "#rows": "rows", "#state": "state" },
           ExpressionAttributeValues: {
             ":rows": rows,
-            ":now": new Date().toISOString(),
+            ":now": this.timestamp(),
             ":me": execution,
             ":copying": "copying",
           },
         }),
       )
-      .catch((error: Error) => {
-        if (error.name !== "ConditionalCheckFailedException") throw error;
+      .catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
       });
   }
 
-  async markDone(task: string, id: string, execution: string, rows: number, checksum: string): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { task, id },
-        UpdateExpression: "SET #state = :done, #rows = :rows, checksum = :checksum, updatedAt = :now",
-        ConditionExpression: "execution = :me",
-        ExpressionAttributeNames: { "#state": "state", "#rows": "rows" },
-        ExpressionAttributeValues: {
-          ":done": "done",
-          ":rows": rows,
-          ":checksum": checksum,
-          ":now": new Date().toISOString(),
-          ":me": execution,
-        },
-      }),
-    );
+  async markDone(task: string, id: string, execution: string, rows: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { task, id },
+          UpdateExpression: "SET #state = :done, #rows = :rows, updatedAt = :now",
+          ConditionExpression: "execution = :me",
+          ExpressionAttributeNames: { "#state": "state", "#rows": "rows" },
+          ExpressionAttributeValues: {
+            ":done": "done",
+            ":rows": rows,
+            ":now": this.timestamp(),
+            ":me": execution,
+          },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw chunkLostError(task, id, execution);
+      throw error;
+    }
+  }
+
+  private timestamp(): string {
+    return new Date(this.now()).toISOString();
   }
 }

@@ -1,22 +1,21 @@
-import { CheckpointStore } from "./checkpoint-store.ts";
-import { ChunkLedger } from "./chunk-ledger.ts";
+import { type CheckpointStore, DynamoCheckpointStore } from "./checkpoint-store.ts";
+import { type ChunkLedger, DynamoChunkLedger } from "./chunk-ledger.ts";
 import { documentClient, tableNames } from "./dynamodb.ts";
 import { DynamoTaskStore, type TaskStore } from "./task-store.ts";
 
 let store: TaskStore | undefined;
 let ledger: ChunkLedger | undefined;
-
 let checkpoints: CheckpointStore | undefined;
 
 /** Checkpoints and leases for this process. */
 export function defaultCheckpointStore(): CheckpointStore {
-  checkpoints ??= new CheckpointStore(documentClient(), tableNames().checkpoints);
+  checkpoints ??= new DynamoCheckpointStore(documentClient(), tableNames().checkpoints);
   return checkpoints;
 }
 
 /** The chunk ledger for this process. */
 export function defaultChunkLedger(): ChunkLedger {
-  ledger ??= new ChunkLedger(documentClient(), tableNames().chunks);
+  ledger ??= new DynamoChunkLedger(documentClient(), tableNames().chunks);
   return ledger;
 }
 

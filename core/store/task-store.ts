@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { FatalError } from "../errors.ts";
 import type { BinlogPosition } from "../model/position.ts";
 import type { PrecheckReport } from "../precheck/types.ts";
 import { redactText } from "../redact.ts";
@@ -67,17 +68,28 @@ export interface FullLoadOutcome {
   rows?: number;
 }
 
-/** The store port: one module owns how tasks are kept. */
+export type OutcomeField = "position" | "schema" | "fullLoad" | "indexes" | "incremental";
+
+/**
+ * The task store port: one module owns how tasks are kept. Every write but saveSpec is to an
+ * existing task (FatalError otherwise).
+ */
 export interface TaskStore {
-  /** Creates the task, or replaces the spec of an existing one (its history stays). */
+  /**
+   * Creates the task (phase "created"), or replaces the spec of an existing one: its phase,
+   * outcomes and createdAt stay, its last error goes.
+   */
   saveSpec(spec: TaskSpec): Promise<TaskRecord>;
   get(name: string): Promise<TaskRecord | undefined>;
+  /** Every task, by name. */
   list(): Promise<TaskRecord[]>;
   setPhase(name: string, phase: Phase): Promise<void>;
+  /** Stores the report; the phase becomes "prechecked" or "precheck-failed". */
   savePrecheck(name: string, report: PrecheckReport): Promise<void>;
+  /** Phase "failed" with the reason (its cause redacted) and when. */
   recordFailure(name: string, failure: { error: string; cause: string; state?: string }): Promise<void>;
-  /** Sets one top-level field (position, schema, fullLoad) and optionally the phase. */
-  saveOutcome<K extends "position" | "schema" | "fullLoad" | "indexes" | "incremental">(
+  /** Sets one top-level field (position, schema, fullLoad, indexes, incremental) and optionally the phase. */
+  saveOutcome<K extends OutcomeField>(
     name: string,
     field: K,
     value: TaskRecord[K],
@@ -85,14 +97,28 @@ export interface TaskStore {
   ): Promise<void>;
 }
 
+export function taskMissingError(name: string): FatalError {
+  return new FatalError(`no task named ${name}: dts run (or POST /tasks) creates it`);
+}
+
+/** The failure as stored: the cause never keeps credentials a URL in it carried. */
+export function storedFailure(
+  failure: { error: string; cause: string; state?: string },
+  at: string,
+): NonNullable<TaskRecord["lastError"]> {
+  return { ...failure, cause: redactText(failure.cause), at };
+}
+
+/** Tasks in DynamoDB, one item per task (partition key name). */
 export class DynamoTaskStore implements TaskStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async saveSpec(spec: TaskSpec): Promise<TaskRecord> {
-    const now = new Date().toISOString();
+    const now = this.timestamp();
     const result = await this.client.send(
       new UpdateCommand({
         TableName: this.table,
@@ -142,15 +168,13 @@ export class DynamoTaskStore implements TaskStore {
     name: string,
     failure: { error: string; cause: string; state?: string },
   ): Promise<void> {
-    const at = new Date().toISOString();
     await this.update(name, "SET #phase = :phase, lastError = :failure, updatedAt = :now", {
       ":phase": "failed",
-      // Stored for display: an error text never keeps credentials a URL in it carried.
-      ":failure": { ...failure, cause: redactText(failure.cause), at },
+      ":failure": storedFailure(failure, this.timestamp()),
     });
   }
 
-  async saveOutcome<K extends "position" | "schema" | "fullLoad" | "indexes" | "incremental">(
+  async saveOutcome<K extends OutcomeField>(
     name: string,
     field: K,
     value: TaskRecord[K],
@@ -174,19 +198,28 @@ export class DynamoTaskStore implements TaskStore {
     values: Record<string, unknown>,
     names: Record<string, string> = {},
   ): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { name },
-        UpdateExpression: expression,
-        ConditionExpression: "attribute_exists(#name)",
-        ExpressionAttributeNames: {
-          "#name": "name",
-          ...(expression.includes("#phase") ? { "#phase": "phase" } : {}),
-          ...names,
-        },
-        ExpressionAttributeValues: { ...values, ":now": new Date().toISOString() },
-      }),
-    );
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { name },
+          UpdateExpression: expression,
+          ConditionExpression: "attribute_exists(#name)",
+          ExpressionAttributeNames: {
+            "#name": "name",
+            ...(expression.includes("#phase") ? { "#phase": "phase" } : {}),
+            ...names,
+          },
+          ExpressionAttributeValues: { ...values, ":now": this.timestamp() },
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name === "ConditionalCheckFailedException") throw taskMissingError(name);
+      throw error;
+    }
+  }
+
+  private timestamp(): string {
+    return new Date(this.now()).toISOString();
   }
 }

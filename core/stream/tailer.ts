@@ -3,8 +3,8 @@ import { FencedError } from "../errors.ts";
 import type { BinlogPosition } from "../model/position.ts";
 import type { SourceTransaction } from "../model/row.ts";
 import { loadEtlEngine } from "../pipeline/etl.ts";
-import { buildRoutes, type TableRoute } from "../pipeline/routes.ts";
 import type { ChangeSink } from "../pipeline/sink.ts";
+import { buildRoutes, type TableRoute } from "../pipeline/table-route.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import type { CheckpointStore, Lease } from "../store/checkpoint-store.ts";
@@ -18,20 +18,41 @@ export interface TailerMetrics {
   appliedRows: number;
 }
 
-export interface TailerDeps {
+/** Builds the table routes of the task (at start, and again after DDL that may change them). */
+export type RouteLoader = (spec: TaskSpec) => Promise<Map<string, TableRoute>>;
+
+interface TailerPorts {
   spec: TaskSpec;
   owner: string;
   reader: BinlogReader;
-  /** Reads the catalog (and spatial values) from the source. */
-  source: Connection;
   sink: ChangeSink;
   checkpoints: CheckpointStore;
   start: BinlogPosition;
   onMetrics?: (metrics: TailerMetrics) => Promise<void>;
   log?: (message: string, fields?: Record<string, unknown>) => void;
-  leaseTtlMs?: number;
+  /** How long a lease lasts unless renewed (default 15 s); it is renewed every third of it. */
+  leaseTtlMs?: number | undefined;
   /** Queue bound: the binlog is paused while this many changes wait to be applied. */
   maxQueuedChanges?: number;
+  /** Epoch milliseconds now (lease expiry, latency, metrics); Date.now unless a test moves time. */
+  clock?: () => number;
+}
+
+/** Routes come from the source's catalog, or from a loader given instead. */
+export type TailerDeps = TailerPorts & ({ source: Connection } | { loadRoutes: RouteLoader });
+
+const DEFAULT_LEASE_TTL_MS = 15_000;
+const DEFAULT_MAX_QUEUED_CHANGES = 50_000;
+/** A destination commit takes whole transactions up to about this many changes. */
+const BATCH_CHANGES = 5_000;
+
+/** Routes from the catalog the source connection reads (with the task's ETL engine loaded). */
+function catalogRoutes(source: Connection): RouteLoader {
+  return async (spec) => {
+    const databases = [...new Set(spec.objects.map((o) => o.database))];
+    await loadEtlEngine(spec);
+    return buildRoutes(spec, await readCatalog(source, databases));
+  };
 }
 
 /**
@@ -49,15 +70,23 @@ export class Tailer {
   private wake: (() => void) | undefined;
   private lease: Lease | undefined;
   private routes = new Map<string, TableRoute>();
+  private readonly loadRoutes: RouteLoader;
+  private readonly now: () => number;
+  private readonly ttl: number;
+  private readonly maxQueued: number;
   private applied = 0;
-  private windowStart = Date.now();
+  private windowStart: number;
   private windowRows = 0;
   private lastMetrics = 0;
+  private lastApplied: SourceTransaction | undefined;
+  private lastDelayMs = 0;
 
-  constructor(private readonly deps: TailerDeps) {}
-
-  private get ttl(): number {
-    return this.deps.leaseTtlMs ?? (Number(process.env.DTS_LEASE_TTL_MS) || 15_000);
+  constructor(private readonly deps: TailerDeps) {
+    this.loadRoutes = "loadRoutes" in deps ? deps.loadRoutes : catalogRoutes(deps.source);
+    this.now = deps.clock ?? Date.now;
+    this.ttl = deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+    this.maxQueued = deps.maxQueuedChanges ?? DEFAULT_MAX_QUEUED_CHANGES;
+    this.windowStart = this.now();
   }
 
   /** Resolves when the tailer stopped (stop requested, SIGTERM, fenced); rejects on failure. */
@@ -123,7 +152,7 @@ export class Tailer {
   private enqueue(tx: SourceTransaction): void {
     this.queue.push(tx);
     this.queuedChanges += tx.changes.length + 1;
-    if (!this.paused && this.queuedChanges >= (this.deps.maxQueuedChanges ?? 50_000)) {
+    if (!this.paused && this.queuedChanges >= this.maxQueued) {
       this.paused = true;
       this.deps.reader.pause();
     }
@@ -142,9 +171,7 @@ export class Tailer {
   }
 
   private async refreshRoutes(): Promise<void> {
-    const databases = [...new Set(this.deps.spec.objects.map((o) => o.database))];
-    await loadEtlEngine(this.deps.spec);
-    this.routes = buildRoutes(this.deps.spec, await readCatalog(this.deps.source, databases));
+    this.routes = await this.loadRoutes(this.deps.spec);
   }
 
   private async applyLoop(): Promise<void> {
@@ -157,14 +184,14 @@ export class Tailer {
           setTimeout(resolve, 200);
         });
         this.wake = undefined;
-        await this.reportMetrics(false);
+        await this.reportMetrics();
         continue;
       }
       await this.applyBatch();
     }
   }
 
-  /** Takes whole transactions up to a DDL (applied on its own) or about 5,000 changes. */
+  /** Takes whole transactions up to a DDL (applied on its own) or about BATCH_CHANGES changes. */
   private takeBatch(): SourceTransaction[] {
     const batch: SourceTransaction[] = [];
     let size = 0;
@@ -174,10 +201,10 @@ export class Tailer {
       batch.push(next);
       this.queue.shift();
       size += next.changes.length + 1;
-      if (next.ddl || size >= 5_000) break;
+      if (next.ddl || size >= BATCH_CHANGES) break;
     }
     this.queuedChanges -= size;
-    if (this.paused && this.queuedChanges < (this.deps.maxQueuedChanges ?? 50_000) / 2) {
+    if (this.paused && this.queuedChanges < this.maxQueued / 2) {
       this.paused = false;
       this.deps.reader.resume();
     }
@@ -189,7 +216,7 @@ export class Tailer {
     const last = batch.at(-1);
     if (!last || !this.lease) return;
     // Never write on a lease that may have expired: renew first when it is close.
-    if (this.lease.expiresAt - Date.now() < this.ttl / 3) await this.renew();
+    if (this.lease.expiresAt - this.now() < this.ttl / 3) await this.renew();
     if (this.failure) return;
     if (last.ddl) {
       if (await this.deps.sink.writeDdl(last, this.routes)) await this.refreshRoutes();
@@ -201,19 +228,17 @@ export class Tailer {
     await this.deps.checkpoints.save(this.lease, {
       position: last.position,
       sourceTimestamp: last.timestamp,
-      updatedAt: new Date().toISOString(),
+      updatedAt: new Date(this.now()).toISOString(),
     });
     this.lastApplied = last;
-    this.lastDelayMs = delaySince(last.timestamp, Date.now());
-    await this.reportMetrics(false);
+    this.lastDelayMs = delaySince(last.timestamp, this.now());
+    await this.reportMetrics();
   }
 
-  private lastApplied: SourceTransaction | undefined;
-  private lastDelayMs = 0;
-
-  private async reportMetrics(force: boolean): Promise<void> {
-    const now = Date.now();
-    if (!force && now - this.lastMetrics < 1000) return;
+  /** At most once a second, after something was applied. */
+  private async reportMetrics(): Promise<void> {
+    const now = this.now();
+    if (now - this.lastMetrics < 1000) return;
     const last = this.lastApplied;
     if (!last || !this.deps.onMetrics) return;
     const seconds = Math.max(0.001, (now - this.windowStart) / 1000);

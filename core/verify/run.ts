@@ -29,7 +29,7 @@ export async function verifyTask(
   const differences: RowDifference[] = [];
   const tables: TableVerdict[] = [];
   for (const [index, table] of copied.entries()) {
-    const scope = etlVerifyScope(table.plan, table.etl);
+    const scope = etlVerifyScope(table.plan, table.route.etl);
     if ("skip" in scope) {
       tables.push(skippedTable(table.plan, scope.skip));
       continue;

@@ -2,7 +2,7 @@ import type { Connection, RowDataPacket } from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
 import { ddlScope, translateDdl } from "#core/pipeline/ddl.ts";
-import { buildRoutes } from "#core/pipeline/routes.ts";
+import { buildRoutes } from "#core/pipeline/table-route.ts";
 import { openDestination } from "#core/source/connection.ts";
 import { quoteIdentifier, quoteQualified } from "#core/sql/identifiers.ts";
 import { DDL_CORPUS, HOSTILE_NAMES } from "../support/ddl-corpus.ts";

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ChunkLedger } from "#core/store/chunk-ledger.ts";
+import { type ChunkLedger, DynamoChunkLedger } from "#core/store/chunk-ledger.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { writeSpecFile } from "../support/spec-fixtures.ts";
@@ -37,7 +37,7 @@ describe("an interrupted full load", () => {
   it("resumes with the chunks not done and ends equal, without duplicates", async () => {
     process.env.DYNAMODB_ENDPOINT ??= STACK.dynamodb;
     await ensureLocalTables(documentClient(), tableNames());
-    const ledger = new ChunkLedger(documentClient(), tableNames().chunks);
+    const ledger = new DynamoChunkLedger(documentClient(), tableNames().chunks);
     await ledger.replace(TASK, []); // a ledger left by an earlier test run must not look like progress
     const child = spawn("node", [`${REPO}bin/dts.js`, "run", specFile], { cwd: REPO, stdio: "ignore" });
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

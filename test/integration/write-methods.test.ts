@@ -8,7 +8,7 @@ import { copyRangeWithEtl } from "#core/fullload/row-copy.ts";
 import { type CopyTable, copyTables } from "#core/fullload/service.ts";
 import type { TableCopyPlan } from "#core/fullload/table-plan.ts";
 import type { CompiledEtl } from "#core/pipeline/etl.ts";
-import { buildRoutes } from "#core/pipeline/routes.ts";
+import { buildRoutes } from "#core/pipeline/table-route.ts";
 import { applyChanges } from "#core/sinks/mysql/applier.ts";
 import { readCatalog } from "#core/source/catalog-reader.ts";
 import { openDestination, openSource } from "#core/source/connection.ts";
@@ -120,10 +120,10 @@ describe("writing into MySQL: the two ways a chunk is written, and what stops a 
       await createCopyOfTable(database);
       // The script writes a column back unchanged: every row goes through the ETL path's rendering.
       const table = await tableInto(database, "all_types", "e_set(`v`, `v`)");
-      expect(table.etl?.passThrough).toBe(false);
-      const result = await copyRangeWithEtl(source, destination, table.plan, table.kafka, WHOLE_TABLE, {
+      expect(table.route.etl?.passThrough).toBe(false);
+      const result = await copyRangeWithEtl(source, destination, table.plan, table.route, WHOLE_TABLE, {
         keepExisting: false,
-        etl: table.etl,
+        etl: table.route.etl,
         method,
       });
       expect(result.rows).toBe(4);
@@ -220,10 +220,10 @@ async function copyBothWays(
       `CREATE TABLE ${database}.${table} (${columns})`,
     ]);
     const copy = await tableInto(database, table, script);
-    if (method === "load") inspect(snapshotSql(copy.etl as CompiledEtl, copy.kafka, STARTED));
-    const result = await copyRangeWithEtl(source, destination, copy.plan, copy.kafka, WHOLE_TABLE, {
+    if (method === "load") inspect(snapshotSql(copy.route.etl as CompiledEtl, copy.route, STARTED));
+    const result = await copyRangeWithEtl(source, destination, copy.plan, copy.route, WHOLE_TABLE, {
       keepExisting: false,
-      etl: copy.etl,
+      etl: copy.route.etl,
       startedAt: STARTED,
       method,
     });
@@ -257,21 +257,21 @@ describe("ETL scripts the source computes for full-load rows", () => {
       const script = latin1 ? SCRIPT : SCRIPT.replace("`l1`", "`tx`");
       const columns = latin1 ? undefined : (await columnsOf("all_types")).filter((c) => c !== "l1");
       const table = await tableInto(pushed, "all_types", script, columns);
-      const sqlForm = snapshotSql(table.etl as CompiledEtl, table.kafka, STARTED);
+      const sqlForm = snapshotSql(table.route.etl as CompiledEtl, table.route, STARTED);
       expect(sqlForm?.charset).toBe(lines);
       expect(sqlForm?.guard).toMatch(/CHAR_LENGTH/);
       expect(sqlForm?.drop).toBeDefined();
       expect(sqlForm?.constants.map((c) => c.column)).toEqual(["dtm"]);
-      const byLoad = await copyRangeWithEtl(source, destination, table.plan, table.kafka, WHOLE_TABLE, {
+      const byLoad = await copyRangeWithEtl(source, destination, table.plan, table.route, WHOLE_TABLE, {
         keepExisting: false,
-        etl: table.etl,
+        etl: table.route.etl,
         startedAt: STARTED,
         method: "load",
       });
       const js = await tableInto(viaJs, "all_types", script, columns);
-      const byJs = await copyRangeWithEtl(source, destination, js.plan, js.kafka, WHOLE_TABLE, {
+      const byJs = await copyRangeWithEtl(source, destination, js.plan, js.route, WHOLE_TABLE, {
         keepExisting: false,
-        etl: js.etl,
+        etl: js.route.etl,
         startedAt: STARTED,
         method: "insert",
       });
@@ -353,6 +353,6 @@ describe("ETL scripts the source computes for full-load rows", () => {
 
   it("leaves a script with a function it cannot translate to the JS path", async () => {
     const table = await tableInto("wm_push_none", "all_types", "e_set(`v`, str_replace(`v`, 'a', 'b'))");
-    expect(snapshotSql(table.etl as CompiledEtl, table.kafka, STARTED)).toBeUndefined();
+    expect(snapshotSql(table.route.etl as CompiledEtl, table.route, STARTED)).toBeUndefined();
   });
 });

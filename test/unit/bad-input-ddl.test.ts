@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
 import { type DdlAction, ddlScope, translateDdl } from "#core/pipeline/ddl.ts";
-import { buildRoutes } from "#core/pipeline/routes.ts";
+import { buildRoutes } from "#core/pipeline/table-route.ts";
 import { parseDdl } from "#core/sql/ddl-statement.ts";
 import { quoteIdentifier, quoteQualified } from "#core/sql/identifiers.ts";
 import { HOSTILE_NAMES as HOSTILE, type Outcome, DDL_CORPUS as statements } from "../support/ddl-corpus.ts";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
 import { comparePositions } from "#core/model/position.ts";
 import { ddlScope, translateDdl } from "#core/pipeline/ddl.ts";
-import { buildRoutes } from "#core/pipeline/routes.ts";
+import { buildRoutes } from "#core/pipeline/table-route.ts";
 import { catalogOf, table } from "../support/facts.ts";
 import { spec } from "../support/spec-fixtures.ts";
 
@@ -68,6 +68,19 @@ describe("DDL from the binlog: selected tables are mapped", () => {
     expect(statements("CREATE OR REPLACE TABLE audit (id INT PRIMARY KEY)")).toEqual([
       "CREATE OR REPLACE TABLE `shop2`.`audit` (id INT PRIMARY KEY)",
     ]);
+  });
+
+  it("creates again a table the spec names that was dropped (it has no route in between)", () => {
+    const withoutNotes = buildRoutes(task, catalogOf(table("shop", "orders"), table("crm", "leads")));
+    expect(
+      translateDdl("CREATE TABLE notes (id INT PRIMARY KEY)", "crm", ddlScope(task, withoutNotes, true)),
+    ).toMatchObject({
+      statements: [{ sql: "CREATE TABLE `crm`.`notes` (id INT PRIMARY KEY)" }],
+    });
+    // A named table with selected columns cannot be created from the source's statement.
+    expect(() =>
+      translateDdl("CREATE TABLE leads (id INT PRIMARY KEY)", "crm", ddlScope(task, new Map(), true)),
+    ).toThrow(/columns are renamed or selected/);
   });
 
   it("reads names in strings and comments as text, not as names", () => {

@@ -2,14 +2,18 @@ import { readFileSync } from "node:fs";
 import avro from "avsc";
 import { describe, expect, it } from "vitest";
 import type { CatalogColumn } from "#core/model/catalog.ts";
+import { buildRoutes, type TableRoute } from "#core/pipeline/table-route.ts";
 import { canalJsonEncoder, ddlType, sqlTypeOf } from "#core/sinks/kafka/canal-json.ts";
 import type { KafkaProducer, OutgoingMessage } from "#core/sinks/kafka/client.ts";
 import { dateTimeParts, dtsAvroEncoder, objectName, timestampParts } from "#core/sinks/kafka/dts-avro.ts";
 import { javaHashCode, partitionOf } from "#core/sinks/kafka/partition.ts";
-import type { KafkaTable, RowEvent } from "#core/sinks/kafka/record.ts";
+import type { RowEvent } from "#core/sinks/kafka/record.ts";
 import { columnValue, float32Text } from "#core/sinks/kafka/values.ts";
 import { KafkaWriter, messageEncoder, requests } from "#core/sinks/kafka/writer.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
+import { tableKey } from "#core/spec/table-name.ts";
+import { catalogOf, table } from "../support/facts.ts";
+import { specInput } from "../support/spec-fixtures.ts";
 
 const column = (name: string, dataType: string, columnType = dataType, charset?: string): CatalogColumn => ({
   name,
@@ -20,11 +24,8 @@ const column = (name: string, dataType: string, columnType = dataType, charset?:
   charset,
 });
 
-const TABLE: KafkaTable = {
-  source: { database: "shop", table: "orders" },
-  database: "shop",
-  table: "orders",
-  columns: [
+const TABLE: TableRoute = (() => {
+  const columns = [
     column("id", "bigint", "bigint(20) unsigned"),
     column("note", "varchar", "varchar(20)", "utf8mb4"),
     column("l1", "varchar", "varchar(20)", "latin1"),
@@ -36,11 +37,11 @@ const TABLE: KafkaTable = {
     column("bin", "varbinary", "varbinary(4)"),
     column("b", "bit", "bit(64)"),
     column("j", "json", "longtext"),
-  ].map((definition) => ({ source: definition.name, name: definition.name, definition })),
-  keyNames: ["id"],
-  hashColumns: ["id"],
-  uniqueKeys: [{ name: "PRIMARY", columns: ["id"] }],
-};
+  ];
+  const orders = table("shop", "orders", { columns });
+  const task = parseTaskSpec(specInput({ objects: [{ database: "shop" }] }));
+  return buildRoutes(task, catalogOf(orders)).get(tableKey("shop", "orders")) as TableRoute;
+})();
 
 const ROW = {
   id: "18446744073709551615",

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { RowChange } from "#core/model/row.ts";
-import { buildRoutes } from "#core/pipeline/routes.ts";
-import { transformChange } from "#core/pipeline/transform.ts";
+import { selectedChanges } from "#core/pipeline/changes.ts";
+import { buildRoutes } from "#core/pipeline/table-route.ts";
 import { applyStatements } from "#core/sinks/mysql/applier.ts";
+import { destinationChanges } from "#core/sinks/mysql/changes.ts";
 import { sqlValue } from "#core/sql/values.ts";
 import { catalogOf, table } from "../support/facts.ts";
 import { spec } from "../support/spec-fixtures.ts";
@@ -36,6 +37,15 @@ const update = (before: Record<string, unknown>, after: Record<string, unknown>)
   before: before as never,
   after: after as never,
 });
+/** The MySQL destination's writes for changes, through the task's row pipeline. */
+const transformChange = (change: RowChange, routeMap: typeof routes) =>
+  destinationChanges(
+    selectedChanges(
+      [{ position: { file: "f.000001", position: 4 }, timestamp: 0, changes: [change] }],
+      routeMap,
+      "key-changes",
+    ),
+  );
 const kinds = (change: RowChange) => transformChange(change, routes).map((c) => c.kind);
 
 describe("row changes through the task's selection", () => {

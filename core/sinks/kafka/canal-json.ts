@@ -1,5 +1,6 @@
 import { type Row, setField } from "../../model/row.ts";
-import type { DdlEvent, KafkaTable, MessageEncoder, RowEvent } from "./record.ts";
+import type { TableRoute } from "../../pipeline/table-route.ts";
+import type { DdlEvent, MessageEncoder, RowEvent } from "./record.ts";
 import { canalText, columnValue } from "./values.ts";
 
 /** java.sql.Types codes; unsigned integer types move one size up, as Canal does. */
@@ -67,7 +68,7 @@ export function ddlType(sql: string): string {
   return "QUERY";
 }
 
-function image(table: KafkaTable, row: Row): Record<string, string | null> {
+function image(table: TableRoute, row: Row): Record<string, string | null> {
   const out: Record<string, string | null> = {};
   for (const c of table.columns) {
     if (!Object.hasOwn(row, c.source)) continue;
@@ -77,7 +78,7 @@ function image(table: KafkaTable, row: Row): Record<string, string | null> {
 }
 
 /** UPDATE's `old`: only the columns whose value changed, with their old values. */
-function changed(table: KafkaTable, before: Row, after: Row): Record<string, string | null> {
+function changed(table: TableRoute, before: Row, after: Row): Record<string, string | null> {
   const old = image(table, before);
   const now = image(table, after);
   return Object.fromEntries(Object.entries(old).filter(([name, value]) => now[name] !== value));
@@ -99,7 +100,7 @@ export const canalJsonEncoder: MessageEncoder = {
     const data = event.op === "delete" ? event.before : event.after;
     const message = {
       data: data ? [image(table, data)] : null,
-      database: table.database,
+      database: table.destination.database,
       es: secondsMs(event.sourceTimestamp),
       id: Number(id),
       isDdl: false,
@@ -113,7 +114,7 @@ export const canalJsonEncoder: MessageEncoder = {
       sqlType: Object.fromEntries(
         table.columns.map((c) => [c.name, sqlTypeOf(c.definition.dataType, c.definition.columnType)]),
       ),
-      table: table.table,
+      table: table.destination.table,
       ts: Date.now(),
       type: TYPE[event.op],
     };

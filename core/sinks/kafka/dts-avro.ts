@@ -1,8 +1,9 @@
 import avro from "avsc";
 import type { CatalogColumn } from "../../model/catalog.ts";
 import type { Row } from "../../model/row.ts";
+import type { TableRoute } from "../../pipeline/table-route.ts";
 import { DTS_AVRO_SCHEMA } from "./avro-schema.ts";
-import type { DdlEvent, KafkaTable, MessageEncoder, RowEvent } from "./record.ts";
+import type { DdlEvent, MessageEncoder, RowEvent } from "./record.ts";
 import { type ColumnValue, charsetBytes, columnValue } from "./values.ts";
 
 const NS = "com.alibaba.dts.formats.avro";
@@ -183,13 +184,13 @@ interface CompiledTable {
   columns: { source: string; definition: CatalogColumn; write: (value: ColumnValue) => unknown }[];
 }
 
-const compiled = new WeakMap<KafkaTable, CompiledTable>();
+const compiled = new WeakMap<TableRoute, CompiledTable>();
 
-function compile(table: KafkaTable): CompiledTable {
+function compile(table: TableRoute): CompiledTable {
   let entry = compiled.get(table);
   if (!entry) {
     entry = {
-      objectName: { string: objectName(table.database, table.table) },
+      objectName: { string: objectName(table.destination.database, table.destination.table) },
       tags: { pk_uk_info: pkUkInfo(table) },
       fields: {
         array: table.columns.map((c) => ({
@@ -224,7 +225,7 @@ export function objectName(database: string, table?: string): string {
   return table ? `${dotted(database)}.${dotted(table)}` : dotted(database);
 }
 
-function pkUkInfo(table: KafkaTable): string {
+function pkUkInfo(table: TableRoute): string {
   const keys: Record<string, string[]> = {};
   for (const key of table.uniqueKeys) keys[key.name] = key.columns;
   return JSON.stringify(keys);

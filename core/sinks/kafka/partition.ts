@@ -1,5 +1,6 @@
 import type { Row } from "../../model/row.ts";
-import type { DdlEvent, KafkaTable } from "./record.ts";
+import type { TableRoute } from "../../pipeline/table-route.ts";
+import type { DdlEvent } from "./record.ts";
 import { canalText, columnValue } from "./values.ts";
 
 export type PartitionPolicy = "partition-0" | "hash-table" | "hash-pk";
@@ -23,8 +24,8 @@ export function partitionOf(key: string, partitions: number): number {
  *   a table without key columns has no key and goes to partition 0;
  * - partition-0: no key.
  */
-export function rowKeyString(policy: PartitionPolicy, table: KafkaTable, row: Row): string | undefined {
-  if (policy === "hash-table") return table.database + table.table;
+export function rowKeyString(policy: PartitionPolicy, table: TableRoute, row: Row): string | undefined {
+  if (policy === "hash-table") return table.destination.database + table.destination.table;
   if (policy === "partition-0" || table.hashColumns.length === 0) return undefined;
   const definitions = new Map(table.columns.map((c) => [c.source, c.definition]));
   return table.hashColumns

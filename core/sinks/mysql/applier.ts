@@ -1,14 +1,15 @@
 import type { Connection, ResultSetHeader } from "mysql2/promise";
 import { FatalError } from "../../errors.ts";
 import type { Row } from "../../model/row.ts";
-import type { TableRoute } from "../../pipeline/routes.ts";
-import type { DestinationChange } from "../../pipeline/transform.ts";
+import type { TableRoute } from "../../pipeline/table-route.ts";
 import { quoteIdentifier, quoteQualified } from "../../sql/identifiers.ts";
+import { insertInto, onDuplicateKey } from "../../sql/upsert.ts";
 import { sqlValue } from "../../sql/values.ts";
+import type { DestinationChange } from "./changes.ts";
 import { valueWarnings } from "./warnings.ts";
 
 function destinationTable(route: TableRoute): string {
-  return quoteQualified(route.selected.destination.database, route.selected.destination.table);
+  return quoteQualified(route.destination.database, route.destination.table);
 }
 
 /**
@@ -33,19 +34,16 @@ function keyTuple(route: TableRoute, row: Row): string {
 }
 
 function destinationKey(route: TableRoute): string[] {
-  const mapped = new Map(route.selected.columns.map((c) => [c.source, c.destination]));
-  return route.key.map((k) => quoteIdentifier(mapped.get(k) ?? k));
+  return route.keyNames.map(quoteIdentifier);
 }
 
 function upsertStatement(route: TableRoute, rows: Row[]): string {
   const written = writtenColumns(route, rows[0] ?? {});
   const columns = written.map((c) => quoteIdentifier(c.destination));
-  const keys = new Set(destinationKey(route));
-  const updates = columns.filter((c) => !keys.has(c)).map((c) => `${c} = VALUES(${c})`);
-  const first = destinationKey(route)[0] ?? "";
-  return `INSERT INTO ${destinationTable(route)} (${columns.join(", ")}) VALUES ${rows
-    .map((row) => tuple(route, row, written))
-    .join(",")} ON DUPLICATE KEY UPDATE ${updates.length > 0 ? updates.join(", ") : `${first} = ${first}`}`;
+  const values = rows.map((row) => tuple(route, row, written)).join(",");
+  return (
+    insertInto(destinationTable(route), columns) + values + onDuplicateKey(columns, destinationKey(route))
+  );
 }
 
 function deleteStatement(route: TableRoute, rows: Row[]): string {

@@ -1,12 +1,12 @@
 import type { Connection } from "mysql2/promise";
 import type { SourceTransaction } from "../../model/row.ts";
+import { selectedChanges } from "../../pipeline/changes.ts";
 import { ddlScope, translateDdl } from "../../pipeline/ddl.ts";
-import type { TableRoute } from "../../pipeline/routes.ts";
 import type { ChangeSink } from "../../pipeline/sink.ts";
-import { rereadSpatialValues } from "../../pipeline/spatial.ts";
-import { type DestinationChange, transformChange } from "../../pipeline/transform.ts";
+import type { TableRoute } from "../../pipeline/table-route.ts";
 import type { TaskSpec } from "../../spec/schema.ts";
 import { applyChanges } from "./applier.ts";
+import { destinationChanges, withSpatialValues } from "./changes.ts";
 
 /** The MySQL destination: upserts and deletes in one destination transaction per batch; DDL translated. */
 export class MysqlChangeSink implements ChangeSink {
@@ -21,23 +21,8 @@ export class MysqlChangeSink implements ChangeSink {
     batch: readonly SourceTransaction[],
     routes: Map<string, TableRoute>,
   ): Promise<number> {
-    const changes: DestinationChange[] = [];
-    for (const tx of batch)
-      for (const change of tx.changes)
-        for (const out of transformChange(change, routes)) {
-          const etl = out.route.etl;
-          if (!etl || etl.passThrough) {
-            changes.push(out);
-            continue;
-          }
-          // The script sees the change's real operation and commit time; a dropped row is not written.
-          const row = etl.transform(out.row, {
-            operation: out.kind === "delete" ? "delete" : change.op,
-            commitTimestamp: tx.timestamp,
-          });
-          if (row) changes.push({ ...out, row });
-        }
-    await applyChanges(this.destination, await rereadSpatialValues(this.source, changes));
+    const changes = destinationChanges(selectedChanges(batch, routes, "key-changes"));
+    await applyChanges(this.destination, await withSpatialValues(this.source, changes));
     return changes.length;
   }
 

@@ -1,0 +1,350 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { FatalError, FencedError } from "#core/errors.ts";
+import type { PrecheckReport } from "#core/precheck/types.ts";
+import type { CheckpointStore, Lease } from "#core/store/checkpoint-store.ts";
+import { type Chunk, type ChunkLedger, chunkId } from "#core/store/chunk-ledger.ts";
+import type { TaskStore } from "#core/store/task-store.ts";
+import { spec } from "./spec-fixtures.ts";
+
+/** The stores under test: the DynamoDB adapters or the in-memory fakes. */
+export interface ContractStores {
+  tasks: TaskStore;
+  ledger: ChunkLedger;
+  checkpoints: CheckpointStore;
+}
+
+/** Builds the stores on the clock the suite moves (epoch ms). */
+export type StoreFactory = (clock: () => number) => ContractStores | Promise<ContractStores>;
+
+const START = Date.UTC(2031, 0, 1);
+const TTL = 15_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+const position = (pos: number) => ({ file: "binlog.000007", position: pos, gtid: `0-1-${pos}` });
+
+/** What every caller of the stores relies on (functions/*, cli/*, core/api, the full load, the tailer). */
+export function storeContract(factory: StoreFactory): void {
+  let now = START;
+  let stores: ContractStores;
+  const run = `${Date.now().toString(36)}${process.pid.toString(36)}`;
+  let count = 0;
+  /** Task names unique to this run: the DynamoDB tables are shared with other tests. */
+  const unique = (label: string) => `contract-${run}-${label}-${++count}`;
+
+  beforeEach(async () => {
+    now = START;
+    stores = await factory(() => now);
+  });
+
+  describe("task records", () => {
+    const counts = { pass: 1, warn: 0, fail: 0, skipped: 0 };
+    const report = (passed: boolean): PrecheckReport => ({
+      task: "t",
+      passed,
+      counts,
+      checks: [],
+      facts: { partitions: 3 },
+      startedAt: "s",
+      finishedAt: "f",
+    });
+
+    it("creates a task in phase created, and a new spec keeps its history but not its last error", async () => {
+      const name = unique("task");
+      const created = await stores.tasks.saveSpec(spec({ name }));
+      expect(created).toMatchObject({ name, phase: "created", createdAt: iso(START), updatedAt: iso(START) });
+      expect(created.spec.name).toBe(name);
+      expect(await stores.tasks.get(name)).toEqual(created);
+      expect(await stores.tasks.get(unique("missing"))).toBeUndefined();
+
+      now += 1000;
+      await stores.tasks.saveOutcome(name, "position", { ...position(4), capturedAt: iso(now) }, "schema");
+      await stores.tasks.recordFailure(name, { error: "FatalError", cause: "lost" });
+      now += 1000;
+      const again = await stores.tasks.saveSpec(spec({ name, objects: [{ database: "other" }] }));
+      expect(again).toMatchObject({ phase: "failed", createdAt: iso(START), updatedAt: iso(now) });
+      expect(again.position?.position).toBe(4);
+      expect(again.spec.objects[0]?.database).toBe("other");
+      expect(again.lastError).toBeUndefined();
+      expect(await stores.tasks.get(name)).toEqual(again);
+    });
+
+    it("lists tasks by name", async () => {
+      const prefix = unique("list");
+      await stores.tasks.saveSpec(spec({ name: `${prefix}-b` }));
+      await stores.tasks.saveSpec(spec({ name: `${prefix}-a` }));
+      const names = (await stores.tasks.list()).map((t) => t.name).filter((n) => n.startsWith(prefix));
+      expect(names).toEqual([`${prefix}-a`, `${prefix}-b`]);
+    });
+
+    it("moves phases, stores precheck reports, failures (redacted) and outcomes", async () => {
+      const name = unique("phases");
+      await stores.tasks.saveSpec(spec({ name }));
+      now += 10;
+      await stores.tasks.setPhase(name, "prechecking");
+      expect(await stores.tasks.get(name)).toMatchObject({ phase: "prechecking", updatedAt: iso(now) });
+      await stores.tasks.savePrecheck(name, report(false));
+      const failedCheck = await stores.tasks.get(name);
+      expect(failedCheck).toMatchObject({ phase: "precheck-failed", precheck: report(false) });
+      await stores.tasks.savePrecheck(name, report(true));
+      expect((await stores.tasks.get(name))?.phase).toBe("prechecked");
+
+      now += 10;
+      const failure = { error: "RetriableError", cause: "mysql://dts:hunter2@db refused", state: "Schema" };
+      await stores.tasks.recordFailure(name, failure);
+      const failed = await stores.tasks.get(name);
+      expect(failed?.phase).toBe("failed");
+      expect(failed?.lastError).toMatchObject({ error: "RetriableError", state: "Schema", at: iso(now) });
+      expect(failed?.lastError?.cause).not.toContain("hunter2");
+
+      const fullLoad = { planId: "p1", chunks: 2, estimatedRows: 10, startedAt: "s", completedAt: undefined };
+      await stores.tasks.saveOutcome(name, "fullLoad", fullLoad, "full-load");
+      await stores.tasks.saveOutcome(name, "indexes", { tables: 1, startedAt: iso(now), pending: ["d.t"] });
+      const record = await stores.tasks.get(name);
+      expect(record?.phase).toBe("full-load");
+      expect(record?.fullLoad).toEqual({ planId: "p1", chunks: 2, estimatedRows: 10, startedAt: "s" });
+      expect(record?.indexes?.pending).toEqual(["d.t"]);
+    });
+
+    it("refuses writes to a task that does not exist, creating nothing", async () => {
+      const name = unique("ghost");
+      await expect(stores.tasks.setPhase(name, "stopped")).rejects.toThrow(FatalError);
+      await expect(stores.tasks.recordFailure(name, { error: "E", cause: "c" })).rejects.toThrow(FatalError);
+      await expect(
+        stores.tasks.saveOutcome(name, "schema", { createdTables: [], notes: [], completedAt: "x" }),
+      ).rejects.toThrow(FatalError);
+      expect(await stores.tasks.get(name)).toBeUndefined();
+    });
+
+    it("hands out copies: changing what was read changes nothing stored", async () => {
+      const name = unique("copy");
+      const record = await stores.tasks.saveSpec(spec({ name }));
+      record.phase = "completed";
+      record.spec.objects.length = 0;
+      const stored = await stores.tasks.get(name);
+      expect(stored?.phase).toBe("created");
+      expect(stored?.spec.objects).toHaveLength(1);
+    });
+  });
+
+  describe("chunk ledger", () => {
+    const plan = (task: string, chunks: number, table = 0): Chunk[] =>
+      Array.from({ length: chunks }, (_, i) => ({
+        task,
+        id: chunkId(table, i),
+        tableIndex: table,
+        table: `shop.t${table}`,
+        lower: i === 0 ? null : [String(i * 100)],
+        upper: i === chunks - 1 ? null : [String((i + 1) * 100)],
+        estimatedRows: 100,
+        state: "pending" as const,
+        rows: 0,
+        attempts: 0,
+        updatedAt: iso(START),
+      }));
+    const totals = (chunks: number, done: number, estimatedRows: number, rowsCopied: number) => ({
+      chunks,
+      done,
+      estimatedRows,
+      rowsCopied,
+    });
+
+    it("replaces the plan and lists it in id order, the chunks not done on their own", async () => {
+      const task = unique("plan");
+      await stores.ledger.replace(task, [...plan(task, 2, 1), ...plan(task, 3, 0)].reverse());
+      expect((await stores.ledger.list(task)).map((c) => c.id)).toEqual([
+        ...plan(task, 3, 0).map((c) => c.id),
+        ...plan(task, 2, 1).map((c) => c.id),
+      ]);
+      expect(await stores.ledger.list(task)).toContainEqual(plan(task, 3, 0)[0]);
+      const first = (await stores.ledger.claim(task, "exec-1", 0, 1)) as Chunk;
+      await stores.ledger.markDone(task, first.id, "exec-1", 90);
+      expect((await stores.ledger.list(task, { notDone: true })).map((c) => c.id)).not.toContain(first.id);
+      expect(await stores.ledger.summary(task)).toEqual(totals(5, 1, 500, 90));
+
+      await stores.ledger.replace(task, plan(task, 1, 2));
+      expect((await stores.ledger.list(task)).map((c) => c.id)).toEqual([chunkId(2, 0)]);
+      await stores.ledger.replace(task, []);
+      expect(await stores.ledger.summary(task)).toEqual(totals(0, 0, 0, 0));
+      expect(await stores.ledger.claim(task, "exec-1", 0, 1)).toBeUndefined();
+    });
+
+    it("never hands one chunk to two workers of an execution, and hands out every chunk", async () => {
+      const task = unique("claim");
+      await stores.ledger.replace(task, plan(task, 12));
+      const claimed: string[] = [];
+      // Every worker starts at the same place (the worst case): they race for the same chunks.
+      const worker = async () => {
+        for (;;) {
+          const chunk = await stores.ledger.claim(task, "exec-1", 0, 1);
+          if (!chunk) return;
+          expect(chunk.state).toBe("pending"); // as it was before the claim
+          claimed.push(chunk.id);
+        }
+      };
+      await Promise.all([1, 2, 3, 4].map(worker));
+      expect(claimed.sort()).toEqual(plan(task, 12).map((c) => c.id));
+      for (const chunk of await stores.ledger.list(task))
+        expect(chunk).toMatchObject({ state: "copying", execution: "exec-1", attempts: 1, rows: 0 });
+    });
+
+    it("starts workers at different places in the ledger", async () => {
+      const task = unique("offset");
+      await stores.ledger.replace(task, plan(task, 4));
+      expect((await stores.ledger.claim(task, "exec-1", 1, 2))?.id).toBe(chunkId(0, 2));
+      expect((await stores.ledger.claim(task, "exec-1", 0, 2))?.id).toBe(chunkId(0, 0));
+    });
+
+    it("lets a resumed execution take the chunks an interrupted one left copying, fencing the old one", async () => {
+      const task = unique("resume");
+      await stores.ledger.replace(task, plan(task, 2));
+      const a = (await stores.ledger.claim(task, "exec-1", 0, 1)) as Chunk;
+      const b = (await stores.ledger.claim(task, "exec-1", 0, 1)) as Chunk;
+      await stores.ledger.progress(task, a.id, "exec-1", 40);
+      await stores.ledger.markDone(task, b.id, "exec-1", 100);
+      expect(await stores.ledger.claim(task, "exec-1", 0, 1)).toBeUndefined();
+
+      now += 60_000;
+      const taken = await stores.ledger.claim(task, "exec-2", 0, 1);
+      expect(taken?.id).toBe(a.id);
+      const [resumed, done] = await stores.ledger.list(task);
+      expect(resumed).toMatchObject({ state: "copying", execution: "exec-2", attempts: 2, rows: 0 });
+      expect(resumed?.updatedAt).toBe(iso(now));
+      expect(done).toMatchObject({ state: "done", rows: 100, execution: "exec-1" });
+      expect(await stores.ledger.claim(task, "exec-2", 0, 1)).toBeUndefined();
+
+      // The old execution's late writes: progress is ignored, marking done is fenced.
+      await stores.ledger.progress(task, a.id, "exec-1", 77);
+      await expect(stores.ledger.markDone(task, a.id, "exec-1", 100)).rejects.toThrow(FencedError);
+      const [after] = await stores.ledger.list(task);
+      expect(after).toMatchObject({ rows: 0, state: "copying", execution: "exec-2" });
+    });
+
+    it("records progress only for the holder of a chunk that is still copying", async () => {
+      const task = unique("progress");
+      await stores.ledger.replace(task, plan(task, 1));
+      const chunk = (await stores.ledger.claim(task, "exec-1", 0, 1)) as Chunk;
+      now += 5;
+      await stores.ledger.progress(task, chunk.id, "exec-1", 30);
+      expect((await stores.ledger.list(task))[0]).toMatchObject({ rows: 30, updatedAt: iso(now) });
+      await stores.ledger.markDone(task, chunk.id, "exec-1", 95);
+      await stores.ledger.progress(task, chunk.id, "exec-1", 31);
+      await stores.ledger.progress(task, chunkId(9, 9), "exec-1", 31);
+      expect((await stores.ledger.list(task))[0]).toMatchObject({ state: "done", rows: 95 });
+      expect(await stores.ledger.list(task)).toHaveLength(1);
+    });
+  });
+
+  describe("checkpoints and leases", () => {
+    const checkpoint = (pos: number) => ({
+      position: position(pos),
+      sourceTimestamp: pos,
+      updatedAt: iso(now),
+    });
+
+    it("gives a free task's lease to one owner; a second owner is refused while it lives", async () => {
+      const task = unique("lease");
+      expect(await stores.checkpoints.read(task)).toBeUndefined();
+      const acquire = (owner: string) => stores.checkpoints.acquire(task, owner, TTL);
+      const results = await Promise.allSettled([acquire("a"), acquire("b")]);
+      const won = results.filter((r) => r.status === "fulfilled");
+      expect(won).toHaveLength(1);
+      const lease = (won[0] as PromiseFulfilledResult<Lease>).value;
+      expect(lease).toEqual({ task, owner: lease.owner, epoch: 1, expiresAt: START + TTL });
+      const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+      expect(refused.reason).toBeInstanceOf(FencedError);
+      const held = await stores.checkpoints.read(task);
+      expect(held).toMatchObject({ owner: lease.owner, epoch: 1, expiresAt: START + TTL });
+
+      now = START + TTL; // not yet expired at its very end
+      await expect(acquire("c")).rejects.toThrow(FencedError);
+    });
+
+    it("renews the holder's lease and reports a stop request", async () => {
+      const task = unique("renew");
+      const lease = await stores.checkpoints.acquire(task, "a", TTL);
+      now += 5_000;
+      const renewed = await stores.checkpoints.renew(lease, TTL);
+      expect(renewed).toEqual({ lease: { ...lease, expiresAt: now + TTL }, stopRequested: false });
+      expect((await stores.checkpoints.read(task))?.expiresAt).toBe(now + TTL);
+      await stores.checkpoints.requestStop(task);
+      expect((await stores.checkpoints.renew(renewed.lease, TTL)).stopRequested).toBe(true);
+      await stores.checkpoints.clearStop(task);
+      expect((await stores.checkpoints.renew(renewed.lease, TTL)).stopRequested).toBe(false);
+      // Expired but not taken over: the holder may still renew, nobody else wrote.
+      now += TTL * 3;
+      expect((await stores.checkpoints.renew(renewed.lease, TTL)).lease.expiresAt).toBe(now + TTL);
+    });
+
+    it("lets another owner take an expired lease with a higher epoch and fences the old owner", async () => {
+      const task = unique("takeover");
+      const old = await stores.checkpoints.acquire(task, "a", TTL);
+      const saved = checkpoint(100);
+      await stores.checkpoints.save(old, saved);
+      now += TTL + 1;
+      const taken = await stores.checkpoints.acquire(task, "b", TTL);
+      expect(taken).toEqual({ task, owner: "b", epoch: 2, expiresAt: now + TTL });
+      expect((await stores.checkpoints.read(task))?.checkpoint).toEqual(saved);
+
+      await expect(stores.checkpoints.renew(old, TTL)).rejects.toThrow(FencedError);
+      await expect(stores.checkpoints.save(old, checkpoint(200))).rejects.toThrow(FencedError);
+      await stores.checkpoints.release(old); // a lost lease is left alone
+      const held = await stores.checkpoints.read(task);
+      expect(held).toMatchObject({ owner: "b", epoch: 2, expiresAt: now + TTL });
+      expect((await stores.checkpoints.read(task))?.checkpoint?.position.position).toBe(100);
+      await expect(stores.checkpoints.acquire(task, "a", TTL)).rejects.toThrow(FencedError);
+    });
+
+    it("takes the lease again for the same owner with a new epoch, fencing its earlier lease", async () => {
+      const task = unique("again");
+      const first = await stores.checkpoints.acquire(task, "a", TTL);
+      const second = await stores.checkpoints.acquire(task, "a", TTL);
+      expect(second.epoch).toBe(first.epoch + 1);
+      await expect(stores.checkpoints.save(first, checkpoint(1))).rejects.toThrow(FencedError);
+      await stores.checkpoints.save(second, checkpoint(2));
+      expect((await stores.checkpoints.read(task))?.checkpoint).toEqual(checkpoint(2));
+    });
+
+    it("saves checkpoints only with the current lease", async () => {
+      const task = unique("save");
+      const forged: Lease = { task, owner: "a", epoch: 1, expiresAt: now + TTL };
+      await expect(stores.checkpoints.save(forged, checkpoint(1))).rejects.toThrow(FencedError);
+      const lease = await stores.checkpoints.acquire(task, "a", TTL);
+      const stale = { ...lease, epoch: 7 };
+      await expect(stores.checkpoints.save(stale, checkpoint(1))).rejects.toThrow(FencedError);
+      await stores.checkpoints.save(lease, checkpoint(10));
+      now += 1;
+      await stores.checkpoints.save(lease, checkpoint(20));
+      expect((await stores.checkpoints.read(task))?.checkpoint).toEqual(checkpoint(20));
+    });
+
+    it("releases the lease so the next owner starts at once, keeping the checkpoint", async () => {
+      const task = unique("release");
+      const lease = await stores.checkpoints.acquire(task, "a", TTL);
+      await stores.checkpoints.save(lease, checkpoint(5));
+      await stores.checkpoints.release(lease);
+      expect((await stores.checkpoints.read(task))?.expiresAt).toBe(0);
+      const next = await stores.checkpoints.acquire(task, "b", TTL);
+      expect(next.epoch).toBe(2);
+      expect((await stores.checkpoints.read(task))?.checkpoint).toEqual(checkpoint(5));
+      await expect(stores.checkpoints.save(lease, checkpoint(6))).rejects.toThrow(FencedError);
+    });
+
+    it("keeps a stop request across taking the lease until it is cleared; reset forgets the checkpoint", async () => {
+      const task = unique("stop");
+      await stores.checkpoints.requestStop(task);
+      expect((await stores.checkpoints.read(task))?.stopRequested).toBe(true);
+      const lease = await stores.checkpoints.acquire(task, "a", TTL);
+      expect(lease.epoch).toBe(1);
+      expect((await stores.checkpoints.read(task))?.stopRequested).toBe(true);
+      await stores.checkpoints.clearStop(task);
+      expect((await stores.checkpoints.read(task))?.stopRequested).toBeUndefined();
+
+      await stores.checkpoints.save(lease, checkpoint(9));
+      await stores.checkpoints.reset(task);
+      const after = await stores.checkpoints.read(task);
+      expect(after?.checkpoint).toBeUndefined();
+      expect(after).toMatchObject({ owner: "a", epoch: 1 });
+      await stores.checkpoints.clearStop(unique("never"));
+      await stores.checkpoints.reset(unique("never"));
+    });
+  });
+}
