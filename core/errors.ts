@@ -16,9 +16,6 @@ export class DtsError extends Error {
 /** The task spec is invalid: the user must edit it. */
 export class SpecError extends DtsError {}
 
-/** A precheck item failed: the task must not start. */
-export class PrecheckError extends DtsError {}
-
 /** Worth retrying within the task's retry window (lost connection, lock wait). */
 export class RetriableError extends DtsError {}
 
@@ -30,8 +27,3 @@ export class FencedError extends DtsError {}
 
 /** The local environment is not ready (a server of the local stack is down, a file is missing). */
 export class EnvironmentError extends DtsError {}
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
-}

@@ -18,10 +18,6 @@ export function isNumeric(type: EtlType): type is "long" | "decimal" | "double" 
   return NUMERIC.has(type);
 }
 
-export function isOpaque(type: EtlType): type is `opaque:${string}` {
-  return type.startsWith("opaque:");
-}
-
 /** The type both numbers convert to: double beats decimal beats long. */
 export function widen(a: "long" | "decimal" | "double", b: "long" | "decimal" | "double") {
   if (a === "double" || b === "double") return "double";

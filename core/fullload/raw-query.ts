@@ -1,5 +1,5 @@
 import type { Connection } from "mysql2/promise";
-import { type FieldInfo, literalKind, renderLiteral, rowRenderer } from "../sql/literals.ts";
+import { type FieldInfo, literalKind, renderLiteral } from "../sql/literals.ts";
 
 export type RawRow = (Buffer | null)[];
 
@@ -18,5 +18,3 @@ export async function literalRows(connection: Connection, sql: string): Promise<
   const kinds = fields.map(literalKind);
   return rows.map((row) => row.map((value, i) => renderLiteral(kinds[i] ?? "text", value)));
 }
-
-export { rowRenderer };

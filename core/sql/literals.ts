@@ -49,19 +49,6 @@ export function renderLiteral(kind: LiteralKind, value: Buffer | null): string {
   }
 }
 
-/** Renders a whole row as `(v1,v2,...)`. */
-export function rowRenderer(fields: readonly FieldInfo[]): (row: readonly (Buffer | null)[]) => string {
-  const kinds = fields.map(literalKind);
-  return (row) => {
-    let out = "(";
-    for (let i = 0; i < kinds.length; i++) {
-      if (i > 0) out += ",";
-      out += renderLiteral(kinds[i] as LiteralKind, row[i] ?? null);
-    }
-    return `${out})`;
-  };
-}
-
 /** One bound value of a query, as a literal that reads the same whatever the session's sql_mode. */
 export function valueLiteral(value: unknown): string {
   if (value === null || value === undefined) return "NULL";

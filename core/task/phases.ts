@@ -1,6 +1,8 @@
 /**
- * The phases of a task, written down in one place. The state machine moves a task forward;
- * a failure in any phase moves it to "failed" with the reason stored on the task.
+ * The phases a task record can be in. The state machine moves a task forward; a failure in any
+ * phase moves it to "failed" with the reason stored on the task. The moves below describe the
+ * state machine; callers do not check them yet (the task lifecycle issue makes one module enforce
+ * them for the CLI, the API, the handlers and the tailer).
  *
  *   created -> prechecking -> prechecked -> schema -> full-load -> incremental -> stopped
  *                    \-> precheck-failed       (any phase) -> failed
