@@ -1,6 +1,7 @@
 import type { Row } from "../model/row.ts";
 import { setField } from "../model/row.ts";
 import { type Call, type EtlProgram, type Expr, startOf } from "./ast.ts";
+import { Abort, accepts, article, CONSTANTS, type ColumnInfo, expectedFor, quote } from "./compile-rules.ts";
 import { Decimal } from "./decimal.ts";
 import { type EtlProblem, EtlRuntimeError, type SourcePos } from "./errors.ts";
 import { CONST_ENV, constantValue } from "./functions/coerce.ts";
@@ -10,75 +11,9 @@ import type { CompiledEtl, EtlColumn, EtlTable, Settings, SnapshotSql, SnapshotS
 import { type PushdownHost, planSnapshotSql } from "./pushdown.ts";
 import { didYouMean } from "./suggest.ts";
 import { build } from "./transform.ts";
-import {
-  type ColumnKind,
-  columnKind,
-  columnType,
-  describeType,
-  type EtlType,
-  isNumeric,
-  widen,
-} from "./types.ts";
+import { columnKind, columnType, describeType, type EtlType, isNumeric, widen } from "./types.ts";
 import { type Fail, normLong, readerFor, toDecimal, toDouble, type Value, writerFor } from "./values.ts";
 import { wallClock } from "./zones.ts";
-
-interface ColumnInfo {
-  name: string;
-  dataType: string;
-  columnType: string | undefined;
-  charset: string | undefined;
-  kind: ColumnKind;
-  type: EtlType;
-  added: boolean;
-  generated: boolean;
-  nullable: boolean;
-}
-
-/** A compile problem: abandons the table being compiled. */
-class Abort {
-  constructor(readonly problem: EtlProblem) {}
-}
-
-const CONSTANTS: Record<string, string> = {
-  __OP_INSERT__: "INSERT",
-  __OP_UPDATE__: "UPDATE",
-  __OP_DELETE__: "DELETE",
-};
-
-const quote = (name: string) => `\`${name}\``;
-const article = (word: string) => (/^[aeiou]/i.test(word) ? "an" : "a");
-
-function accepts(column: ColumnInfo, type: EtlType): boolean {
-  switch (column.kind) {
-    case "string":
-      return type !== "json_array" && !type.startsWith("opaque:");
-    case "long":
-    case "decimal":
-    case "double":
-      return isNumeric(type) || type === "bool";
-    case "datetime":
-    case "date":
-      return type === "datetime" || type === "string";
-    case "opaque":
-      return type === column.type || type === "string";
-  }
-}
-
-function expectedFor(column: ColumnInfo): string {
-  switch (column.kind) {
-    case "string":
-      return "a number, string, bool or datetime";
-    case "long":
-    case "decimal":
-    case "double":
-      return "a number (convert text with cast_string_to_long)";
-    case "datetime":
-    case "date":
-      return "a datetime, or a string such as '2021-01-01 10:10:01'";
-    case "opaque":
-      return `a ${column.dataType} value (a column of that type) or a string`;
-  }
-}
 
 /** Checks a script against one table and compiles it into closures, in one walk. */
 class TableCompiler {
