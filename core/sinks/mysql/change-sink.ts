@@ -21,9 +21,13 @@ export class MysqlChangeSink implements ChangeSink {
     batch: readonly SourceTransaction[],
     routes: Map<string, TableRoute>,
   ): Promise<number> {
-    const changes = destinationChanges(selectedChanges(batch, routes, "key-changes"));
-    await applyChanges(this.destination, await withSpatialValues(this.source, changes));
-    return changes.length;
+    const selected = selectedChanges(batch, routes, "key-changes");
+    const writes = destinationChanges(selected);
+    const kept = await withSpatialValues(this.source, writes);
+    await applyChanges(this.destination, kept);
+    // Row changes written, as every sink counts them: a key move is one change (two statements here),
+    // and an upsert whose row is gone from the source meanwhile is not written.
+    return selected.length - (writes.length - kept.length);
   }
 
   async writeDdl(tx: SourceTransaction, routes: Map<string, TableRoute>): Promise<boolean> {
