@@ -46,7 +46,7 @@ program
   .argument("<task>", "task name")
   .option("--json", "print the task as JSON")
   .action((task: string, options: { json?: boolean }) =>
-    run(async () => (await import("./status.ts")).statusCommand(task, options))(),
+    run(async (config) => (await import("./status.ts")).statusCommand(task, options, config))(),
   );
 
 program
@@ -55,7 +55,7 @@ program
   .argument("<task>", "task name")
   .option("--wait-seconds <n>", "how long to wait for the tailer to stop", "60")
   .action((task: string, options: { waitSeconds?: string }) =>
-    run(async () => (await import("./stop.ts")).stopCommand(task, options))(),
+    run(async (config) => (await import("./stop.ts")).stopCommand(task, options, config))(),
   );
 
 program

@@ -1,15 +1,17 @@
-import { tailerLauncher } from "#core/adapters/tailer-launcher.ts";
+import type { Resumption } from "#core/api/task-service.ts";
 import type { DtsConfig } from "#core/config.ts";
 import { SpecError } from "#core/errors.ts";
 import { createLogger, fileDestination, useProcessLogger } from "#core/logger.ts";
 import { precheckLine, renderPrecheckReport } from "#core/precheck/render.ts";
 import { loadTaskSpec } from "#core/spec/load.ts";
-import { defaultCheckpointStore, defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+import { documentClient, tableNames } from "#core/store/dynamodb.ts";
+import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { localLogFile } from "../local/environment.ts";
-import { runLocally, type StateEvent } from "../local/runner.ts";
+import type { StateEvent } from "../local/runner.ts";
 import { waitUntilCaughtUp } from "./caught-up.ts";
 import { EXIT } from "./errors.ts";
 import { FullLoadProgress } from "./progress.ts";
+import { cliTasks } from "./tasks.ts";
 
 function describe(event: StateEvent, startedAt: number): string | undefined {
   switch (event.kind) {
@@ -24,9 +26,22 @@ function describe(event: StateEvent, startedAt: number): string | undefined {
   }
 }
 
+/** What `dts run` says when the task went on without an execution: its tailer runs, or was restarted. */
+function tailerLine(name: string, resumption: Exclude<Resumption, { kind: "execution-started" }>): string {
+  if (resumption.kind === "tailer-running") {
+    return `Task ${name} is in incremental migration already (tailer ${resumption.tailer.owner}); \`dts status ${name}\` shows it.`;
+  }
+  const { launched } = resumption;
+  return launched.alreadyRunning
+    ? `Task ${name} is in incremental migration; its tailer (${launched.id}) is reconnecting. \`dts status ${name}\` shows it.`
+    : `Task ${name} was in incremental migration but its tailer had stopped: restarted it (${launched.id}) from its checkpoint.`;
+}
+
 /**
- * `dts run <spec.json>`: runs the task's state machine locally and shows which state it is in.
- * The handlers run in this process; their log lines go to .stack/dts.log, not to the terminal.
+ * `dts run <spec.json>`: goes on with the task (core/api/task-service.ts resume): a running tailer
+ * is left alone, a stopped one restarted, else the task's state machine runs locally, in this
+ * process, and this shows which state it is in. The handlers' log lines go to .stack/dts.log, not
+ * to the terminal.
  */
 export async function runCommand(
   file: string,
@@ -36,55 +51,41 @@ export async function runCommand(
   if (options.until !== undefined && options.until !== "caught-up") {
     throw new SpecError(`--until takes "caught-up", not "${options.until}"`);
   }
-  useProcessLogger(createLogger(config.log, { destination: fileDestination(localLogFile()) }));
+  const logger = createLogger(config.log, { destination: fileDestination(localLogFile()) });
+  useProcessLogger(logger);
   const spec = await loadTaskSpec(file);
   const log = (line: string) => {
     if (!options.json) process.stdout.write(`${line}\n`);
   };
-  // Before the first run the tables may not exist yet: no holder then.
-  const holder = await defaultCheckpointStore()
-    .read(spec.name)
-    .catch(() => undefined);
-  if (holder?.owner && (holder.expiresAt ?? 0) > Date.now()) {
-    log(
-      `Task ${spec.name} is in incremental migration already (tailer ${holder.owner}); \`dts status ${spec.name}\` shows it.`,
-    );
-    if (options.until === "caught-up") await waitUntilCaughtUp(spec, log);
-    return EXIT.ok;
-  }
-  const previous = await defaultTaskStore()
-    .get(spec.name)
-    .catch(() => undefined);
-  if (previous?.phase === "incremental") {
-    // No tailer holds the lease: it is reconnecting, or it died. Either way the task goes on from
-    // its checkpoint; running the full load again would resend (or rewrite) everything.
-    await defaultCheckpointStore().clearStop(spec.name);
-    const launched = await tailerLauncher(config.launcher).launch(spec.name);
-    log(
-      launched.alreadyRunning
-        ? `Task ${spec.name} is in incremental migration; its tailer (${launched.id}) is reconnecting. \`dts status ${spec.name}\` shows it.`
-        : `Task ${spec.name} was in incremental migration but its tailer had stopped: restarted it (${launched.id}) from its checkpoint.`,
-    );
-    if (options.until === "caught-up") await waitUntilCaughtUp(spec, log);
-    return EXIT.ok;
-  }
-  if (previous?.phase === "failed" && previous.lastError) {
-    log(
-      `Task ${spec.name} had failed (${previous.lastError.error}: ${previous.lastError.cause}); running it again from the start.`,
-    );
-  }
+  // Before the first run the tables may not exist yet.
+  await ensureLocalTables(documentClient(), tableNames());
+  const { tasks, executions } = cliTasks(config, { log: logger, onEvent: (event) => onState(event) });
+  const progress = new FullLoadProgress(() => tasks.progress(spec.name));
   const startedAt = Date.now();
-  log(`Running task ${spec.name} on the local stack`);
-  const progress = new FullLoadProgress(() => defaultChunkLedger().summary(spec.name));
-  const execution = await runLocally(spec, (event) => {
+  function onState(event: StateEvent): void {
     if (event.kind === "entered" && event.state === "CopyChunk") return;
     if (event.kind === "entered" && event.state === "CopyChunks" && !options.json) progress.start();
     if (event.kind === "entered" && event.state === "FullLoadDone?") void progress.stop();
     const line = describe(event, startedAt);
     if (line) log(line);
-  });
+  }
+
+  const resumption = await tasks.resume(spec);
+  if (resumption.kind !== "execution-started") {
+    log(tailerLine(spec.name, resumption));
+    if (options.until === "caught-up") await waitUntilCaughtUp(spec, log);
+    return EXIT.ok;
+  }
+  const { previous } = resumption;
+  if (previous?.phase === "failed" && previous.lastError) {
+    log(
+      `Task ${spec.name} had failed (${previous.lastError.error}: ${previous.lastError.cause}); running it again from the start.`,
+    );
+  }
+  log(`Running task ${spec.name} on the local stack`);
+  const execution = await executions.outcome(resumption.executionId);
   await progress.stop();
-  const task = await defaultTaskStore().get(spec.name);
+  const task = await tasks.find(spec.name);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ...execution, definition: undefined, task }, null, 2)}\n`);
   } else if (execution.status === "SUCCEEDED") {

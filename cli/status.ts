@@ -1,69 +1,79 @@
+import type { TaskView } from "#core/api/view.ts";
+import type { DtsConfig } from "#core/config.ts";
 import { DtsError } from "#core/errors.ts";
 import { precheckLine, renderPrecheckReport } from "#core/precheck/render.ts";
 import { redact, redactText } from "#core/redact.ts";
-import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+import type { TaskRecord } from "#core/store/task-store.ts";
 import { EXIT } from "./errors.ts";
+import { cliTasks } from "./tasks.ts";
 
-/** `dts status <task-name> [--json]`: the task as DynamoDB holds it. */
-export async function statusCommand(name: string, options: { json?: boolean }): Promise<number> {
-  const task = await defaultTaskStore().get(name);
-  if (!task) throw new DtsError(`no task named ${name}: start it with \`dts run <spec.json>\` first`);
-  if (options.json) {
-    process.stdout.write(`${JSON.stringify(redact(task), null, 2)}\n`);
-    return EXIT.ok;
+function fullLoadLine(fullLoad: NonNullable<TaskView["fullLoad"]>): string {
+  const { rowsCopied, estimatedRows, chunks, chunksDone, completedAt } = fullLoad;
+  if (completedAt) {
+    const filtered = estimatedRows - rowsCopied;
+    const note = filtered > 0 ? ` (${filtered} left out by filters)` : "";
+    return `Full load ${rowsCopied} rows copied${note}, chunks ${chunksDone}/${chunks}, done at ${completedAt}`;
   }
+  const percent = Math.floor((rowsCopied / Math.max(estimatedRows, rowsCopied, 1)) * 100);
+  return `Full load ${rowsCopied}/${estimatedRows} rows (${percent}%), chunks ${chunksDone}/${chunks}, in progress`;
+}
+
+/** The task's view as lines; the precheck report (all of it when it failed) comes from the record. */
+function statusLines(view: TaskView, precheck: TaskRecord["precheck"]): string[] {
   const lines = [
-    `Task      ${task.name}`,
-    `Phase     ${task.phase}`,
-    `Types     ${task.spec.migrationTypes.join(" + ")}`,
-    `Created   ${task.createdAt}`,
-    `Updated   ${task.updatedAt}`,
+    `Task      ${view.name}`,
+    `Phase     ${view.phase}`,
+    `Types     ${view.migrationTypes.join(" + ")}`,
+    `Created   ${view.createdAt}`,
+    `Updated   ${view.updatedAt}`,
   ];
-  if (task.position) {
-    const gtid = task.position.gtid ? ` (GTID ${task.position.gtid})` : "";
+  if (view.position) {
+    const gtid = view.position.gtid ? ` (GTID ${view.position.gtid})` : "";
     lines.push(
-      `Position  ${task.position.file}:${task.position.position}${gtid}, captured ${task.position.capturedAt}`,
+      `Position  ${view.position.file}:${view.position.position}${gtid}, captured ${view.position.capturedAt}`,
     );
   }
-  if (task.schema) {
-    lines.push(`Schema    ${task.schema.createdTables.length} table(s) created, ${task.schema.completedAt}`);
-    for (const note of task.schema.notes) lines.push(`          note: ${note}`);
+  if (view.schema) {
+    lines.push(`Schema    ${view.schema.tables.length} table(s) created, ${view.schema.completedAt}`);
+    for (const note of view.schema.notes) lines.push(`          note: ${note}`);
   }
-  if (task.fullLoad) {
-    const summary = await defaultChunkLedger().summary(name);
-    const total = Math.max(summary.estimatedRows, summary.rowsCopied, 1);
-    const percent = Math.floor((summary.rowsCopied / total) * 100);
-    if (task.fullLoad.completedAt) {
-      const filtered = summary.estimatedRows - summary.rowsCopied;
-      const note = filtered > 0 ? ` (${filtered} left out by filters)` : "";
-      lines.push(
-        `Full load ${summary.rowsCopied} rows copied${note}, chunks ${summary.done}/${summary.chunks}, done at ${task.fullLoad.completedAt}`,
-      );
-    } else {
-      lines.push(
-        `Full load ${summary.rowsCopied}/${summary.estimatedRows} rows (${percent}%), chunks ${summary.done}/${summary.chunks}, in progress`,
-      );
-    }
-  }
-  if (task.indexes) {
-    const { tables, startedAt, pending, completedAt } = task.indexes;
+  if (view.fullLoad) lines.push(fullLoadLine(view.fullLoad));
+  if (view.indexes) {
+    const { tables, startedAt, pending, completedAt } = view.indexes;
     lines.push(
       completedAt
         ? `Indexes   secondary indexes of ${tables} table(s) built, done at ${completedAt}`
         : `Indexes   building secondary indexes of ${tables} table(s) since ${startedAt}; not done yet: ${pending.join(", ")}`,
     );
   }
-  if (task.incremental) {
-    const i = task.incremental;
+  if (view.incremental) {
+    const i = view.incremental;
     lines.push(
       `Incremental applied to ${i.position.file}:${i.position.position}, latency ${i.latencyMs} ms, ${i.rowsPerSecond} rows/s, ${i.appliedRows} rows since start (${i.updatedAt})`,
     );
   }
-  if (task.lastError) {
-    lines.push(`Error     ${task.lastError.error}: ${task.lastError.cause} (at ${task.lastError.at})`);
+  if (view.lastError) {
+    lines.push(`Error     ${view.lastError.error}: ${view.lastError.cause} (at ${view.lastError.at})`);
   }
-  if (task.precheck?.passed) lines.push(`${precheckLine(task.precheck)} (${task.precheck.finishedAt})`);
-  else if (task.precheck) lines.push("", renderPrecheckReport(task.precheck));
-  process.stdout.write(`${redactText(lines.join("\n"))}\n`);
+  if (precheck?.passed) lines.push(`${precheckLine(precheck)} (${precheck.finishedAt})`);
+  else if (precheck) lines.push("", renderPrecheckReport(precheck));
+  return lines;
+}
+
+/** `dts status <task-name> [--json]`: the task as the API's view shows it; --json prints its record. */
+export async function statusCommand(
+  name: string,
+  options: { json?: boolean },
+  config: DtsConfig,
+): Promise<number> {
+  const { tasks } = cliTasks(config);
+  const task = await tasks.find(name);
+  if (!task) throw new DtsError(`no task named ${name}: start it with \`dts run <spec.json>\` first`);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(redact(task), null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const view = await tasks.view(task);
+  process.stdout.write(`${redactText(statusLines(view, task.precheck).join("\n"))}\n`);
   return EXIT.ok;
 }

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { processStores } from "#core/api/task-step.ts";
 import { TaskApi } from "#core/api/tasks.ts";
 import { SpecError } from "#core/errors.ts";
 import { asLogger, silentLogger } from "#core/logger.ts";
 import { livePrecheckPorts } from "#core/precheck/adapters.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
-import { defaultCheckpointStore, defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { type ApiLog, apiHandler } from "#functions/api/app.ts";
 import { type ApiRequest, resolvePath } from "#functions/api/routes.ts";
@@ -104,12 +104,10 @@ export async function startApiServer(
   // Synthesizing the state machine holds the event loop for seconds (3 s here, more on a busy
   // machine); done now, before the first request, it does not stall a running API.
   await localDefinition();
-  const store = defaultTaskStore();
-  const executions = localStarter({ store, log });
+  const stores = processStores();
+  const executions = localStarter({ store: stores.store, log });
   const api = new TaskApi({
-    store,
-    ledger: defaultChunkLedger(),
-    checkpoints: defaultCheckpointStore(),
+    ...stores,
     executions,
     precheck: (spec, precheckOptions) => runPrecheck(spec, livePrecheckPorts, precheckOptions),
     // Locally a spec may carry passwords (the demo's do); any secret ARN is read with the caller's credentials.

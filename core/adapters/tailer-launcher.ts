@@ -3,14 +3,16 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { join } from "node:path";
 import { childEnvironment, type EcsLauncherConfig, type LauncherConfig } from "../config.ts";
 import { FatalError } from "../errors.ts";
+import type { TailerLauncher } from "../task/tailer-start.ts";
 
-/** Starts the long-running tailer for a task: a Fargate task in AWS, a child process locally. */
-export interface TailerLauncher {
-  launch(task: string): Promise<{ mode: "local" | "ecs"; id: string; alreadyRunning: boolean }>;
-}
+/*
+ * The TailerLauncher port is core/task/tailer-start.ts. Process checks are for local tailers only,
+ * and only here. Whether a task's tailer is alive as
+ * the task sees it (it holds the lease) is core/task/tailer-state.ts.
+ */
 
 /** True when `pid` is a live tailer of `task` (a pid in a stale file may belong to another process by now). */
-function tailerAlive(pid: number, task: string): boolean {
+function tailerProcessAlive(pid: number, task: string): boolean {
   try {
     if (/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"))) return false;
     const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
@@ -33,7 +35,7 @@ export function localLauncher(repo: string): TailerLauncher {
       const pidFile = join(dir, `tailer-${task}.pid`);
       if (existsSync(pidFile)) {
         const pid = Number(readFileSync(pidFile, "utf8"));
-        if (pid > 0 && tailerAlive(pid, task))
+        if (pid > 0 && tailerProcessAlive(pid, task))
           return { mode: "local", id: String(pid), alreadyRunning: true };
       }
       const log = openSync(join(dir, `tailer-${task}.log`), "a");
@@ -49,6 +51,22 @@ export function localLauncher(repo: string): TailerLauncher {
       return { mode: "local", id: String(child.pid), alreadyRunning: false };
     },
   };
+}
+
+/**
+ * Local: stops the tailer process `pid` of `task` with SIGTERM (it applies and checkpoints what it
+ * read first) and resolves once the process has exited, or after `timeoutMs`.
+ */
+export async function stopLocalTailer(task: string, pid: number, timeoutMs = 60_000): Promise<void> {
+  try {
+    process.kill(pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (tailerProcessAlive(pid, task) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /** AWS: ECS RunTask of the tailer's Fargate task definition, as the stack configures it. */

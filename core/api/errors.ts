@@ -1,4 +1,4 @@
-import { DtsError, SpecError } from "../errors.ts";
+import { DtsError, FatalError, SpecError } from "../errors.ts";
 import type { SpecProblem } from "../spec/load.ts";
 
 /** What every API error answers: a stable code, a message that says what to fix, and details. */
@@ -23,6 +23,21 @@ export class ApiError extends Error {
 
   body(): ApiErrorBody {
     return { error: this.code, message: this.message, ...(this.problems ? { problems: this.problems } : {}) };
+  }
+}
+
+/** The task was stored but the execution that runs it did not start (the failure is on the task). */
+export class ExecutionStartError extends FatalError {
+  /** The start's own error message. */
+  readonly reason: string;
+
+  constructor(
+    readonly task: string,
+    cause: unknown,
+  ) {
+    const reason = (cause as Error).message ?? String(cause);
+    super(`the task ${task} was stored but its execution did not start (${reason})`, { cause });
+    this.reason = reason;
   }
 }
 

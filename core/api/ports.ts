@@ -3,6 +3,7 @@ import type { TaskSpec } from "../spec/schema.ts";
 import type { CheckpointStore } from "../store/checkpoint-store.ts";
 import type { ChunkLedger } from "../store/chunk-ledger.ts";
 import type { TaskStore } from "../store/task-store.ts";
+import type { TailerLauncher } from "../task/tailer-start.ts";
 
 /**
  * Starts and stops executions of the task state machine: Step Functions StartExecution in AWS
@@ -28,13 +29,21 @@ export interface SecretPolicy {
   namePrefix?: string | undefined;
 }
 
-/** What the API operations work with; adapters are chosen by the composition root. */
-export interface TaskApiDeps {
+/** What the task service works with (core/api/task-service.ts); adapters are chosen by the composition root. */
+export interface TaskServiceDeps {
   store: TaskStore;
   ledger: Pick<ChunkLedger, "summary">;
-  checkpoints: Pick<CheckpointStore, "read" | "requestStop">;
+  checkpoints: Pick<CheckpointStore, "read" | "requestStop" | "clearStop">;
   executions: ExecutionStarter;
+  /** The front door the service answers (API, CLI): a failure to start an execution is stored as in this state. */
+  origin: string;
+  /** Restarts a task's tailer: needed only to resume a task in incremental migration (`dts run`). */
+  launcher?: TailerLauncher | undefined;
+  now?: () => number;
+}
+
+/** What the API operations work with: the task service's ports, the precheck and the secret policy. */
+export interface TaskApiDeps extends Omit<TaskServiceDeps, "origin"> {
   precheck(spec: TaskSpec, options: { ownedTables?: string[] }): Promise<PrecheckReport>;
   secrets: SecretPolicy;
-  now?: () => number;
 }

@@ -1,9 +1,10 @@
 import { parseTaskSpec, specErrorFrom } from "../spec/load.ts";
 import type { TaskRecord } from "../store/task-store.ts";
-import { ApiError, notFound } from "./errors.ts";
+import { ApiError, ExecutionStartError, notFound } from "./errors.ts";
 import type { TaskApiDeps } from "./ports.ts";
 import { secretProblems } from "./secret-policy.ts";
-import { type TailerView, type TaskSummary, type TaskView, taskSummary, taskView } from "./view.ts";
+import { TaskService } from "./task-service.ts";
+import { type TaskSummary, type TaskView, taskSummary } from "./view.ts";
 
 const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
 
@@ -30,14 +31,16 @@ export interface PrecheckOutcome {
 }
 
 /**
- * The task operations behind the API (create, list, get, precheck, stop), over ports: the same
- * code answers in Lambda (Step Functions starts executions) and under `dts serve` (the local runner).
+ * The task operations behind the API (create, list, get, precheck, stop): the task service's
+ * operations (core/api/task-service.ts, which the CLI calls too) in the API's words and statuses.
+ * The same code answers in Lambda (Step Functions starts executions) and under `dts serve` (the
+ * local runner).
  */
 export class TaskApi {
-  private readonly now: () => number;
+  private readonly tasks: TaskService;
 
   constructor(private readonly deps: TaskApiDeps) {
-    this.now = deps.now ?? Date.now;
+    this.tasks = new TaskService({ ...deps, origin: "API" });
   }
 
   /** POST /tasks: validates the spec, stores it and starts an execution. */
@@ -45,21 +48,17 @@ export class TaskApi {
     const spec = parseTaskSpec(body, "the request body");
     const problems = secretProblems(spec, this.deps.secrets);
     if (problems.length > 0) throw specErrorFrom(problems, "the request body");
-    const existing = await this.deps.store.get(spec.name);
+    const existing = await this.tasks.find(spec.name);
     if (existing) await this.refuseWhileRunning(existing, "start it again");
-    await this.deps.store.saveSpec(spec);
     let executionId: string;
     try {
-      ({ executionId } = await this.deps.executions.start(spec));
+      executionId = await this.tasks.startExecution(spec);
     } catch (error) {
-      const cause = (error as Error).message ?? String(error);
-      await this.deps.store
-        .recordFailure(spec.name, { error: "StartExecutionFailed", cause, state: "API" })
-        .catch(() => undefined);
+      if (!(error instanceof ExecutionStartError)) throw error;
       throw new ApiError(
         502,
         "StartExecutionFailed",
-        `the task was stored but its execution did not start (${cause}); POST the spec again to retry`,
+        `the task was stored but its execution did not start (${error.reason}); POST the spec again to retry`,
       );
     }
     return {
@@ -72,14 +71,12 @@ export class TaskApi {
 
   /** GET /tasks. */
   async list(): Promise<TaskSummary[]> {
-    const tasks = await this.deps.store.list();
-    return Promise.all(tasks.map(async (task) => taskSummary(await this.view(task, { executions: [] }))));
+    return (await this.tasks.list()).map(taskSummary);
   }
 
   /** GET /tasks/{name}. */
   async get(name: string): Promise<TaskView> {
-    const task = await this.find(name);
-    return this.view(task, { executions: await this.deps.executions.running(name) });
+    return this.tasks.view(await this.find(name));
   }
 
   /** POST /tasks/{name}/precheck: runs every check against the stored spec and stores the report. */
@@ -108,14 +105,7 @@ export class TaskApi {
    */
   async stop(name: string): Promise<StopOutcome> {
     const task = await this.find(name);
-    const running = await this.deps.executions.running(name);
-    const stopped =
-      running.length > 0 ? await this.deps.executions.stop(name, "POST /tasks/{name}/stop") : undefined;
-    const tailer = await this.liveTailer(name);
-    if (tailer) await this.deps.checkpoints.requestStop(name);
-    if (running.length > 0 && !tailer && stopped?.note === undefined) {
-      await this.deps.store.setPhase(name, "stopped");
-    }
+    const { executions: stopped, tailer } = await this.tasks.stop(task, "POST /tasks/{name}/stop");
     const parts: string[] = [];
     if (stopped) parts.push(stopped.note ?? `execution stopped (${stopped.stopped.length})`);
     if (tailer) parts.push(`tailer ${tailer.owner} asked to stop after checkpointing what it applied`);
@@ -123,42 +113,19 @@ export class TaskApi {
       parts.length > 0
         ? `stopping task ${name}: ${parts.join("; ")}. GET /tasks/${name} shows phase "stopped" once it is done`
         : `task ${name} has nothing running (phase ${task.phase}): nothing to stop`;
-    return { name, stopping: { executions: stopped?.stopped ?? [], tailer: tailer !== null }, message };
+    return { name, stopping: { executions: stopped?.stopped ?? [], tailer: tailer !== undefined }, message };
   }
 
   private async find(name: string): Promise<TaskRecord> {
     if (!TASK_NAME.test(name)) throw notFound(name);
-    const task = await this.deps.store.get(name);
+    const task = await this.tasks.find(name);
     if (!task) throw notFound(name);
     return task;
   }
 
-  private async liveTailer(name: string): Promise<TailerView | null> {
-    const holder = await this.deps.checkpoints.read(name);
-    if (!holder?.owner || (holder.expiresAt ?? 0) <= this.now()) return null;
-    const checkpoint = holder.checkpoint;
-    return {
-      owner: holder.owner,
-      leaseExpiresAt: new Date(holder.expiresAt ?? 0).toISOString(),
-      ...(checkpoint
-        ? {
-            checkpoint: {
-              file: checkpoint.position.file,
-              position: checkpoint.position.position,
-              gtid: checkpoint.position.gtid,
-              updatedAt: checkpoint.updatedAt,
-            },
-          }
-        : {}),
-    };
-  }
-
   /** 409 while an execution or the tailer runs: the spec must not change under them. */
   private async refuseWhileRunning(task: TaskRecord, action: string): Promise<void> {
-    const [executions, tailer] = await Promise.all([
-      this.deps.executions.running(task.name),
-      this.liveTailer(task.name),
-    ]);
+    const { executions, tailer } = await this.tasks.activity(task.name);
     if (executions.length === 0 && !tailer) return;
     const what =
       executions.length > 0
@@ -169,18 +136,5 @@ export class TaskApi {
       "TaskRunning",
       `task ${task.name} is running (${what}, phase ${task.phase}): stop it with POST /tasks/${task.name}/stop before you ${action}, or use another task name`,
     );
-  }
-
-  private async view(task: TaskRecord, options: { executions: string[] }): Promise<TaskView> {
-    // A running full load is read from the ledger; a finished one from the task record.
-    const summary =
-      task.fullLoad && !task.fullLoad.completedAt ? await this.deps.ledger.summary(task.name) : undefined;
-    return taskView({
-      task,
-      summary,
-      executions: options.executions,
-      tailer: await this.liveTailer(task.name),
-      now: this.now(),
-    });
   }
 }

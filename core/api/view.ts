@@ -1,14 +1,35 @@
 import type { CheckResult } from "../precheck/types.ts";
 import { redact } from "../redact.ts";
 import type { TaskSpec } from "../spec/schema.ts";
+import type { CheckpointRecord } from "../store/checkpoint-store.ts";
 import type { LedgerSummary } from "../store/chunk-ledger.ts";
 import type { TaskRecord } from "../store/task-store.ts";
+import type { LiveLease } from "../task/tailer-state.ts";
 
 /** The tailer holding the task's lease, as GET /tasks/{name} shows it. */
 export interface TailerView {
   owner: string;
   leaseExpiresAt: string;
   checkpoint?: { file: string; position: number; gtid?: string | undefined; updatedAt: string };
+}
+
+/** The tailer holding a task's lease (core/task/tailer-state.ts says when it is alive) as the view shows it. */
+export function tailerView(holder: LiveLease<CheckpointRecord>): TailerView {
+  const checkpoint = holder.checkpoint;
+  return {
+    owner: holder.owner,
+    leaseExpiresAt: new Date(holder.expiresAt).toISOString(),
+    ...(checkpoint
+      ? {
+          checkpoint: {
+            file: checkpoint.position.file,
+            position: checkpoint.position.position,
+            gtid: checkpoint.position.gtid,
+            updatedAt: checkpoint.updatedAt,
+          },
+        }
+      : {}),
+  };
 }
 
 /** GET /tasks/{name}: where the task is and how it is doing. */

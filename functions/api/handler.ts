@@ -1,10 +1,10 @@
 import { stepFunctionsStarter } from "#core/api/step-functions.ts";
+import { processStores } from "#core/api/task-step.ts";
 import { TaskApi } from "#core/api/tasks.ts";
 import { processConfig } from "#core/config.ts";
 import { processLogger } from "#core/logger.ts";
 import { livePrecheckPorts } from "#core/precheck/adapters.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
-import { defaultCheckpointStore, defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
 import { apiHandler } from "./app.ts";
 import type { ApiRequest, ApiResponse } from "./routes.ts";
 
@@ -15,9 +15,7 @@ function deployedApi(): TaskApi {
   if (!api) {
     const config = processConfig();
     api = new TaskApi({
-      store: defaultTaskStore(),
-      ledger: defaultChunkLedger(),
-      checkpoints: defaultCheckpointStore(),
+      ...processStores(),
       executions: stepFunctionsStarter(config.api.stateMachineArn),
       precheck: (spec, options) => runPrecheck(spec, livePrecheckPorts, options),
       secrets: config.secrets,

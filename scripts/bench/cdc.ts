@@ -16,7 +16,8 @@ import { parseArgs } from "node:util";
 import mysql from "mysql2/promise";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
 import { comparePositions } from "#core/model/position.ts";
-import { defaultCheckpointStore } from "#core/store/index.ts";
+import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
+import { startTailer } from "#core/task/tailer-start.ts";
 import { localEnvironment } from "../../local/environment.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -117,7 +118,11 @@ for (let from = 1; from <= CHANGES - inserts; from += 1000) {
 }
 const backlogTarget = await sourcePosition(source);
 const started = Date.now();
-const launched = await localLauncher(REPO).launch(TASK);
+const launched = await startTailer(TASK, {
+  checkpoints: defaultCheckpointStore(),
+  store: defaultTaskStore(),
+  launcher: localLauncher(REPO),
+});
 const drainPeak = await waitCaughtUp(backlogTarget, Number(launched.id));
 const drainSeconds = (Date.now() - started) / 1000;
 
@@ -156,6 +161,15 @@ await waitCaughtUp(steadyTarget, Number(launched.id));
 await sleep(200);
 polling = false;
 await poller;
+// The figures mean something only if the tailer launched for the backlog ran until here.
+try {
+  process.kill(Number(launched.id), 0);
+} catch {
+  console.error(
+    `the tailer (pid ${launched.id}) stopped during the benchmark: see .stack/tailer-${TASK}.log`,
+  );
+  process.exit(1);
+}
 const latencies = batches
   .filter((b) => b.seenAt !== undefined)
   .map((b) => (b.seenAt as number) - b.committedAt);

@@ -19,6 +19,7 @@ import mysql from "mysql2/promise";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
 import { comparePositions } from "#core/model/position.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
+import { startTailer } from "#core/task/tailer-start.ts";
 import { localEnvironment } from "../../local/environment.ts";
 import { createEventsTable } from "./events-table.ts";
 
@@ -133,7 +134,11 @@ for (const format of ["canal-json", "dts-avro"] as const) {
   nextId += inserts;
   const target = await sourcePosition(source);
   const started = Date.now();
-  const launched = await localLauncher(REPO).launch(task);
+  const launched = await startTailer(task, {
+    checkpoints: defaultCheckpointStore(),
+    store: defaultTaskStore(),
+    launcher: localLauncher(REPO),
+  });
   let peak = 0;
   for (;;) {
     peak = Math.max(peak, rssMb(Number(launched.id)));

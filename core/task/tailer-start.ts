@@ -1,0 +1,37 @@
+import type { Phase } from "./phases.ts";
+
+/** A tailer just launched, or found running (`alreadyRunning`): its process id or ECS task ARN. */
+export interface LaunchedTailer {
+  mode: "local" | "ecs";
+  id: string;
+  alreadyRunning: boolean;
+}
+
+/**
+ * Starts the long-running tailer of a task: a Fargate task in AWS, a child process locally
+ * (core/adapters/tailer-launcher.ts). A launcher that can see its tailer running leaves it alone.
+ */
+export interface TailerLauncher {
+  launch(task: string): Promise<LaunchedTailer>;
+}
+
+/** What starting a tailer writes: the stop flag in the checkpoint store, the task's phase. */
+export interface TailerStartPorts {
+  checkpoints: { clearStop(task: string): Promise<void> };
+  store: { setPhase(name: string, phase: Phase): Promise<void> };
+  launcher: TailerLauncher;
+}
+
+/**
+ * (Re)starts the incremental phase of a task, the one way every caller does it (the StartTailer
+ * state, `dts run` of a task whose tailer had stopped): an earlier `dts stop` is withdrawn first
+ * (a stop asked for after this, while the tailer starts, is kept), the tailer is launched, and the
+ * task is in phase incremental. The tailer goes on from the task's checkpoint, else from the
+ * position captured before the full load.
+ */
+export async function startTailer(task: string, ports: TailerStartPorts): Promise<LaunchedTailer> {
+  await ports.checkpoints.clearStop(task);
+  const launched = await ports.launcher.launch(task);
+  await ports.store.setPhase(task, "incremental");
+  return launched;
+}
