@@ -6,7 +6,6 @@
  * `process.env` (besides core/store, which still reads its table names and endpoint itself).
  */
 import { z } from "zod";
-import type { SecretPolicy } from "./api/ports.ts";
 import { DtsError } from "./errors.ts";
 import { HIDDEN, isSecretKey } from "./redact.ts";
 
@@ -17,6 +16,14 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Where the process runs: Lambda and Fargate set their own variables. */
 export type Runtime = "lambda" | "ecs" | "local";
+
+/** Where passwords may come from: in AWS only Secrets Manager secrets the stack may read. */
+export interface SecretPolicy {
+  /** Refuse specs carrying a password (AWS: the spec is stored and shown in the console). */
+  requireSecretArns: boolean;
+  /** Secret names the stack's functions and tailer may read start with this (e.g. "dts/"). */
+  namePrefix?: string | undefined;
+}
 
 export interface TableNames {
   tasks: string;

@@ -21,13 +21,9 @@ export interface ExecutionStarter {
   stop(task: string, reason: string): Promise<{ stopped: string[]; note?: string }>;
 }
 
-/** Where passwords may come from: in AWS only Secrets Manager secrets the stack may read. */
-export interface SecretPolicy {
-  /** Refuse specs carrying a password (AWS: the spec is stored and shown in the console). */
-  requireSecretArns: boolean;
-  /** Secret names the stack's functions and tailer may read start with this (e.g. "dts/"). */
-  namePrefix?: string | undefined;
-}
+import type { SecretPolicy } from "../config.ts";
+
+export type { SecretPolicy };
 
 /** What the task service works with (core/api/task-service.ts); adapters are chosen by the composition root. */
 export interface TaskServiceDeps {
