@@ -1,4 +1,4 @@
-import { livePrecheckPorts } from "#core/precheck/adapters.ts";
+import { livePrecheckPorts } from "#core/precheck/live-ports.ts";
 import { renderPrecheckReport } from "#core/precheck/render.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { loadTaskSpec } from "#core/spec/load.ts";

@@ -4,8 +4,8 @@
  * locally, DTS_LEASE_TTL_MS, DTS_EMF, DTS_LOG_LEVEL. Logs are JSON lines on stdout.
  */
 import { ConfigError, type DtsConfig, processConfig } from "#core/config.ts";
+import { runTaskTailer } from "#core/incremental/service.ts";
 import { createLogger } from "#core/logger.ts";
-import { runTaskTailer } from "#core/stream/service.ts";
 
 let config: DtsConfig;
 try {

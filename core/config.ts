@@ -40,7 +40,7 @@ export interface StoreConfig {
 }
 
 export interface MetricsConfig {
-  /** Print CloudWatch embedded metric format lines (core/stream/metrics.ts). */
+  /** Print CloudWatch embedded metric format lines (core/incremental/metrics.ts). */
   emf: boolean;
 }
 

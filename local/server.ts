@@ -4,7 +4,7 @@ import { processStores } from "#core/api/task-step.ts";
 import { TaskApi } from "#core/api/tasks.ts";
 import { SpecError } from "#core/errors.ts";
 import { asLogger, silentLogger } from "#core/logger.ts";
-import { livePrecheckPorts } from "#core/precheck/adapters.ts";
+import { livePrecheckPorts } from "#core/precheck/live-ports.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";

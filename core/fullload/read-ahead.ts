@@ -13,7 +13,8 @@ export class ReadAhead {
   private inFlight = 0;
   private paused = false;
   private writes: Promise<void> = Promise.resolve();
-  private readonly started = Date.now();
+  private readonly started: number;
+  private readonly clock: () => number;
   failed = false;
 
   constructor(
@@ -22,8 +23,13 @@ export class ReadAhead {
       maxInFlight: number;
       rateLimitRowsPerSecond?: number | undefined;
       onError: (error: unknown) => void;
+      /** Epoch ms (default Date.now); the rate limit's pauses are timers on it. */
+      clock?: () => number;
     },
-  ) {}
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.started = this.clock();
+  }
 
   fail(error: unknown): void {
     if (this.failed) return;
@@ -49,7 +55,7 @@ export class ReadAhead {
   throttle(rowsRead: number): void {
     const limit = this.options.rateLimitRowsPerSecond;
     if (!limit) return;
-    const due = this.started + (rowsRead / limit) * 1000 - Date.now();
+    const due = this.started + (rowsRead / limit) * 1000 - this.clock();
     if (due > 20 && !this.paused) {
       this.pause();
       setTimeout(() => this.resume(), due);

@@ -3,7 +3,7 @@ import { processStores } from "#core/api/task-step.ts";
 import { TaskApi } from "#core/api/tasks.ts";
 import { processConfig } from "#core/config.ts";
 import { processLogger } from "#core/logger.ts";
-import { livePrecheckPorts } from "#core/precheck/adapters.ts";
+import { livePrecheckPorts } from "#core/precheck/live-ports.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { apiHandler } from "./app.ts";
 import type { ApiRequest, ApiResponse } from "./routes.ts";

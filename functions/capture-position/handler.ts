@@ -1,9 +1,9 @@
 import type { RowDataPacket } from "mysql2/promise";
 import { handlerCall } from "#core/logger.ts";
 import type { BinlogPosition } from "#core/model/position.ts";
+import { captureBinlogPosition } from "#core/source/capture-position.ts";
 import { openSource, withConnections } from "#core/source/connection.ts";
 import { detectServerVersion } from "#core/source/flavour.ts";
-import { captureBinlogPosition } from "#core/source/position.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
 

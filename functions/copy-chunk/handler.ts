@@ -1,13 +1,13 @@
 import type { Connection } from "mysql2/promise";
 import { processConfig } from "#core/config.ts";
 import { runCopyWorker } from "#core/fullload/service.ts";
+import { emfMetrics, type Metrics } from "#core/incremental/metrics.ts";
 import { handlerCall } from "#core/logger.ts";
 import type { KafkaWriter } from "#core/sinks/kafka/writer.ts";
 import { withKafkaWriter } from "#core/sinks/open.ts";
 import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
-import { emfMetrics, type Metrics } from "#core/stream/metrics.ts";
 
 export interface CopyEvent {
   spec: unknown;

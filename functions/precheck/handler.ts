@@ -1,7 +1,7 @@
 import { secretProblems } from "#core/api/secret-policy.ts";
 import { callConfig, type Environment } from "#core/config.ts";
 import { handlerCall } from "#core/logger.ts";
-import { livePrecheckPorts } from "#core/precheck/adapters.ts";
+import { livePrecheckPorts } from "#core/precheck/live-ports.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { parseTaskSpec, specErrorFrom } from "#core/spec/load.ts";
 import { defaultTaskStore } from "#core/store/index.ts";

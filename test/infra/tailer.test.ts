@@ -86,7 +86,7 @@ describe("the tailer's Fargate service", () => {
     expect(readdirSync(context).sort()).toEqual(["container", "core", "package-lock.json", "package.json"]);
     expect(existsSync(join(context, "container", "Dockerfile"))).toBe(true);
     expect(existsSync(join(context, "container", "main.ts"))).toBe(true);
-    expect(existsSync(join(context, "core", "stream", "service.ts"))).toBe(true);
+    expect(existsSync(join(context, "core", "incremental", "service.ts"))).toBe(true);
   });
 
   it("builds for ARM64 when asked (cheaper Fargate, needs an arm64 builder)", () => {

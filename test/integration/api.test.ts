@@ -6,7 +6,7 @@ import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { executionName, stepFunctionsStarter } from "#core/api/step-functions.ts";
 import { TaskApi } from "#core/api/tasks.ts";
-import { livePrecheckPorts } from "#core/precheck/adapters.ts";
+import { livePrecheckPorts } from "#core/precheck/live-ports.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { livePrecheckPorts } from "#core/precheck/adapters.ts";
+import { livePrecheckPorts } from "#core/precheck/live-ports.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { kafkajsClient } from "#core/sinks/kafka/kafkajs-admin.ts";
 import type { TaskSpecInput } from "#core/spec/schema.ts";

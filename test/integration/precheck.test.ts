@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { livePrecheckPorts } from "#core/precheck/adapters.ts";
+import { livePrecheckPorts } from "#core/precheck/live-ports.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import type { CheckResult } from "#core/precheck/types.ts";
 import type { TaskSpecInput } from "#core/spec/schema.ts";

@@ -2,6 +2,7 @@ import type { Connection as CallbackConnection } from "mysql2";
 import type { RowDataPacket } from "mysql2/promise";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ZongjiBinlogReader } from "#core/incremental/binlog-reader.ts";
 import {
   DESTINATION_SQL_MODE,
   openDestination,
@@ -9,7 +10,6 @@ import {
   SOURCE_SQL_MODE,
 } from "#core/source/connection.ts";
 import type { MysqlEndpoint } from "#core/spec/schema.ts";
-import { ZongjiBinlogReader } from "#core/stream/binlog-reader.ts";
 import { STACK, sql, startMariadb } from "../support/stack.ts";
 
 // A source whose defaults break literal parsing: backslashes are not escapes, double quotes name

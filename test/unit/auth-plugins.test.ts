@@ -9,10 +9,10 @@ import { TLSSocket } from "node:tls";
 import mysql from "mysql2/promise";
 import { afterEach, describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
+import { ZongjiBinlogReader } from "#core/incremental/binlog-reader.ts";
 import { scrambleToken } from "#core/source/auth-plugins.ts";
 import { openDestination, openSource, sessionStatement } from "#core/source/connection.ts";
 import type { MysqlEndpoint } from "#core/spec/schema.ts";
-import { ZongjiBinlogReader } from "#core/stream/binlog-reader.ts";
 
 // A fake MySQL server speaking just enough of the protocol (HandshakeV10, AuthSwitchRequest,
 // AuthMoreData, OK) to ask a client for its password the way a hostile server would.

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
+import { zongjiOptions } from "#core/incremental/binlog-reader.ts";
 import { kafkajsOptions } from "#core/sinks/kafka/kafkajs-admin.ts";
 import { registerDtsAvroSchema } from "#core/sinks/kafka/schema-registry.ts";
 import { INSECURE_AUTH } from "#core/source/auth-plugins.ts";
@@ -16,7 +17,6 @@ import {
   sessionStatement,
 } from "#core/source/connection.ts";
 import { type MysqlEndpoint, mysqlEndpointSchema, tlsSchema } from "#core/spec/schema.ts";
-import { zongjiOptions } from "#core/stream/binlog-reader.ts";
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const base: MysqlEndpoint = { host: "db.example", port: 3307, user: "app", password: "pw" };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { emfEnabled, tailerMetricsLine } from "#core/stream/metrics.ts";
+import { emfEnabled, tailerMetricsLine } from "#core/incremental/metrics.ts";
 
 describe("CloudWatch metrics (embedded metric format)", () => {
   it("writes the tailer's latency, rate and threshold breach with the Task dimension", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FatalError } from "#core/errors.ts";
-import { positionFromStatusRow } from "#core/source/position.ts";
+import { positionFromStatusRow } from "#core/source/capture-position.ts";
 
 describe("binlog position from the status row", () => {
   it("reads MySQL 8.4's SHOW BINARY LOG STATUS row with a multi-line GTID set", () => {

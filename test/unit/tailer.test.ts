@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FencedError } from "#core/errors.ts";
+import type { BinlogReader } from "#core/incremental/binlog-reader.ts";
+import { Tailer, type TailerMetrics } from "#core/incremental/tailer.ts";
 import type { BinlogPosition } from "#core/model/position.ts";
 import type { SourceTransaction } from "#core/model/row.ts";
 import type { ChangeSink } from "#core/pipeline/sink.ts";
 import type { Checkpoint, Lease } from "#core/store/checkpoint-store.ts";
 import { MemoryCheckpointStore } from "#core/store/memory.ts";
-import type { BinlogReader } from "#core/stream/binlog-reader.ts";
-import { Tailer, type TailerMetrics } from "#core/stream/tailer.ts";
 import { spec } from "../support/spec-fixtures.ts";
 
 const TASK = "tailer-unit";
