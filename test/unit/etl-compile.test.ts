@@ -17,6 +17,7 @@ import {
 } from "#core/etl/index.ts";
 import type { Row } from "#core/model/row.ts";
 import { tableKey } from "#core/spec/table-name.ts";
+import { compileError as compileErrorFor } from "../support/etl-errors.ts";
 
 const ORDERS: EtlTable = {
   database: "shop",
@@ -52,15 +53,7 @@ const INSERT: EtlRowContext = { operation: "insert", commitTimestamp: Date.UTC(2
 const UPDATE: EtlRowContext = { operation: "update", commitTimestamp: Date.UTC(2024, 4, 6, 7, 8, 9) };
 const DELETE: EtlRowContext = { operation: "delete", commitTimestamp: Date.UTC(2024, 4, 6, 7, 8, 9) };
 
-function compileError(script: string, table: EtlTable = ORDERS): EtlError {
-  try {
-    compileEtl(script, table);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EtlError);
-    return error as EtlError;
-  }
-  throw new Error(`expected ${script} to be rejected for ${table.table}`);
-}
+const compileError = (script: string, table: EtlTable = ORDERS) => compileErrorFor(script, table);
 
 describe("the product documentation's examples", () => {
   it("drops rows with id > 10000", () => {

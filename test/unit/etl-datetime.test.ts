@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  compileEtl,
-  EtlError,
-  type EtlOptions,
-  type EtlRowContext,
-  EtlRuntimeError,
-  type EtlTable,
-} from "#core/etl/index.ts";
+import { compileEtl, type EtlOptions, type EtlRowContext, type EtlTable } from "#core/etl/index.ts";
 import type { Row } from "#core/model/row.ts";
+import { compileError as compileErrorFor, runtimeError as runtimeErrorFor } from "../support/etl-errors.ts";
 
 const TABLE: EtlTable = {
   database: "shop",
@@ -47,25 +41,9 @@ const datetime = (expr: string, row?: Row, options?: EtlOptions) => evaluate("t"
 const text = (expr: string, row?: Row, options?: EtlOptions) => evaluate("s", expr, row, options);
 const long = (expr: string, row?: Row, options?: EtlOptions) => evaluate("n", expr, row, options);
 
-function compileError(script: string): EtlError {
-  try {
-    compileEtl(script, TABLE);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EtlError);
-    return error as EtlError;
-  }
-  throw new Error(`expected ${script} to be rejected`);
-}
+const compileError = (script: string) => compileErrorFor(script, TABLE);
 
-function runtimeError(script: string, row: Row): EtlRuntimeError {
-  try {
-    compileEtl(script, TABLE).transform(row, CONTEXT);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EtlRuntimeError);
-    return error as EtlRuntimeError;
-  }
-  throw new Error(`expected ${script} to fail on the row`);
-}
+const runtimeError = (script: string, row: Row) => runtimeErrorFor(script, TABLE, row, CONTEXT);
 
 describe("datetime constants and columns", () => {
   it("DATETIME('...') is a constant checked before the task starts", () => {

@@ -2,13 +2,12 @@ import { describe, expect, it } from "vitest";
 import {
   compileEtl,
   ETL_FUNCTIONS,
-  EtlError,
   type EtlOptions,
   type EtlRowContext,
-  EtlRuntimeError,
   type EtlTable,
 } from "#core/etl/index.ts";
 import type { Row } from "#core/model/row.ts";
+import { compileError as compileErrorFor, runtimeError as runtimeErrorFor } from "../support/etl-errors.ts";
 
 // Every value function, through the public API: a script sets an added column of the result's
 // type, and the test reads what the destination would receive.
@@ -56,26 +55,10 @@ const dec = (expr: string, row?: Row) => evaluate("d", expr, row);
 const dbl = (expr: string, row?: Row) => evaluate("f", expr, row);
 const bool = (expr: string, row?: Row) => evaluate("b", expr, row);
 
-function compileError(script: string): EtlError {
-  try {
-    compileEtl(script, TABLE);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EtlError);
-    return error as EtlError;
-  }
-  throw new Error(`expected ${script} to be rejected`);
-}
+const compileError = (script: string) => compileErrorFor(script, TABLE);
 
-function runtimeError(script: string, row: Row, options: EtlOptions = {}): EtlRuntimeError {
-  const compiled = compileEtl(script, TABLE, options);
-  try {
-    compiled.transform(row, INSERT);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EtlRuntimeError);
-    return error as EtlRuntimeError;
-  }
-  throw new Error(`expected ${script} to fail on the row`);
-}
+const runtimeError = (script: string, row: Row, options: EtlOptions = {}) =>
+  runtimeErrorFor(script, TABLE, row, INSERT, options);
 
 describe("arithmetic: op_sum/+, op_sub/-, op_mul/*, op_div_true//, op_mod", () => {
   it("adds longs exactly, also beyond 2^53 (written as a decimal string)", () => {

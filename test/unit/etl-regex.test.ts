@@ -4,13 +4,13 @@ import {
   compileEtl,
   EtlError,
   type EtlRowContext,
-  EtlRuntimeError,
   type EtlTable,
   MAX_PATTERN_LENGTH,
   parseEtl,
   validateEtl,
 } from "#core/etl/index.ts";
 import type { Row } from "#core/model/row.ts";
+import { compileError as compileErrorFor, runtimeError as runtimeErrorFor } from "../support/etl-errors.ts";
 
 // regex_match runs on RE2 (linear time in the text, whatever the pattern), with patterns written
 // in the script or taken from the row. Nothing here measures time: a backtracking engine would
@@ -37,25 +37,9 @@ function matches(pattern: string, name: string | null, row: Row = {}): unknown {
   )?.b;
 }
 
-function compileError(script: string): EtlError {
-  try {
-    compileEtl(script, TABLE);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EtlError);
-    return error as EtlError;
-  }
-  throw new Error(`expected ${script} to be rejected`);
-}
+const compileError = (script: string) => compileErrorFor(script, TABLE);
 
-function runtimeError(script: string, row: Row): EtlRuntimeError {
-  try {
-    compileEtl(script, TABLE).transform(row, INSERT);
-  } catch (error) {
-    expect(error).toBeInstanceOf(EtlRuntimeError);
-    return error as EtlRuntimeError;
-  }
-  throw new Error(`expected ${script} to fail on the row`);
-}
+const runtimeError = (script: string, row: Row) => runtimeErrorFor(script, TABLE, row, INSERT);
 
 describe("regex_match in linear time", () => {
   it("answers patterns that make a backtracking engine run for hours", () => {
