@@ -77,12 +77,21 @@ export interface LogConfig {
   level: LogLevel;
 }
 
+export interface FullLoadConfig {
+  /**
+   * How long a copying chunk's heartbeat may be silent before any copy worker may claim it again
+   * (its worker died or hung); workers beat every quarter of it.
+   */
+  chunkHeartbeatTimeoutMs: number;
+}
+
 export interface DtsConfig {
   runtime: Runtime;
   /** The task a tailer runs (container/main.ts). */
   task: string | undefined;
   store: StoreConfig;
   tailer: TailerConfig;
+  fullLoad: FullLoadConfig;
   metrics: MetricsConfig;
   launcher: LauncherConfig;
   api: ApiConfig;
@@ -148,6 +157,9 @@ const idList = (example: string) =>
 
 export const DEFAULT_LEASE_TTL_MS = 15_000;
 
+/** Three minutes (core/store/chunk-claim.ts has the same default for ledgers made without a config). */
+export const DEFAULT_CHUNK_HEARTBEAT_TIMEOUT_MS = 180_000;
+
 /** A token chosen by the user for `dts serve` (local/request-guard.ts checks requests against it). */
 export const API_TOKEN_SHAPE = /^[A-Za-z0-9._~+/=-]{16,512}$/;
 export const API_TOKEN_RULE =
@@ -179,6 +191,17 @@ const variables = z.object({
         error: "set it to at least 1000 (a second) and at most 3600000 (an hour)",
       }),
     DEFAULT_LEASE_TTL_MS,
+  ),
+  DTS_CHUNK_HEARTBEAT_TIMEOUT_MS: defaulted(
+    matching(
+      /^\d+$/,
+      `set it to a whole number of milliseconds from 1000 to 3600000, or unset it for ${DEFAULT_CHUNK_HEARTBEAT_TIMEOUT_MS}`,
+    )
+      .transform(Number)
+      .refine((ms) => ms >= 1000 && ms <= 3_600_000, {
+        error: "set it to at least 1000 (a second) and at most 3600000 (an hour)",
+      }),
+    DEFAULT_CHUNK_HEARTBEAT_TIMEOUT_MS,
   ),
   DTS_EMF: flag(
     "set it to 1 to print CloudWatch metrics (embedded metric format) or 0 not to; unset, they are printed on Lambda and Fargate only",
@@ -278,6 +301,7 @@ export function loadConfig(environment: Environment): DtsConfig {
       region: v.AWS_REGION,
     },
     tailer: { leaseTtlMs: v.DTS_LEASE_TTL_MS, metrics },
+    fullLoad: { chunkHeartbeatTimeoutMs: v.DTS_CHUNK_HEARTBEAT_TIMEOUT_MS },
     metrics,
     launcher,
     api: { stateMachineArn: v.DTS_STATE_MACHINE_ARN, token: v.DTS_API_TOKEN },

@@ -13,6 +13,7 @@ import pino, { type DestinationStream, type Logger as PinoLogger } from "pino";
 import { type LogConfig, type LogLevel, processConfig } from "./config.ts";
 import { DtsError } from "./errors.ts";
 import { redact, redactText } from "./redact.ts";
+import { asRetriable } from "./retry.ts";
 
 export interface LogFields {
   task?: string | undefined;
@@ -182,12 +183,30 @@ export function eventTask(event: unknown): string | undefined {
   return typeof name === "string" ? name : undefined;
 }
 
-/** A task Lambda's call: one line with the function, the task and the outcome. */
+/**
+ * A task Lambda's call: one line with the function, the task and the outcome. An error worth
+ * retrying (core/retry.ts: a connection lost mid-query, a deadlock, a throttled DynamoDB, a broker
+ * away) that is not a RetriableError yet leaves as one, with the original as its cause, so the
+ * state machine's Retry on RetriableError takes it.
+ */
 export function handlerCall<T>(
   name: string,
   event: unknown,
   call: () => Promise<T>,
   summary?: (result: T) => LogFields,
 ): Promise<T> {
-  return logCall(processLogger(), "handler call", { function: name, task: eventTask(event) }, call, summary);
+  const retriable = async () => {
+    try {
+      return await call();
+    } catch (error) {
+      throw asRetriable(error);
+    }
+  };
+  return logCall(
+    processLogger(),
+    "handler call",
+    { function: name, task: eventTask(event) },
+    retriable,
+    summary,
+  );
 }

@@ -1,5 +1,5 @@
 import { RemovalPolicy } from "aws-cdk-lib";
-import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
 
 export interface TablesProps {
@@ -26,6 +26,16 @@ export class Tables extends Construct {
       });
     this.tasks = table("Tasks", "name");
     this.chunks = table("Chunks", "task", "id");
+    // The chunks not done, by claim key (core/store/chunk-claim.ts: pending first, then copying by
+    // heartbeat): a claim reads a few entries here, never the whole ledger. Sparse: a done chunk
+    // has no claimKey. The same names as CLAIM_INDEX, CLAIM_KEY and CLAIM_INDEX_ATTRIBUTES there.
+    this.chunks.addGlobalSecondaryIndex({
+      indexName: "claimable",
+      partitionKey: { name: "task", type: AttributeType.STRING },
+      sortKey: { name: "claimKey", type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: ["state", "execution", "updatedAt", "rows"],
+    });
     this.checkpoints = table("Checkpoints", "task");
   }
 }

@@ -40,6 +40,9 @@ export interface WorkflowFunctions {
  */
 export const RETRIABLE_ERRORS = ["RetriableError", "Lambda.TooManyRequestsException"];
 
+/** How long FullLoadDone? waits before the copy workers start again on the chunks left. */
+export const CHUNK_WAIT_SECONDS = 15;
+
 /**
  * The task state machine, defined once: AWS runs it, and the local runner executes the definition
  * this construct synthesizes. Execution input: the task spec (POST /tasks starts executions, and so
@@ -47,7 +50,7 @@ export const RETRIABLE_ERRORS = ["RetriableError", "Lambda.TooManyRequestsExcept
  * fails the execution with error SpecError and a cause naming each JSON path, before any write.
  *
  *   Start -> Precheck -> PrecheckPassed? -> CapturePosition -> [Schema] -> [PlanChunks -> CopyChunks
- *   (Distributed Map of copy workers) -> FullLoadStatus -> FullLoadDone? (loop until every chunk is done)
+ *   (Distributed Map of copy workers) -> FullLoadStatus -> FullLoadDone? (after WaitForChunks, again until every chunk is done)
  *   -> BuildIndexes -> IndexesBuilt? (after WaitForIndexes, again until every index exists)] -> [StartTailer (ECS RunTask of the binlog tailer; a child process locally)] -> Done
  *   Any Task error -> RecordFailure (reason stored on the task) -> TaskFailed
  */
@@ -141,13 +144,20 @@ export class Workflow extends Construct {
         ),
       );
 
+    // Chunks left when every worker has returned: a worker at its deadline, one that died mid-chunk
+    // (its chunk is claimable once its heartbeat is silent for the timeout, DTS_CHUNK_HEARTBEAT_TIMEOUT_MS),
+    // or claim-index entries not yet visible. The workers start again after a wait, not at once.
     const fullLoad = planChunks
       .next(copyChunks)
       .next(fullLoadStatus)
       .next(
         new Choice(this, "FullLoadDone?")
           .when(Condition.booleanEquals("$.fullLoad.done", true), buildIndexes.next(indexesBuilt))
-          .otherwise(copyChunks),
+          .otherwise(
+            new Wait(this, "WaitForChunks", {
+              time: WaitTime.duration(Duration.seconds(CHUNK_WAIT_SECONDS)),
+            }).next(copyChunks),
+          ),
       );
     const afterSchema = new Choice(this, "FullSelected?")
       .when(Condition.booleanEquals("$.precheck.phases.full", true), fullLoad)

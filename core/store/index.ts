@@ -1,3 +1,4 @@
+import { processConfig } from "../config.ts";
 import { type CheckpointStore, DynamoCheckpointStore } from "./checkpoint-store.ts";
 import { type ChunkLedger, DynamoChunkLedger } from "./chunk-ledger.ts";
 import { documentClient, tableNames } from "./dynamodb.ts";
@@ -15,7 +16,9 @@ export function defaultCheckpointStore(): CheckpointStore {
 
 /** The chunk ledger for this process. */
 export function defaultChunkLedger(): ChunkLedger {
-  ledger ??= new DynamoChunkLedger(documentClient(), tableNames().chunks);
+  ledger ??= new DynamoChunkLedger(documentClient(), tableNames().chunks, Date.now, {
+    heartbeatTimeoutMs: processConfig().fullLoad.chunkHeartbeatTimeoutMs,
+  });
   return ledger;
 }
 

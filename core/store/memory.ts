@@ -11,15 +11,8 @@ import {
   leaseHeldError,
   leaseLostError,
 } from "./checkpoint-store.ts";
-import {
-  type Chunk,
-  type ChunkLedger,
-  chunkLostError,
-  claimable,
-  claimOrder,
-  type LedgerSummary,
-  summarize,
-} from "./chunk-ledger.ts";
+import { MemoryChunkLedger } from "./memory-ledger.ts";
+import { type Clock, roundTrip, stored } from "./round-trip.ts";
 import {
   type OutcomeField,
   storedFailure,
@@ -35,18 +28,8 @@ import {
  * DynamoDB does; values go in and come out as copies without undefined attributes.
  */
 
-export type Clock = () => number;
-
-/** A value as a DynamoDB round trip leaves it: a deep copy without undefined attributes. */
-export function stored<T>(value: T): T {
-  if (Array.isArray(value)) return value.filter((v) => v !== undefined).map(stored) as T;
-  if (value instanceof Uint8Array) return Uint8Array.from(value) as T;
-  if (value === null || typeof value !== "object") return value;
-  const entries = Object.entries(value).filter(([, v]) => v !== undefined);
-  return Object.fromEntries(entries.map(([k, v]) => [k, stored(v)])) as T;
-}
-
-const roundTrip = () => new Promise<void>((resolve) => queueMicrotask(resolve));
+export type { Clock };
+export { MemoryChunkLedger, stored };
 
 export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, TaskRecord>();
@@ -110,71 +93,6 @@ export class MemoryTaskStore implements TaskStore {
     const record = this.tasks.get(name);
     if (!record) throw taskMissingError(name);
     Object.assign(record, stored(changes), { updatedAt: this.timestamp() });
-  }
-
-  private timestamp(): string {
-    return new Date(this.now()).toISOString();
-  }
-}
-
-export class MemoryChunkLedger implements ChunkLedger {
-  /** Chunks by task, then by id. */
-  private readonly ledgers = new Map<string, Map<string, Chunk>>();
-
-  constructor(private readonly now: Clock = Date.now) {}
-
-  async list(task: string, options: { notDone?: boolean } = {}): Promise<Chunk[]> {
-    await roundTrip();
-    const chunks = [...(this.ledgers.get(task)?.values() ?? [])]
-      .filter((c) => !options.notDone || c.state !== "done")
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return chunks.map(stored);
-  }
-
-  async summary(task: string): Promise<LedgerSummary> {
-    return summarize(await this.list(task));
-  }
-
-  async replace(task: string, chunks: Chunk[]): Promise<void> {
-    await roundTrip();
-    this.ledgers.delete(task);
-    for (const chunk of chunks) {
-      const ledger = this.ledgers.get(chunk.task) ?? new Map<string, Chunk>();
-      ledger.set(chunk.id, stored(chunk));
-      this.ledgers.set(chunk.task, ledger);
-    }
-  }
-
-  async claim(task: string, execution: string, worker: number, workers: number): Promise<Chunk | undefined> {
-    const candidates = (await this.list(task, { notDone: true })).filter((c) => claimable(c, execution));
-    for (const chunk of claimOrder(candidates, worker, workers)) {
-      await roundTrip();
-      const current = this.ledgers.get(task)?.get(chunk.id);
-      if (!current || !claimable(current, execution)) continue;
-      Object.assign(current, {
-        state: "copying",
-        execution,
-        updatedAt: this.timestamp(),
-        rows: 0,
-        attempts: (current.attempts ?? 0) + 1,
-      });
-      return chunk;
-    }
-    return undefined;
-  }
-
-  async progress(task: string, id: string, execution: string, rows: number): Promise<void> {
-    await roundTrip();
-    const current = this.ledgers.get(task)?.get(id);
-    if (current?.execution !== execution || current.state !== "copying") return;
-    Object.assign(current, { rows, updatedAt: this.timestamp() });
-  }
-
-  async markDone(task: string, id: string, execution: string, rows: number): Promise<void> {
-    await roundTrip();
-    const current = this.ledgers.get(task)?.get(id);
-    if (current?.execution !== execution) throw chunkLostError(task, id, execution);
-    Object.assign(current, { state: "done", rows, updatedAt: this.timestamp() });
   }
 
   private timestamp(): string {

@@ -1,8 +1,8 @@
 import type { Connection } from "mysql2/promise";
 import { processConfig } from "#core/config.ts";
-import { runCopyWorker } from "#core/fullload/service.ts";
+import { runCopyWorker } from "#core/fullload/copy-worker.ts";
 import { emfMetrics, type Metrics } from "#core/incremental/metrics.ts";
-import { handlerCall } from "#core/logger.ts";
+import { handlerCall, processLogger } from "#core/logger.ts";
 import type { KafkaWriter } from "#core/sinks/kafka/writer.ts";
 import { withKafkaWriter } from "#core/sinks/open.ts";
 import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
@@ -63,6 +63,7 @@ async function copy(
       deadline,
       startedAt: task?.fullLoad?.startedAt ? Date.parse(task.fullLoad.startedAt) : undefined,
       onChunkDone: metrics.enabled ? (rows) => chunkMetrics(metrics, spec.name, rows) : undefined,
+      log: processLogger(),
     });
   if (destination.type === "kafka") {
     return withConnections([() => openSource(spec.source)], (source) =>

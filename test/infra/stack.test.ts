@@ -1,6 +1,7 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { StateMachine } from "aws-local-stepfunctions";
 import { beforeAll, describe, expect, it } from "vitest";
+import { CLAIM_INDEX, CLAIM_INDEX_ATTRIBUTES, CLAIM_KEY } from "#core/store/chunk-claim.ts";
 import { type Template as LocalTemplate, resolveDefinition } from "../../local/definition.ts";
 import { TASK_HANDLERS } from "../../local/handlers.ts";
 import "../../local/polyfills.ts";
@@ -76,10 +77,13 @@ describe("the task state machine", () => {
       Default: "IncrementalSelected?",
     });
     expect(States.PlanChunks).toMatchObject({ Type: "Task", ResultPath: "$.plan", Next: "CopyChunks" });
+    // Chunks left after the workers returned (a worker died mid-chunk, or stopped at its deadline):
+    // the workers start again after a wait, not in a tight loop.
     expect(States["FullLoadDone?"]).toMatchObject({
       Choices: [{ Variable: "$.fullLoad.done", BooleanEquals: true, Next: "BuildIndexes" }],
-      Default: "CopyChunks",
+      Default: "WaitForChunks",
     });
+    expect(States.WaitForChunks).toMatchObject({ Type: "Wait", Seconds: 15, Next: "CopyChunks" });
     expect(States.BuildIndexes).toMatchObject({
       Type: "Task",
       ResultPath: "$.indexes",
@@ -254,6 +258,30 @@ describe("the tables", () => {
     expect(
       Object.values(template.findResources("AWS::DynamoDB::Table")).map((t) => t.DeletionPolicy),
     ).toEqual(["Retain", "Retain", "Retain"]);
+  });
+
+  it("indexes the chunks not done by claim key, with the names the ledger queries", () => {
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      KeySchema: [
+        { AttributeName: "task", KeyType: "HASH" },
+        { AttributeName: "id", KeyType: "RANGE" },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: CLAIM_INDEX,
+          KeySchema: [
+            { AttributeName: "task", KeyType: "HASH" },
+            { AttributeName: CLAIM_KEY, KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "INCLUDE", NonKeyAttributes: [...CLAIM_INDEX_ATTRIBUTES] },
+        },
+      ],
+    });
+    // Claims query the index: the copy workers' grant covers it.
+    const onIndex = roleStatements(template, roleOf(template, "copy-chunk")).filter((s) =>
+      text(s.Resource).includes("/index/*"),
+    );
+    expect(onIndex.flatMap(actionsOf)).toContain("dynamodb:Query");
   });
 
   it("lets the phase functions use the three tables, and the API read the chunk ledger without writing it", () => {

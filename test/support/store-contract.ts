@@ -2,8 +2,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { FatalError, FencedError } from "#core/errors.ts";
 import type { PrecheckReport } from "#core/precheck/types.ts";
 import type { CheckpointStore, Lease } from "#core/store/checkpoint-store.ts";
-import { type Chunk, type ChunkLedger, chunkId } from "#core/store/chunk-ledger.ts";
+import type { ChunkLedger } from "#core/store/chunk-ledger.ts";
 import type { TaskStore } from "#core/store/task-store.ts";
+import { ledgerContract } from "./ledger-contract.ts";
 import { spec } from "./spec-fixtures.ts";
 
 /** The stores under test: the DynamoDB adapters or the in-memory fakes. */
@@ -126,110 +127,13 @@ export function storeContract(factory: StoreFactory): void {
   });
 
   describe("chunk ledger", () => {
-    const plan = (task: string, chunks: number, table = 0): Chunk[] =>
-      Array.from({ length: chunks }, (_, i) => ({
-        task,
-        id: chunkId(table, i),
-        tableIndex: table,
-        table: `shop.t${table}`,
-        lower: i === 0 ? null : [String(i * 100)],
-        upper: i === chunks - 1 ? null : [String((i + 1) * 100)],
-        estimatedRows: 100,
-        state: "pending" as const,
-        rows: 0,
-        attempts: 0,
-        updatedAt: iso(START),
-      }));
-    const totals = (chunks: number, done: number, estimatedRows: number, rowsCopied: number) => ({
-      chunks,
-      done,
-      estimatedRows,
-      rowsCopied,
-    });
-
-    it("replaces the plan and lists it in id order, the chunks not done on their own", async () => {
-      const task = unique("plan");
-      await stores.ledger.replace(task, [...plan(task, 2, 1), ...plan(task, 3, 0)].reverse());
-      expect((await stores.ledger.list(task)).map((c) => c.id)).toEqual([
-        ...plan(task, 3, 0).map((c) => c.id),
-        ...plan(task, 2, 1).map((c) => c.id),
-      ]);
-      expect(await stores.ledger.list(task)).toContainEqual(plan(task, 3, 0)[0]);
-      const first = (await stores.ledger.claim(task, "exec-1", 0, 1)) as Chunk;
-      await stores.ledger.markDone(task, first.id, "exec-1", 90);
-      expect((await stores.ledger.list(task, { notDone: true })).map((c) => c.id)).not.toContain(first.id);
-      expect(await stores.ledger.summary(task)).toEqual(totals(5, 1, 500, 90));
-
-      await stores.ledger.replace(task, plan(task, 1, 2));
-      expect((await stores.ledger.list(task)).map((c) => c.id)).toEqual([chunkId(2, 0)]);
-      await stores.ledger.replace(task, []);
-      expect(await stores.ledger.summary(task)).toEqual(totals(0, 0, 0, 0));
-      expect(await stores.ledger.claim(task, "exec-1", 0, 1)).toBeUndefined();
-    });
-
-    it("never hands one chunk to two workers of an execution, and hands out every chunk", async () => {
-      const task = unique("claim");
-      await stores.ledger.replace(task, plan(task, 12));
-      const claimed: string[] = [];
-      // Every worker starts at the same place (the worst case): they race for the same chunks.
-      const worker = async () => {
-        for (;;) {
-          const chunk = await stores.ledger.claim(task, "exec-1", 0, 1);
-          if (!chunk) return;
-          expect(chunk.state).toBe("pending"); // as it was before the claim
-          claimed.push(chunk.id);
-        }
-      };
-      await Promise.all([1, 2, 3, 4].map(worker));
-      expect(claimed.sort()).toEqual(plan(task, 12).map((c) => c.id));
-      for (const chunk of await stores.ledger.list(task))
-        expect(chunk).toMatchObject({ state: "copying", execution: "exec-1", attempts: 1, rows: 0 });
-    });
-
-    it("starts workers at different places in the ledger", async () => {
-      const task = unique("offset");
-      await stores.ledger.replace(task, plan(task, 4));
-      expect((await stores.ledger.claim(task, "exec-1", 1, 2))?.id).toBe(chunkId(0, 2));
-      expect((await stores.ledger.claim(task, "exec-1", 0, 2))?.id).toBe(chunkId(0, 0));
-    });
-
-    it("lets a resumed execution take the chunks an interrupted one left copying, fencing the old one", async () => {
-      const task = unique("resume");
-      await stores.ledger.replace(task, plan(task, 2));
-      const a = (await stores.ledger.claim(task, "exec-1", 0, 1)) as Chunk;
-      const b = (await stores.ledger.claim(task, "exec-1", 0, 1)) as Chunk;
-      await stores.ledger.progress(task, a.id, "exec-1", 40);
-      await stores.ledger.markDone(task, b.id, "exec-1", 100);
-      expect(await stores.ledger.claim(task, "exec-1", 0, 1)).toBeUndefined();
-
-      now += 60_000;
-      const taken = await stores.ledger.claim(task, "exec-2", 0, 1);
-      expect(taken?.id).toBe(a.id);
-      const [resumed, done] = await stores.ledger.list(task);
-      expect(resumed).toMatchObject({ state: "copying", execution: "exec-2", attempts: 2, rows: 0 });
-      expect(resumed?.updatedAt).toBe(iso(now));
-      expect(done).toMatchObject({ state: "done", rows: 100, execution: "exec-1" });
-      expect(await stores.ledger.claim(task, "exec-2", 0, 1)).toBeUndefined();
-
-      // The old execution's late writes: progress is ignored, marking done is fenced.
-      await stores.ledger.progress(task, a.id, "exec-1", 77);
-      await expect(stores.ledger.markDone(task, a.id, "exec-1", 100)).rejects.toThrow(FencedError);
-      const [after] = await stores.ledger.list(task);
-      expect(after).toMatchObject({ rows: 0, state: "copying", execution: "exec-2" });
-    });
-
-    it("records progress only for the holder of a chunk that is still copying", async () => {
-      const task = unique("progress");
-      await stores.ledger.replace(task, plan(task, 1));
-      const chunk = (await stores.ledger.claim(task, "exec-1", 0, 1)) as Chunk;
-      now += 5;
-      await stores.ledger.progress(task, chunk.id, "exec-1", 30);
-      expect((await stores.ledger.list(task))[0]).toMatchObject({ rows: 30, updatedAt: iso(now) });
-      await stores.ledger.markDone(task, chunk.id, "exec-1", 95);
-      await stores.ledger.progress(task, chunk.id, "exec-1", 31);
-      await stores.ledger.progress(task, chunkId(9, 9), "exec-1", 31);
-      expect((await stores.ledger.list(task))[0]).toMatchObject({ state: "done", rows: 95 });
-      expect(await stores.ledger.list(task)).toHaveLength(1);
+    ledgerContract({
+      ledger: () => stores.ledger,
+      now: () => now,
+      advance: (ms) => {
+        now += ms;
+      },
+      unique,
     });
   });
 

@@ -25,6 +25,7 @@ describe("the config read from the environment", () => {
         region: "us-east-1",
       },
       tailer: { leaseTtlMs: 15_000, metrics: { emf: false } },
+      fullLoad: { chunkHeartbeatTimeoutMs: 180_000 },
       metrics: { emf: false },
       launcher: {
         mode: "ecs",
@@ -48,6 +49,7 @@ describe("the config read from the environment", () => {
       DYNAMODB_ENDPOINT: "http://127.0.0.1:38000",
       AWS_REGION: "eu-west-1",
       DTS_LEASE_TTL_MS: "2000",
+      DTS_CHUNK_HEARTBEAT_TIMEOUT_MS: "5000",
       DTS_EMF: "1",
       DTS_TAILER_LAUNCH: "local",
       DTS_REPO: "/srv/dts",
@@ -65,6 +67,7 @@ describe("the config read from the environment", () => {
         region: "eu-west-1",
       },
       tailer: { leaseTtlMs: 2000, metrics: { emf: true } },
+      fullLoad: { chunkHeartbeatTimeoutMs: 5000 },
       metrics: { emf: true },
       launcher: { mode: "local", repo: "/srv/dts" },
       api: {
@@ -118,6 +121,8 @@ describe("the config read from the environment", () => {
   it.each([
     ["DTS_LEASE_TTL_MS", "fifteen", /whole number of milliseconds/],
     ["DTS_LEASE_TTL_MS", "10", /at least 1000/],
+    ["DTS_CHUNK_HEARTBEAT_TIMEOUT_MS", "3m", /whole number of milliseconds/],
+    ["DTS_CHUNK_HEARTBEAT_TIMEOUT_MS", "999", /at least 1000/],
     ["DTS_TASKS_TABLE", "x", /DynamoDB table name/],
     ["DTS_CHUNKS_TABLE", "bad name", /DynamoDB table name/],
     ["DTS_CHECKPOINTS_TABLE", "a/b", /DynamoDB table name/],
