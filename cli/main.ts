@@ -29,7 +29,7 @@ program
 
 program
   .command("run")
-  .description("run the task's state machine on the local stack")
+  .description("run a new task on the local stack; an existing task goes on from where it is (as resume)")
   .argument("<spec>", "task spec JSON file")
   .option("--json", "print the execution result as JSON")
   .option(
@@ -38,6 +38,46 @@ program
   )
   .action((spec: string, options: { json?: boolean; until?: string }) =>
     run(async (config) => (await import("./run.ts")).runCommand(spec, options, config))(),
+  );
+
+program
+  .command("pause")
+  .alias("stop")
+  .description("pause a task: its steps stop, its tailer applies and checkpoints what it read, then stops")
+  .argument("<task>", "task name")
+  .option("--wait-seconds <n>", "how long to wait for the tailer to stop", "60")
+  .action((task: string, options: { waitSeconds?: string }) =>
+    run(async (config) => (await import("./stop.ts")).pauseCommand(task, options, config))(),
+  );
+
+program
+  .command("resume")
+  .description("go on with a paused or failed task from its checkpoint (no full load again)")
+  .argument("<task>", "task name, or a spec file with new settings for it (same selection)")
+  .option("--json", "print the execution result as JSON")
+  .option("--until <condition>", "wait until caught-up, as with run")
+  .action((task: string, options: { json?: boolean; until?: string }) =>
+    run(async (config) => (await import("./run.ts")).resumeCommand(task, options, config))(),
+  );
+
+program
+  .command("restart")
+  .description("run a task again from the start: schema and full load (the only command that does)")
+  .argument("<spec>", "task spec JSON file")
+  .option("--from-scratch", "required: the position, checkpoint and chunk ledger are forgotten")
+  .option("--yes", "do not ask for confirmation (scripts)")
+  .option("--json", "print the execution result as JSON")
+  .option("--until <condition>", "wait until caught-up, as with run")
+  .action((spec: string, options: { fromScratch?: boolean; yes?: boolean; json?: boolean; until?: string }) =>
+    run(async (config) => (await import("./run.ts")).restartCommand(spec, options, config))(),
+  );
+
+program
+  .command("list")
+  .description("list every task with its phase, position, latency and last error")
+  .option("--json", "print the tasks as JSON")
+  .action((options: { json?: boolean }) =>
+    run(async (config) => (await import("./list.ts")).listCommand(options, config))(),
   );
 
 program
@@ -50,12 +90,12 @@ program
   );
 
 program
-  .command("stop")
-  .description("stop the task's tailer gracefully (the checkpoint is flushed first)")
+  .command("delete")
+  .description("remove a paused task's state (record, checkpoint, chunk ledger); destination data stays")
   .argument("<task>", "task name")
-  .option("--wait-seconds <n>", "how long to wait for the tailer to stop", "60")
-  .action((task: string, options: { waitSeconds?: string }) =>
-    run(async (config) => (await import("./stop.ts")).stopCommand(task, options, config))(),
+  .option("--yes", "do not ask for confirmation (scripts)")
+  .action((task: string, options: { yes?: boolean }) =>
+    run(async (config) => (await import("./delete.ts")).deleteCommand(task, options, config))(),
   );
 
 program

@@ -1,14 +1,18 @@
-import type { Resumption } from "#core/api/task-service.ts";
+import { existsSync, statSync } from "node:fs";
+import type { Resumption, TaskService } from "#core/api/task-service.ts";
 import type { DtsConfig } from "#core/config.ts";
-import { SpecError } from "#core/errors.ts";
+import { DtsError, SpecError } from "#core/errors.ts";
 import { createLogger, fileDestination, useProcessLogger } from "#core/logger.ts";
 import { precheckLine, renderPrecheckReport } from "#core/precheck/render.ts";
 import { loadTaskSpec } from "#core/spec/load.ts";
+import type { TaskSpec } from "#core/spec/schema.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
+import type { TaskRecord } from "#core/store/task-store.ts";
 import { localLogFile } from "../local/environment.ts";
 import type { StateEvent } from "../local/runner.ts";
 import { waitUntilCaughtUp } from "./caught-up.ts";
+import { confirm } from "./confirm.ts";
 import { EXIT } from "./errors.ts";
 import { FullLoadProgress } from "./progress.ts";
 import { cliTasks } from "./tasks.ts";
@@ -26,34 +30,111 @@ function describe(event: StateEvent, startedAt: number): string | undefined {
   }
 }
 
-/** What `dts run` says when the task went on without an execution: its tailer runs, or was restarted. */
-function tailerLine(name: string, resumption: Exclude<Resumption, { kind: "execution-started" }>): string {
-  if (resumption.kind === "tailer-running") {
-    return `Task ${name} is in incremental migration already (tailer ${resumption.tailer.owner}); \`dts status ${name}\` shows it.`;
+/** What `dts run`/`dts resume` says when the task went on without an execution. */
+function goOnLine(name: string, resumption: Exclude<Resumption, { kind: "execution-started" }>): string {
+  switch (resumption.kind) {
+    case "tailer-running":
+      return `Task ${name} is in incremental migration already (tailer ${resumption.tailer.owner}); \`dts status ${name}\` shows it.`;
+    case "execution-running":
+      return `Task ${name} is running already (execution ${resumption.executions.join(", ")}); \`dts status ${name}\` shows it.`;
+    default: {
+      const { launched } = resumption;
+      return launched.alreadyRunning
+        ? `Task ${name} is in incremental migration; its tailer (${launched.id}) is reconnecting. \`dts status ${name}\` shows it.`
+        : `Task ${name} goes on with incremental migration from its checkpoint: tailer ${launched.id} started (no schema or full load again).`;
+    }
   }
-  const { launched } = resumption;
-  return launched.alreadyRunning
-    ? `Task ${name} is in incremental migration; its tailer (${launched.id}) is reconnecting. \`dts status ${name}\` shows it.`
-    : `Task ${name} was in incremental migration but its tailer had stopped: restarted it (${launched.id}) from its checkpoint.`;
 }
 
-/**
- * `dts run <spec.json>`: goes on with the task (core/api/task-service.ts resume): a running tailer
- * is left alone, a stopped one restarted, else the task's state machine runs locally, in this
- * process, and this shows which state it is in. The handlers' log lines go to .stack/dts.log, not
- * to the terminal.
- */
-export async function runCommand(
+/** What an execution of an existing task keeps from before (core/task/lifecycle.ts). */
+function continueLine(previous: TaskRecord): string {
+  const kept: string[] = [];
+  if (previous.position) kept.push(`binlog position ${previous.position.file}:${previous.position.position}`);
+  if (previous.schema?.completedAt) kept.push("the schema");
+  if (previous.fullLoad?.completedAt) kept.push("the finished full load");
+  else if (previous.fullLoad) kept.push("the chunks already copied");
+  const failed =
+    previous.phase === "failed" && previous.lastError
+      ? ` (it had failed: ${previous.lastError.error}: ${previous.lastError.cause})`
+      : "";
+  return kept.length > 0
+    ? `Task ${previous.name} goes on from ${previous.phase}${failed}, keeping ${kept.join(", ")}.`
+    : `Task ${previous.name} runs again from ${previous.phase}${failed}.`;
+}
+
+export interface RunOptions {
+  json?: boolean;
+  until?: string;
+}
+
+/** `dts run <spec.json>`: a new task runs; an existing one goes on from where it is (never loaded again). */
+export async function runCommand(file: string, options: RunOptions, config: DtsConfig): Promise<number> {
+  checkUntil(options);
+  const spec = await loadTaskSpec(file);
+  return goOn(spec, options, config, (tasks) => tasks.resume(spec));
+}
+
+/** `dts resume <task|spec.json>`: goes on with an existing task (with a new spec, if a file is given). */
+export async function resumeCommand(target: string, options: RunOptions, config: DtsConfig): Promise<number> {
+  checkUntil(options);
+  const file = existsSync(target) && statSync(target).isFile();
+  const spec = file ? await loadTaskSpec(target) : undefined;
+  const name = spec?.name ?? target;
+  const { tasks } = cliTasks(config);
+  const task = await tasks.find(name);
+  if (!task)
+    throw new DtsError(
+      `no task named ${name}${file ? "" : " (and no spec file of that name)"}: \`dts run <spec>\` creates it`,
+    );
+  const chosen = spec ?? task.spec;
+  return goOn(chosen, options, config, (service) => service.resume(chosen));
+}
+
+/** `dts restart <spec.json> --from-scratch`: schema and full load again, after a confirmation. */
+export async function restartCommand(
   file: string,
-  options: { json?: boolean; until?: string },
+  options: RunOptions & { fromScratch?: boolean; yes?: boolean },
   config: DtsConfig,
 ): Promise<number> {
+  checkUntil(options);
+  const spec = await loadTaskSpec(file);
+  if (!options.fromScratch)
+    throw new SpecError(
+      `dts restart redoes the schema and the full load of ${spec.name}: say so with --from-scratch (\`dts resume ${spec.name}\` goes on from where it is)`,
+    );
+  const what =
+    spec.destination.type === "mysql"
+      ? "the destination tables it created are recreated and loaded again"
+      : `every row is published to ${spec.destination.topic} again`;
+  await confirm(
+    `Restart task ${spec.name} from scratch? Its position and checkpoint are forgotten and ${what}.`,
+    options.yes,
+  );
+  return goOn(spec, options, config, async (tasks) => ({
+    kind: "execution-started",
+    executionId: await tasks.restart(spec),
+    previous: undefined,
+  }));
+}
+
+function checkUntil(options: RunOptions): void {
   if (options.until !== undefined && options.until !== "caught-up") {
     throw new SpecError(`--until takes "caught-up", not "${options.until}"`);
   }
+}
+
+/**
+ * Runs what `start` decides for the task and reports it: an execution runs locally, in this
+ * process, and this shows which state it is in; the handlers' log lines go to .stack/dts.log.
+ */
+async function goOn(
+  spec: TaskSpec,
+  options: RunOptions,
+  config: DtsConfig,
+  start: (tasks: TaskService) => Promise<Resumption>,
+): Promise<number> {
   const logger = createLogger(config.log, { destination: fileDestination(localLogFile()) });
   useProcessLogger(logger);
-  const spec = await loadTaskSpec(file);
   const log = (line: string) => {
     if (!options.json) process.stdout.write(`${line}\n`);
   };
@@ -70,18 +151,14 @@ export async function runCommand(
     if (line) log(line);
   }
 
-  const resumption = await tasks.resume(spec);
+  const resumption = await start(tasks);
   if (resumption.kind !== "execution-started") {
-    log(tailerLine(spec.name, resumption));
+    log(goOnLine(spec.name, resumption));
     if (options.until === "caught-up") await waitUntilCaughtUp(spec, log);
     return EXIT.ok;
   }
   const { previous } = resumption;
-  if (previous?.phase === "failed" && previous.lastError) {
-    log(
-      `Task ${spec.name} had failed (${previous.lastError.error}: ${previous.lastError.cause}); running it again from the start.`,
-    );
-  }
+  if (previous) log(continueLine(previous));
   log(`Running task ${spec.name} on the local stack`);
   const execution = await executions.outcome(resumption.executionId);
   await progress.stop();
@@ -114,7 +191,7 @@ export async function runCommand(
   }
   if (execution.status === "SUCCEEDED" && task?.phase === "incremental") {
     if (options.until === "caught-up") await waitUntilCaughtUp(spec, log);
-    else log(`The tailer keeps the destination in sync; stop it with \`dts stop ${spec.name}\`.`);
+    else log(`The tailer keeps the destination in sync; pause it with \`dts pause ${spec.name}\`.`);
   }
   return execution.status === "SUCCEEDED" ? EXIT.ok : EXIT.failed;
 }

@@ -34,7 +34,9 @@ function statusLines(view: TaskView, precheck: TaskRecord["precheck"]): string[]
     );
   }
   if (view.schema) {
-    lines.push(`Schema    ${view.schema.tables.length} table(s) created, ${view.schema.completedAt}`);
+    lines.push(
+      `Schema    ${view.schema.tables.length} table(s) created, ${view.schema.completedAt ?? "not finished"}`,
+    );
     for (const note of view.schema.notes) lines.push(`          note: ${note}`);
   }
   if (view.fullLoad) lines.push(fullLoadLine(view.fullLoad));

@@ -33,7 +33,9 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
 try {
   const reason = await run.done;
   logger.info("tailer stopped", { reason });
-  process.exit(reason === "fenced" ? 3 : 0);
+  // 0: paused as asked; 3: fenced (another tailer holds the task); 143: stopped by a signal without
+  // a pause, so a supervisor relaunches it (docs/deploy.md).
+  process.exit(reason === "fenced" ? 3 : reason === "interrupted" ? 143 : 0);
 } catch (error) {
   // A DtsError is logged with its name and message; anything else with its stack too.
   logger.error(error instanceof Error ? error.message : String(error), { error });

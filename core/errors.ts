@@ -22,8 +22,14 @@ export class RetriableError extends DtsError {}
 /** Not worth retrying: the task stops with this reason stored. */
 export class FatalError extends DtsError {}
 
+/** The binlog the tailer needs was purged: incremental migration cannot go on without a new load. */
+export class BinlogPurgedError extends FatalError {}
+
 /** This writer lost its lease: another writer owns the task now. */
 export class FencedError extends DtsError {}
+
+/** Going on with a task would redo or lose data, or it is busy: the message names the command to use. */
+export class LifecycleRefusal extends DtsError {}
 
 /** The local environment is not ready (a server of the local stack is down, a file is missing). */
 export class EnvironmentError extends DtsError {}

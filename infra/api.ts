@@ -50,7 +50,7 @@ const GATEWAY_ERRORS: { type: ResponseType; code: string; message: string }[] = 
     type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
     code: "MissingAuthentication",
     message:
-      "sign the request with SigV4 (service execute-api, see docs/deploy.md) and check the path: the API has /tasks, /tasks/{name}, /tasks/{name}/precheck and /tasks/{name}/stop",
+      "sign the request with SigV4 (service execute-api, see docs/deploy.md) and check the path: the API has /tasks, /tasks/{name}, and /tasks/{name}/ precheck, pause, resume and restart",
   },
   {
     type: ResponseType.INVALID_SIGNATURE,
@@ -81,11 +81,14 @@ const gatewayErrorBody = (code: string, message: string) =>
  * The task API: API Gateway REST API, IAM (SigV4) authorization on every method, request
  * validation, access logs, throttling; every route goes to one Lambda (functions/api).
  *
- *   POST /tasks                  validate the spec, store it, start an execution
- *   GET  /tasks                  every task with phase, progress, rows, latency, last error
- *   GET  /tasks/{name}           one task in detail
- *   POST /tasks/{name}/precheck  run every precheck item against the stored spec
- *   POST /tasks/{name}/stop      stop the execution and ask the tailer to stop gracefully
+ *   POST   /tasks                  validate the spec and run the task (an existing one goes on)
+ *   GET    /tasks                  every task with phase, position, progress, latency, last error
+ *   GET    /tasks/{name}           one task in detail
+ *   DELETE /tasks/{name}           remove a paused task's state (destination data stays)
+ *   POST   /tasks/{name}/precheck  run every precheck item against the stored spec
+ *   POST   /tasks/{name}/pause     stop its steps, let the tailer checkpoint and stop (also /stop)
+ *   POST   /tasks/{name}/resume    go on from the checkpoint
+ *   POST   /tasks/{name}/restart   {"fromScratch": true}: schema and full load again
  */
 export class Api extends Construct {
   readonly restApi: RestApi;

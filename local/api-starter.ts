@@ -47,7 +47,7 @@ export function localStarter(options: {
     const pid = Number(tailer?.id);
     if (tailer?.mode !== "local" || !(pid > 0)) return;
     await stopLocalTailer(task, pid);
-    if ((await store.get(task))?.phase === "incremental") await store.setPhase(task, "stopped");
+    if ((await store.get(task))?.phase === "incremental") await store.setPhase(task, "paused");
     log.info("stopped the tailer the execution launched", { task, pid });
   }
 

@@ -1,4 +1,4 @@
-import { DtsError, FatalError, SpecError } from "../errors.ts";
+import { DtsError, FatalError, LifecycleRefusal, SpecError } from "../errors.ts";
 import type { SpecProblem } from "../spec/load.ts";
 
 /** What every API error answers: a stable code, a message that says what to fix, and details. */
@@ -61,6 +61,8 @@ export function errorResponse(error: unknown, requestId?: string): { status: num
       body: { error: "InvalidSpec", message: error.message, ...(problems ? { problems } : {}) },
     };
   }
+  if (error instanceof LifecycleRefusal)
+    return { status: 409, body: { error: "TaskConflict", message: error.message } };
   if (error instanceof DtsError) return { status: 422, body: { error: error.name, message: error.message } };
   const reference = requestId ? ` (request ${requestId})` : "";
   return {

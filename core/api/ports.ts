@@ -28,12 +28,12 @@ export type { SecretPolicy };
 /** What the task service works with (core/api/task-service.ts); adapters are chosen by the composition root. */
 export interface TaskServiceDeps {
   store: TaskStore;
-  ledger: Pick<ChunkLedger, "summary">;
-  checkpoints: Pick<CheckpointStore, "read" | "requestStop" | "clearStop">;
+  ledger: Pick<ChunkLedger, "summary" | "replace">;
+  checkpoints: Pick<CheckpointStore, "read" | "requestStop" | "clearStop" | "reset" | "remove">;
   executions: ExecutionStarter;
   /** The front door the service answers (API, CLI): a failure to start an execution is stored as in this state. */
   origin: string;
-  /** Restarts a task's tailer: needed only to resume a task in incremental migration (`dts run`). */
+  /** Starts a task's tailer: needed only to resume a task whose steps before the tailer are done. */
   launcher?: TailerLauncher | undefined;
   now?: () => number;
 }

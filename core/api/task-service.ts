@@ -1,8 +1,10 @@
-import { FatalError } from "../errors.ts";
+import { FatalError, LifecycleRefusal } from "../errors.ts";
+import { ACTIVE_PHASES } from "../model/phase.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import type { Checkpoint, CheckpointRecord } from "../store/checkpoint-store.ts";
 import type { LedgerSummary } from "../store/chunk-ledger.ts";
 import type { TaskRecord } from "../store/task-store.ts";
+import { resumeAction } from "../task/lifecycle.ts";
 import { type LaunchedTailer, startTailer } from "../task/tailer-start.ts";
 import { type LiveLease, tailerAlive } from "../task/tailer-state.ts";
 import { ExecutionStartError } from "./errors.ts";
@@ -12,9 +14,10 @@ import { type TaskView, tailerView, taskView } from "./view.ts";
 /** The tailer holding the task's lease: its checkpoint record, with an owner and an expiry to come. */
 export type LiveTailer = LiveLease<CheckpointRecord>;
 
-/** What `resume` did: nothing (the tailer runs), restarted the tailer, or started an execution. */
+/** What `run`/`resume` did: nothing (something runs), started the tailer, or started an execution. */
 export type Resumption =
   | { kind: "tailer-running"; tailer: LiveTailer }
+  | { kind: "execution-running"; executions: string[] }
   | { kind: "tailer-restarted"; launched: LaunchedTailer }
   | {
       kind: "execution-started";
@@ -23,10 +26,12 @@ export type Resumption =
       previous: TaskRecord | undefined;
     };
 
-/** What `stop` asked to stop: the running executions (and how their stop takes effect), the live tailer. */
+/** What `pause` asked to stop: the running executions (and how their stop takes effect), the live tailer. */
 export interface StopRequest {
   executions: { stopped: string[]; note?: string | undefined } | undefined;
   tailer: LiveTailer | undefined;
+  /** True when this call paused the task; false when it was completed, failed or paused already. */
+  paused: boolean;
 }
 
 /** What is running for a task: its executions (ids) and the tailer holding its lease. */
@@ -58,6 +63,11 @@ export class TaskService {
   async liveTailer(name: string): Promise<LiveTailer | undefined> {
     const holder = await this.deps.checkpoints.read(name);
     return tailerAlive(holder, this.now()) ? holder : undefined;
+  }
+
+  /** The task's checkpoint: the position after the last transaction applied (or passed). */
+  async checkpoint(name: string): Promise<Checkpoint | undefined> {
+    return (await this.deps.checkpoints.read(name))?.checkpoint;
   }
 
   /** The task's executions that have not ended, and its live tailer. */
@@ -109,46 +119,95 @@ export class TaskService {
   }
 
   /**
-   * Goes on with a task from where it is (`dts run`): a live tailer is left alone; a task in
-   * incremental migration whose tailer holds no lease (it is reconnecting, or it died) gets its
-   * tailer restarted, which goes on from the checkpoint (running the full load again would resend,
-   * or rewrite, everything); any other task gets an execution.
+   * `dts run`, `dts resume`, POST /tasks: goes on with the task from where it is
+   * (core/task/lifecycle.ts decides): a new task runs; a running one is left alone; one whose steps
+   * before incremental migration are done gets its tailer started from its checkpoint; any other
+   * runs the state machine again, each step keeping what was done. LifecycleRefusal when going on
+   * would load the data again or skip changes (completed, purged binlog, another selection).
    */
   async resume(spec: TaskSpec): Promise<Resumption> {
-    const tailer = await this.liveTailer(spec.name);
-    if (tailer) return { kind: "tailer-running", tailer };
     const previous = await this.deps.store.get(spec.name);
-    if (previous?.phase === "incremental") {
-      const launcher = this.deps.launcher;
-      if (!launcher)
-        throw new FatalError(
-          `no tailer launcher is configured here: the tailer of ${spec.name} cannot restart`,
-        );
-      const launched = await startTailer(spec.name, {
-        checkpoints: this.deps.checkpoints,
-        store: this.deps.store,
-        launcher,
-      });
-      return { kind: "tailer-restarted", launched };
+    const { executions, tailer } = await this.activity(spec.name);
+    const action = resumeAction(previous, spec, {
+      executions: executions.length,
+      tailer: tailer !== undefined,
+    });
+    switch (action.kind) {
+      case "refuse":
+        throw new LifecycleRefusal(action.reason);
+      case "running":
+        return tailer ? { kind: "tailer-running", tailer } : { kind: "execution-running", executions };
+      case "start-tailer": {
+        await this.deps.store.saveSpec(spec);
+        return { kind: "tailer-restarted", launched: await this.launchTailer(spec.name) };
+      }
+      default:
+        return { kind: "execution-started", executionId: await this.startExecution(spec), previous };
     }
-    return { kind: "execution-started", executionId: await this.startExecution(spec), previous };
   }
 
   /**
-   * Stops the task's running executions and asks its live tailer to stop gracefully (what it read
-   * is applied and checkpointed first; the tailer then sets the phase to stopped). A task whose
-   * executions were stopped at once, with no tailer, is stopped here.
+   * `dts restart --from-scratch`: forgets what the task did (position, full load, checkpoint,
+   * chunk ledger; the tables it created are recreated) and runs it from the start with `spec`.
+   * Refused while anything of the task runs: pause it first.
    */
-  async stop(task: TaskRecord, reason: string): Promise<StopRequest> {
+  async restart(spec: TaskSpec): Promise<string> {
+    const { executions, tailer } = await this.activity(spec.name);
+    if (executions.length > 0 || tailer)
+      throw new LifecycleRefusal(
+        `task ${spec.name} is running: \`dts pause ${spec.name}\` first, then restart it`,
+      );
+    if (await this.deps.store.get(spec.name)) {
+      await this.deps.store.saveSpec(spec);
+      await this.deps.store.restart(spec.name);
+      await this.deps.ledger.replace(spec.name, []);
+      await this.deps.checkpoints.reset(spec.name);
+    }
+    return this.startExecution(spec);
+  }
+
+  /**
+   * `dts pause`: stops the task's running executions, asks its live tailer to stop gracefully
+   * (what it read is applied and checkpointed first) and moves the task to paused, so no step
+   * still running moves it on and nothing relaunches its tailer. `dts resume` goes on from there.
+   */
+  async pause(task: TaskRecord, reason: string): Promise<StopRequest> {
     const { name } = task;
     const running = await this.deps.executions.running(name);
     const executions = running.length > 0 ? await this.deps.executions.stop(name, reason) : undefined;
     const tailer = await this.liveTailer(name);
-    if (tailer) await this.deps.checkpoints.requestStop(name);
-    if (running.length > 0 && !tailer && executions?.note === undefined) {
-      await this.deps.store.setPhase(name, "stopped");
-    }
-    return { executions, tailer };
+    if (tailer || task.phase === "incremental") await this.deps.checkpoints.requestStop(name);
+    const paused = ACTIVE_PHASES.includes(task.phase);
+    if (paused) await this.deps.store.setPhase(name, "paused");
+    return { executions, tailer, paused };
+  }
+
+  /**
+   * `dts delete`: removes the task's state (record, chunk ledger, checkpoint); the destination's
+   * data stays. Refused while anything runs or the task is in an active phase: pause it first.
+   */
+  async remove(task: TaskRecord): Promise<void> {
+    const { name } = task;
+    const { executions, tailer } = await this.activity(name);
+    const busy = ACTIVE_PHASES.includes(task.phase) && !["created", "prechecked"].includes(task.phase);
+    if (executions.length > 0 || tailer || busy)
+      throw new LifecycleRefusal(
+        `task ${name} is ${tailer || executions.length > 0 ? "running" : task.phase}: \`dts pause ${name}\` first, then delete it`,
+      );
+    await this.deps.checkpoints.remove(name);
+    await this.deps.ledger.replace(name, []);
+    await this.deps.store.remove(name);
+  }
+
+  private launchTailer(name: string): Promise<LaunchedTailer> {
+    const launcher = this.deps.launcher;
+    if (!launcher)
+      throw new FatalError(`no tailer launcher is configured here: the tailer of ${name} cannot start`);
+    return startTailer(
+      name,
+      { checkpoints: this.deps.checkpoints, store: this.deps.store, launcher },
+      "resume",
+    );
   }
 
   /**

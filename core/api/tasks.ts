@@ -3,16 +3,18 @@ import type { TaskRecord } from "../store/task-store.ts";
 import { ApiError, ExecutionStartError, notFound } from "./errors.ts";
 import type { TaskApiDeps } from "./ports.ts";
 import { secretProblems } from "./secret-policy.ts";
-import { TaskService } from "./task-service.ts";
+import { type Resumption, TaskService } from "./task-service.ts";
 import { type TaskSummary, type TaskView, taskSummary } from "./view.ts";
 
 const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$/;
 
 export interface CreatedTask {
   name: string;
-  /** The execution that runs the task (precheck, schema, full load, then the tailer). */
-  executionId: string;
-  /** True when the task existed: the execution resumes it (chunks already copied are kept). */
+  /** The execution that runs the task, when one started (a task past its full load starts only its tailer). */
+  executionId?: string;
+  /** The tailer started, when the task went on with incremental migration from its checkpoint. */
+  tailer?: string;
+  /** True when the task existed: it goes on from where it was (nothing copied is copied again). */
   restarted: boolean;
   message: string;
 }
@@ -43,30 +45,57 @@ export class TaskApi {
     this.tasks = new TaskService({ ...deps, origin: "API" });
   }
 
-  /** POST /tasks: validates the spec, stores it and starts an execution. */
+  /**
+   * POST /tasks: validates the spec and runs the task. A task that exists goes on from where it is
+   * (core/task/lifecycle.ts), as POST /tasks/{name}/resume; 409 while it runs, and when going on
+   * would load it again or lose changes.
+   */
   async create(body: unknown): Promise<CreatedTask> {
     const spec = parseTaskSpec(body, "the request body");
     const problems = secretProblems(spec, this.deps.secrets);
     if (problems.length > 0) throw specErrorFrom(problems, "the request body");
     const existing = await this.tasks.find(spec.name);
     if (existing) await this.refuseWhileRunning(existing, "start it again");
-    let executionId: string;
-    try {
-      executionId = await this.tasks.startExecution(spec);
-    } catch (error) {
-      if (!(error instanceof ExecutionStartError)) throw error;
+    return this.goOn(spec.name, () => this.tasks.resume(spec), existing !== undefined);
+  }
+
+  /** POST /tasks/{name}/resume: goes on with a paused or failed task from its checkpoint. */
+  async resume(name: string): Promise<CreatedTask> {
+    const task = await this.find(name);
+    await this.refuseWhileRunning(task, "resume it");
+    const spec = parseTaskSpec(task.spec, `the stored spec of ${name}`);
+    return this.goOn(name, () => this.tasks.resume(spec), true);
+  }
+
+  /**
+   * POST /tasks/{name}/restart with {"fromScratch": true}: schema and full load again from a new
+   * position (the body is the confirmation). 409 while the task runs.
+   */
+  async restart(name: string, body: unknown): Promise<CreatedTask> {
+    const task = await this.find(name);
+    if ((body as { fromScratch?: unknown } | null)?.fromScratch !== true)
       throw new ApiError(
-        502,
-        "StartExecutionFailed",
-        `the task was stored but its execution did not start (${error.reason}); POST the spec again to retry`,
+        400,
+        "InvalidRequest",
+        'a restart loads the task again from scratch: send {"fromScratch": true} to confirm (POST /tasks/{name}/resume goes on from where it is)',
       );
-    }
-    return {
-      name: spec.name,
-      executionId,
-      restarted: existing !== undefined,
-      message: `task ${spec.name} started: GET /tasks/${spec.name} shows its phase and progress`,
-    };
+    await this.refuseWhileRunning(task, "restart it");
+    const spec = parseTaskSpec(task.spec, `the stored spec of ${name}`);
+    return this.goOn(
+      name,
+      async () => ({
+        kind: "execution-started" as const,
+        executionId: await this.tasks.restart(spec),
+        previous: task,
+      }),
+      true,
+    );
+  }
+
+  /** DELETE /tasks/{name}: removes a paused or ended task's state; the destination's data stays. */
+  async remove(name: string): Promise<{ name: string; message: string }> {
+    await this.tasks.remove(await this.find(name));
+    return { name, message: `task ${name} deleted; the destination's data is untouched` };
   }
 
   /** GET /tasks. */
@@ -85,7 +114,11 @@ export class TaskApi {
     await this.refuseWhileRunning(task, "precheck it");
     const spec = parseTaskSpec(task.spec, `the stored spec of ${name}`);
     const report = await this.deps.precheck(spec, { ownedTables: task.schema?.createdTables ?? [] });
-    await this.deps.store.savePrecheck(name, report);
+    // A task that has not run yet is prechecked; any other keeps its phase (paused stays paused).
+    if (["created", "prechecked", "precheck-failed"].includes(task.phase)) {
+      await this.deps.store.setPhase(name, "prechecking");
+      await this.deps.store.savePrecheck(name, report);
+    } else await this.deps.store.saveOutcome(name, "precheck", report);
     return {
       name,
       passed: report.passed,
@@ -100,20 +133,56 @@ export class TaskApi {
   }
 
   /**
-   * POST /tasks/{name}/stop: stops a running execution and asks the tailer to stop gracefully
-   * (what it read is applied and checkpointed first). The tailer sets the phase to stopped.
+   * POST /tasks/{name}/pause (and its older name /stop): stops a running execution, asks the tailer
+   * to stop gracefully (what it read is applied and checkpointed first) and pauses the task.
    */
-  async stop(name: string): Promise<StopOutcome> {
+  async pause(name: string): Promise<StopOutcome> {
     const task = await this.find(name);
-    const { executions: stopped, tailer } = await this.tasks.stop(task, "POST /tasks/{name}/stop");
+    const { executions: stopped, tailer, paused } = await this.tasks.pause(task, "POST /tasks/{name}/pause");
     const parts: string[] = [];
     if (stopped) parts.push(stopped.note ?? `execution stopped (${stopped.stopped.length})`);
     if (tailer) parts.push(`tailer ${tailer.owner} asked to stop after checkpointing what it applied`);
     const message =
       parts.length > 0
-        ? `stopping task ${name}: ${parts.join("; ")}. GET /tasks/${name} shows phase "stopped" once it is done`
-        : `task ${name} has nothing running (phase ${task.phase}): nothing to stop`;
+        ? `pausing task ${name}: ${parts.join("; ")}. GET /tasks/${name} shows phase "paused"; POST /tasks/${name}/resume goes on`
+        : paused
+          ? `task ${name} paused (nothing was running); POST /tasks/${name}/resume goes on`
+          : `task ${name} is ${task.phase}: nothing to pause`;
     return { name, stopping: { executions: stopped?.stopped ?? [], tailer: tailer !== undefined }, message };
+  }
+
+  /** Runs `start` and words what it did; a failed StartExecution is a 502 (the task is stored). */
+  private async goOn(name: string, start: () => Promise<Resumption>, existed: boolean): Promise<CreatedTask> {
+    let resumption: Resumption;
+    try {
+      resumption = await start();
+    } catch (error) {
+      if (!(error instanceof ExecutionStartError)) throw error;
+      throw new ApiError(
+        502,
+        "StartExecutionFailed",
+        `the task was stored but its execution did not start (${error.reason}); POST the spec again to retry`,
+      );
+    }
+    const watch = `GET /tasks/${name} shows its phase and progress`;
+    switch (resumption.kind) {
+      case "execution-started":
+        return {
+          name,
+          executionId: resumption.executionId,
+          restarted: existed,
+          message: `task ${name} started: ${watch}`,
+        };
+      case "tailer-restarted":
+        return {
+          name,
+          tailer: resumption.launched.id,
+          restarted: true,
+          message: `task ${name} goes on with incremental migration from its checkpoint: ${watch}`,
+        };
+      default:
+        return { name, restarted: true, message: `task ${name} is running already: ${watch}` };
+    }
   }
 
   private async find(name: string): Promise<TaskRecord> {
@@ -134,7 +203,7 @@ export class TaskApi {
     throw new ApiError(
       409,
       "TaskRunning",
-      `task ${task.name} is running (${what}, phase ${task.phase}): stop it with POST /tasks/${task.name}/stop before you ${action}, or use another task name`,
+      `task ${task.name} is running (${what}, phase ${task.phase}): pause it with POST /tasks/${task.name}/pause before you ${action}, or use another task name`,
     );
   }
 }

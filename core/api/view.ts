@@ -54,7 +54,7 @@ export interface TaskView {
     problems: Pick<CheckResult, "id" | "status" | "detail" | "fix">[];
   } | null;
   position: TaskRecord["position"] | null;
-  schema: { tables: string[]; notes: string[]; completedAt: string } | null;
+  schema: { tables: string[]; notes: string[]; completedAt: string | null } | null;
   fullLoad: {
     percent: number;
     rowsCopied: number;
@@ -78,11 +78,11 @@ export interface TaskView {
   spec: unknown;
 }
 
-/** One line of GET /tasks. */
+/** One line of GET /tasks and `dts list`; `position` is the last applied (else the captured) one. */
 export type TaskSummary = Pick<
   TaskView,
   "name" | "phase" | "updatedAt" | "progressPercent" | "rows" | "latencySeconds" | "lastError"
->;
+> & { position: string | null };
 
 /** The spec without passwords: responses and logs never carry them. */
 export function redactSpec(spec: TaskSpec): unknown {
@@ -158,7 +158,11 @@ export function taskView(input: {
     precheck,
     position: task.position ?? null,
     schema: task.schema
-      ? { tables: task.schema.createdTables, notes: task.schema.notes, completedAt: task.schema.completedAt }
+      ? {
+          tables: task.schema.createdTables,
+          notes: task.schema.notes,
+          completedAt: task.schema.completedAt ?? null,
+        }
       : null,
     fullLoad,
     indexes: task.indexes
@@ -176,5 +180,7 @@ export function taskView(input: {
 
 export function taskSummary(view: TaskView): TaskSummary {
   const { name, phase, updatedAt, progressPercent, rows, latencySeconds, lastError } = view;
-  return { name, phase, updatedAt, progressPercent, rows, latencySeconds, lastError };
+  const at = view.incremental?.position ?? view.position;
+  const position = at ? `${at.file}:${at.position}` : null;
+  return { name, phase, updatedAt, progressPercent, rows, latencySeconds, lastError, position };
 }

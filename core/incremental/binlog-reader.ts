@@ -1,6 +1,6 @@
 import ZongJi from "@vlasky/zongji";
 import { resolvePassword } from "../adapters/secrets.ts";
-import { FatalError, RetriableError } from "../errors.ts";
+import { BinlogPurgedError, FatalError, RetriableError } from "../errors.ts";
 import type { BinlogPosition } from "../model/position.ts";
 import { type Row, type RowChange, type SourceTransaction, setField } from "../model/row.ts";
 import { INSECURE_AUTH } from "../source/auth-plugins.ts";
@@ -47,6 +47,9 @@ interface ZongjiEvent {
   getEventName(): string;
   timestamp: number;
   nextPosition: number;
+  /** Heartbeat: the binlog the server is at (and, past 4 GiB on MariaDB, the position). */
+  binlogName?: string;
+  position?: number;
   query?: string;
   schema?: string;
   tableId?: number;
@@ -62,7 +65,11 @@ interface ZongjiInstance {
   stop(): void;
   options: { filename?: string; position?: number };
   gtidSet?: string;
-  connection: { pause(): void; resume(): void } | null;
+  connection: {
+    pause(): void;
+    resume(): void;
+    query(sql: string, callback: (error: Error | null) => void): void;
+  } | null;
   /** ZongJi's control connection (a callback-style mysql2 connection), created by start(). */
   ctrlConnection: { query(sql: string, callback: (error: Error | null) => void): void } | null;
 }
@@ -82,9 +89,9 @@ export function classifyReaderError(
   if (error.code === INSECURE_AUTH)
     return new FatalError(`binlog connection to the source refused: ${text}`, { cause: error });
   if (error.errno === 1236 || /could not find first log file|purged|1236/i.test(text)) {
-    return new FatalError(
+    return new BinlogPurgedError(
       `the source no longer has binlog ${from.file} (position ${from.position}): it was purged before the tailer read it. ` +
-        "Incremental migration cannot resume from there: run the full load again (dts run with a new task or after resetting the destination), and keep binlogs for at least 7 days",
+        "Incremental migration cannot go on from there: `dts restart <task> --from-scratch` loads the data again from a new position; keep binlogs for at least 7 days",
       { cause: error },
     );
   }
@@ -106,6 +113,9 @@ export function zongjiOptions(endpoint: MysqlEndpoint, password: string): Record
     bigNumberStrings: true,
   };
 }
+
+/** How often an idle source sends the reader its binlog position. */
+const HEARTBEAT_PERIOD_S = 2;
 
 /** Reads the source binlog with @vlasky/zongji and assembles committed transactions. */
 export class ZongjiBinlogReader implements BinlogReader {
@@ -165,6 +175,19 @@ export class ZongjiBinlogReader implements BinlogReader {
         }
         return;
       }
+      if (name === "heartbeat") {
+        // Sent only while the server waits at the end of its binlog: between transactions.
+        if (changes.length > 0 || !e.binlogName) return;
+        const at = { file: e.binlogName, position: e.position ?? e.nextPosition };
+        const gtid = zongji.gtidSet;
+        onTransaction({
+          position: { ...at, ...(gtid ? { gtid } : {}) },
+          timestamp: Date.now(),
+          changes: [],
+          idle: true,
+        });
+        return;
+      }
       if (name === "xid") {
         onTransaction({ position: position(e), timestamp: e.timestamp, changes });
         changes = [];
@@ -207,9 +230,25 @@ export class ZongjiBinlogReader implements BinlogReader {
         filename: from.file,
         position: from.position,
         serverId: this.serverId,
-        includeEvents: ["tablemap", "writerows", "updaterows", "deleterows", "query", "xid", "rotate"],
+        includeEvents: [
+          "tablemap",
+          "writerows",
+          "updaterows",
+          "deleterows",
+          "query",
+          "xid",
+          "rotate",
+          "heartbeat",
+        ],
         includeSchema: Object.fromEntries([...this.databases, "dts_health_check"].map((db) => [db, true])),
       });
+      // Queued on the binlog connection ahead of the dump command (sent once ZongJi is ready): an
+      // idle server then sends a heartbeat with its binlog position every HEARTBEAT_PERIOD_S, so
+      // the checkpoint follows an idle source.
+      zongji.connection?.query(
+        `SET @master_heartbeat_period = ${HEARTBEAT_PERIOD_S * 1_000_000_000}`,
+        (error) => (error ? fail(error) : undefined),
+      );
       // Queued behind ZongJi's first query, ahead of the column lookups that decode row events.
       if (zongji.ctrlConnection)
         zongji.ctrlConnection.query(sessionStatement("source"), (error) => (error ? fail(error) : started()));

@@ -1,22 +1,31 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import type { TailerConfig } from "../config.ts";
-import { DtsError, FatalError, FencedError, RetriableError } from "../errors.ts";
+import { FatalError, FencedError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import type { BinlogPosition } from "../model/position.ts";
 import type { ChangeSink } from "../pipeline/sink.ts";
+import { isRetriable } from "../retry.ts";
 import { openChangeSink } from "../sinks/open.ts";
 import { openSource } from "../source/connection.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "../store/index.ts";
 import { ZongjiBinlogReader } from "./binlog-reader.ts";
 import { startHeartbeat } from "./heartbeat.ts";
 import { emfMetrics } from "./metrics.ts";
+import { RetryStreak } from "./retry-streak.ts";
 import { Tailer } from "./tailer.ts";
+
+/**
+ * How a tailer ended: paused (a pause was asked for: the task is paused), interrupted (stopped by
+ * a signal without a pause: the task stays in incremental migration, for a supervisor to relaunch),
+ * fenced (another tailer holds the task).
+ */
+export type TailerExit = "paused" | "interrupted" | "fenced";
 
 export interface TailerRun {
   /** Resolves with the exit reason once the tailer has stopped. */
-  done: Promise<"stopped" | "fenced">;
-  /** Graceful stop (SIGTERM, `dts stop`): flushes the checkpoint first. */
+  done: Promise<TailerExit>;
+  /** Graceful stop (SIGTERM): flushes the checkpoint first. */
   stop(): void;
 }
 
@@ -26,42 +35,21 @@ function serverId(task: string): number {
   return 100_000 + (digest.readUInt32BE(0) % 2_000_000_000);
 }
 
-function isRetriable(error: unknown): boolean {
-  if (error instanceof RetriableError) return true;
-  if (error instanceof DtsError) return false;
-  const code = (error as { code?: string }).code ?? "";
-  return (
-    [
-      "ECONNREFUSED",
-      "ECONNRESET",
-      "ETIMEDOUT",
-      "EPIPE",
-      "PROTOCOL_CONNECTION_LOST",
-      "ER_CONNECTION_KILLED",
-      "ER_SERVER_SHUTDOWN",
-      "ER_LOCK_DEADLOCK",
-      "ER_LOCK_WAIT_TIMEOUT",
-    ].includes(code) ||
-    // mysql2 marks errors that end the connection as fatal, or refuses commands on a closed one.
-    (error as { fatal?: boolean }).fatal === true ||
-    /connection lost|server closed the connection|Connection was killed|closed state/i.test(
-      (error as Error).message ?? "",
-    )
-  );
-}
-
 export interface TailerRunOptions {
   config: TailerConfig;
   /** The task's logger (its lines carry the task). */
   log: Logger;
   /** Who holds the lease: this host and process unless a test names it. */
   owner?: string;
+  /** Epoch milliseconds now (retry window, lease expiry); Date.now unless a test moves time. */
+  clock?: () => number;
 }
 
 /**
  * Runs the incremental phase of a task: from its checkpoint, or from the position captured before
- * its full load. Lost connections are retried with backoff for the task's retry window; then, or
- * on a fatal error, the reason is stored on the task.
+ * its full load. Lost connections are retried with backoff within the task's retry window, counted
+ * from the start of the current failure streak (core/incremental/retry-streak.ts); then, or on a
+ * fatal error, the task is failed with the reason, and `dts resume` goes on from the checkpoint.
  */
 export function runTaskTailer(task: string, options: TailerRunOptions): TailerRun {
   const { config, log: logger } = options;
@@ -70,27 +58,36 @@ export function runTaskTailer(task: string, options: TailerRunOptions): TailerRu
     logger.info(message, { phase: "incremental", ...fields });
   let current: Tailer | undefined;
   let stopping = false;
-  const done = (async (): Promise<"stopped" | "fenced"> => {
+  const now = options.clock ?? Date.now;
+  const done = (async (): Promise<TailerExit> => {
     const store = defaultTaskStore();
     const checkpoints = defaultCheckpointStore();
     const record = await store.get(task);
     if (!record) throw new FatalError(`no task named ${task}: start it with dts run first`);
     const spec = record.spec;
     const metrics = emfMetrics(config.metrics);
-    const retryUntil = Date.now() + spec.retryWindowMinutes * 60_000;
-    let backoff = 1000;
+    const streak = new RetryStreak(spec.retryWindowMinutes * 60_000, now);
+    // A stop asked for (dts pause) pauses the task; a signal alone leaves it in incremental migration.
+    const ended = async (): Promise<TailerExit> => {
+      const asked = (await checkpoints.read(task).catch(() => undefined))?.stopRequested === true;
+      if (!asked) return "interrupted";
+      await store.setPhase(task, "paused").catch(() => undefined);
+      return "paused";
+    };
     for (;;) {
-      const checkpoint = (await checkpoints.read(task))?.checkpoint;
-      const start: BinlogPosition | undefined = checkpoint?.position ?? record.position;
-      if (!start)
-        throw new FatalError(
-          `task ${task} has no binlog position: run its full load (or capture a position) first`,
-        );
+      let connectedAt: number | undefined;
       let source: Awaited<ReturnType<typeof openSource>> | undefined;
       let heartbeatSource: Awaited<ReturnType<typeof openSource>> | undefined;
       let sink: ChangeSink | undefined;
       let stopHeartbeat = () => {};
       try {
+        // Read on every attempt, inside it: DynamoDB away is retried like any other server.
+        const checkpoint = (await checkpoints.read(task))?.checkpoint;
+        const start: BinlogPosition | undefined = checkpoint?.position ?? record.position;
+        if (!start)
+          throw new FatalError(
+            `task ${task} has no binlog position: run its full load (or capture a position) first`,
+          );
         source = await openSource(spec.source);
         sink = await openChangeSink(spec, record, source, log);
         if (spec.heartbeat) {
@@ -112,6 +109,8 @@ export function runTaskTailer(task: string, options: TailerRunOptions): TailerRu
           start,
           log,
           leaseTtlMs: config.leaseTtlMs,
+          clock: now,
+          onProgress: () => streak.progressed(),
           onMetrics: (applied) => {
             metrics.tailer(task, applied, spec.alerts.latencyThresholdSeconds);
             return store.saveOutcome(task, "incremental", {
@@ -122,9 +121,9 @@ export function runTaskTailer(task: string, options: TailerRunOptions): TailerRu
         });
         if (stopping) current.stop();
         if (record.phase !== "incremental") await store.setPhase(task, "incremental");
+        connectedAt = now();
         await current.run();
-        await store.setPhase(task, "stopped");
-        return "stopped";
+        return await ended();
       } catch (error) {
         if (error instanceof FencedError) {
           logger.warn("fenced: another tailer holds this task; no more writes", {
@@ -133,23 +132,27 @@ export function runTaskTailer(task: string, options: TailerRunOptions): TailerRu
           });
           return "fenced";
         }
-        // A stop asked for (SIGTERM or dts stop) is never undone by a retry.
+        // A stop asked for (SIGTERM or dts pause) is never undone by a retry.
         const stopAsked =
           stopping || (await checkpoints.read(task).catch(() => undefined))?.stopRequested === true;
         if (stopAsked && isRetriable(error)) {
           log("stopped while reconnecting", { error });
-          await store.setPhase(task, "stopped").catch(() => undefined);
-          return "stopped";
+          return await ended();
         }
-        if (isRetriable(error) && Date.now() < retryUntil) {
-          logger.warn("connection lost, retrying", { phase: "incremental", error, backoffMs: backoff });
-          await new Promise((resolve) => setTimeout(resolve, backoff));
-          backoff = Math.min(backoff * 2, 60_000);
+        const delay = isRetriable(error) ? streak.failed(connectedAt) : undefined;
+        if (delay !== undefined) {
+          logger.warn("connection lost, retrying", {
+            phase: "incremental",
+            error,
+            backoffMs: delay,
+            failingSince: new Date(streak.since ?? now()).toISOString(),
+          });
+          await new Promise((resolve) => setTimeout(resolve, delay));
           continue;
         }
         const reason = isRetriable(error)
           ? new FatalError(
-              `gave up after the retry window of ${spec.retryWindowMinutes} minutes: ${(error as Error).message}`,
+              `gave up: the connection failed for longer than the retry window of ${spec.retryWindowMinutes} minutes (${(error as Error).message}). \`dts resume ${task}\` goes on from the checkpoint`,
               { cause: error },
             )
           : (error as Error);

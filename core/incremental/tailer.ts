@@ -29,6 +29,8 @@ interface TailerPorts {
   checkpoints: CheckpointStore;
   start: BinlogPosition;
   onMetrics?: (metrics: TailerMetrics) => Promise<void>;
+  /** Called when a checkpoint moved: the task is making progress (its retry streak is over). */
+  onProgress?: () => void;
   log?: (message: string, fields?: Record<string, unknown>) => void;
   /** How long a lease lasts unless renewed (default 15 s); it is renewed every third of it. */
   leaseTtlMs?: number | undefined;
@@ -45,6 +47,12 @@ const DEFAULT_LEASE_TTL_MS = 15_000;
 const DEFAULT_MAX_QUEUED_CHANGES = 50_000;
 /** A destination commit takes whole transactions up to about this many changes. */
 const BATCH_CHANGES = 5_000;
+/**
+ * Positions passed without a write (an idle source's heartbeats, transactions of unselected
+ * databases) are checkpointed at most this often, so restarts, purges and `--until caught-up`
+ * see them without a checkpoint write per skipped transaction.
+ */
+const SKIPPED_CHECKPOINT_MS = 2_000;
 
 /** Routes from the catalog the source connection reads (with the task's ETL engine loaded). */
 function catalogRoutes(source: Connection): RouteLoader {
@@ -80,6 +88,10 @@ export class Tailer {
   private lastMetrics = 0;
   private lastApplied: SourceTransaction | undefined;
   private lastDelayMs = 0;
+  /** The last position passed without a write and not checkpointed yet. */
+  private skipped: SourceTransaction | undefined;
+  private lastSave = 0;
+  private savedPosition: BinlogPosition | undefined;
 
   constructor(private readonly deps: TailerDeps) {
     this.loadRoutes = "loadRoutes" in deps ? deps.loadRoutes : catalogRoutes(deps.source);
@@ -105,6 +117,7 @@ export class Tailer {
         (error) => this.fail(error),
       );
       await this.applyLoop();
+      if (this.stopping && !this.failure && this.skipped) await this.checkpoint(this.skipped);
       // Asked to stop and everything read is applied: what the reader reports while closing is moot.
       stoppedCleanly = this.stopping && !this.failure;
     } finally {
@@ -184,6 +197,8 @@ export class Tailer {
           setTimeout(resolve, 200);
         });
         this.wake = undefined;
+        if (this.skipped && this.now() - this.lastSave >= SKIPPED_CHECKPOINT_MS)
+          await this.checkpoint(this.skipped);
         await this.reportMetrics();
         continue;
       }
@@ -215,24 +230,46 @@ export class Tailer {
     const batch = this.takeBatch();
     const last = batch.at(-1);
     if (!last || !this.lease) return;
+    const writes = batch.some((tx) => tx.ddl || tx.changes.length > 0);
+    if (!writes && this.now() - this.lastSave < SKIPPED_CHECKPOINT_MS) {
+      this.skipped = last;
+      this.noteApplied(last);
+      return;
+    }
     // Never write on a lease that may have expired: renew first when it is close.
     if (this.lease.expiresAt - this.now() < this.ttl / 3) await this.renew();
     if (this.failure) return;
     if (last.ddl) {
       if (await this.deps.sink.writeDdl(last, this.routes)) await this.refreshRoutes();
-    } else {
+    } else if (writes) {
       const rows = await this.deps.sink.writeTransactions(batch, this.routes);
       this.applied += rows;
       this.windowRows += rows;
     }
+    await this.checkpoint(last);
+    this.noteApplied(last);
+    await this.reportMetrics();
+  }
+
+  /** Saves `last`'s position as the checkpoint (only after what came before it was written). */
+  private async checkpoint(last: SourceTransaction): Promise<void> {
+    if (!this.lease) return;
     await this.deps.checkpoints.save(this.lease, {
       position: last.position,
       sourceTimestamp: last.timestamp,
       updatedAt: new Date(this.now()).toISOString(),
     });
+    this.lastSave = this.now();
+    this.skipped = undefined;
+    const before = this.savedPosition;
+    this.savedPosition = last.position;
+    if (!before || before.file !== last.position.file || before.position !== last.position.position)
+      this.deps.onProgress?.();
+  }
+
+  private noteApplied(last: SourceTransaction): void {
     this.lastApplied = last;
     this.lastDelayMs = delaySince(last.timestamp, this.now());
-    await this.reportMetrics();
   }
 
   /** At most once a second, after something was applied. */

@@ -28,6 +28,11 @@ export interface SourceTransaction {
   timestamp: number;
   changes: RowChange[];
   ddl?: { database: string; sql: string };
+  /**
+   * Not a transaction: the source said its binlog is at `position` and nothing is waiting (an idle
+   * source's heartbeat). The tailer checkpoints it, so positions advance without writes.
+   */
+  idle?: true;
 }
 
 /**

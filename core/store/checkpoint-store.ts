@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { FencedError } from "../errors.ts";
 import type { BinlogPosition } from "../model/position.ts";
 
@@ -52,6 +52,8 @@ export interface CheckpointStore {
   clearStop(task: string): Promise<void>;
   /** Forgets the checkpoint (a new full load starts incremental migration from its own position). */
   reset(task: string): Promise<void>;
+  /** Removes the task's record (`dts delete`); refused with FencedError while a tailer holds a live lease. */
+  remove(task: string): Promise<void>;
 }
 
 /** Whether `owner` may take the lease now: no holder, an expired lease, or its own. */
@@ -159,6 +161,23 @@ export class DynamoCheckpointStore implements CheckpointStore {
         ExpressionAttributeNames: { "#checkpoint": "checkpoint" },
       }),
     );
+  }
+
+  async remove(task: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { task },
+          ConditionExpression: "attribute_not_exists(#owner) OR expiresAt <= :now",
+          ExpressionAttributeNames: { "#owner": "owner" },
+          ExpressionAttributeValues: { ":now": this.now() },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      throw leaseHeldError(task, await this.read(task));
+    }
   }
 
   /** An update made only while `lease` is current; FencedError otherwise. */

@@ -1,6 +1,6 @@
+import { canMove, moveRefused, type Phase, PhaseMoveError } from "../model/phase.ts";
 import type { PrecheckReport } from "../precheck/types.ts";
 import type { TaskSpec } from "../spec/schema.ts";
-import type { Phase } from "../task/phases.ts";
 import {
   type Checkpoint,
   type CheckpointRecord,
@@ -15,6 +15,7 @@ import { MemoryChunkLedger } from "./memory-ledger.ts";
 import { type Clock, roundTrip, stored } from "./round-trip.ts";
 import {
   type OutcomeField,
+  RESTART_FORGETS,
   storedFailure,
   type TaskRecord,
   type TaskStore,
@@ -65,18 +66,23 @@ export class MemoryTaskStore implements TaskStore {
   }
 
   async setPhase(name: string, phase: Phase): Promise<void> {
-    await this.update(name, { phase });
+    await this.update(name, { phase }, phase);
   }
 
   async savePrecheck(name: string, report: PrecheckReport): Promise<void> {
-    await this.update(name, { phase: report.passed ? "prechecked" : "precheck-failed", precheck: report });
+    const phase = report.passed ? "prechecked" : "precheck-failed";
+    await this.update(name, { phase, precheck: report }, phase);
   }
 
   async recordFailure(
     name: string,
     failure: { error: string; cause: string; state?: string },
   ): Promise<void> {
-    await this.update(name, { phase: "failed", lastError: storedFailure(failure, this.timestamp()) });
+    const lastError = storedFailure(failure, this.timestamp());
+    await this.update(name, { phase: "failed", lastError }, "failed").catch(async (error) => {
+      if (!(error instanceof PhaseMoveError)) throw error;
+      await this.update(name, { lastError });
+    });
   }
 
   async saveOutcome<K extends OutcomeField>(
@@ -85,13 +91,27 @@ export class MemoryTaskStore implements TaskStore {
     value: TaskRecord[K],
     phase?: Phase,
   ): Promise<void> {
-    await this.update(name, { [field]: value, ...(phase ? { phase } : {}) });
+    await this.update(name, { [field]: value, ...(phase ? { phase } : {}) }, phase);
   }
 
-  private async update(name: string, changes: Partial<TaskRecord>): Promise<void> {
+  async restart(name: string): Promise<void> {
+    await this.update(name, { phase: "created" });
+    const record = this.tasks.get(name) as TaskRecord;
+    for (const field of RESTART_FORGETS) delete record[field];
+    if (record.schema) delete record.schema.completedAt;
+  }
+
+  async remove(name: string): Promise<void> {
+    await roundTrip();
+    this.tasks.delete(name);
+  }
+
+  /** One conditional write: the task exists and, for a move to `phase`, its phase allows it. */
+  private async update(name: string, changes: Partial<TaskRecord>, phase?: Phase): Promise<void> {
     await roundTrip();
     const record = this.tasks.get(name);
     if (!record) throw taskMissingError(name);
+    if (phase && !canMove(record.phase, phase)) throw moveRefused(name, record.phase, phase);
     Object.assign(record, stored(changes), { updatedAt: this.timestamp() });
   }
 
@@ -148,6 +168,13 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   async reset(task: string): Promise<void> {
     delete (await this.item(task)).checkpoint;
+  }
+
+  async remove(task: string): Promise<void> {
+    await roundTrip();
+    const record = this.records.get(task);
+    if (record?.owner && (record.expiresAt ?? 0) > this.now()) throw leaseHeldError(task, record);
+    this.records.delete(task);
   }
 
   /** The task's item, created when missing (an update in DynamoDB creates the item it names). */

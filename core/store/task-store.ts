@@ -1,11 +1,11 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { FatalError } from "../errors.ts";
+import { moveRefused, type Phase, PhaseMoveError, phasesInto, storedPhase } from "../model/phase.ts";
 import type { BinlogPosition } from "../model/position.ts";
 import type { PrecheckReport } from "../precheck/types.ts";
 import { redactText } from "../redact.ts";
 import type { TaskSpec } from "../spec/schema.ts";
-import type { Phase } from "../task/phases.ts";
 
 /** The task as operators see it: spec, phase, precheck report, last error, timestamps. */
 export interface TaskRecord {
@@ -55,7 +55,8 @@ export interface SchemaOutcome {
     name?: string;
     indexes: { name: string; clause: string }[];
   }[];
-  completedAt: string;
+  /** Absent until the schema step ends (again, after a restart from scratch, which keeps createdTables). */
+  completedAt?: string;
 }
 
 export interface FullLoadOutcome {
@@ -68,7 +69,7 @@ export interface FullLoadOutcome {
   rows?: number;
 }
 
-export type OutcomeField = "position" | "schema" | "fullLoad" | "indexes" | "incremental";
+export type OutcomeField = "precheck" | "position" | "schema" | "fullLoad" | "indexes" | "incremental";
 
 /**
  * The task store port: one module owns how tasks are kept. Every write but saveSpec is to an
@@ -83,19 +84,40 @@ export interface TaskStore {
   get(name: string): Promise<TaskRecord | undefined>;
   /** Every task, by name. */
   list(): Promise<TaskRecord[]>;
+  /**
+   * Moves the task to `phase`; PhaseMoveError when its phase now does not allow that move
+   * (core/model/phase.ts), so a step still running after a pause cannot move the task on.
+   */
   setPhase(name: string, phase: Phase): Promise<void>;
-  /** Stores the report; the phase becomes "prechecked" or "precheck-failed". */
+  /** Stores the report; the phase becomes "prechecked" or "precheck-failed" (a move, as above). */
   savePrecheck(name: string, report: PrecheckReport): Promise<void>;
-  /** Phase "failed" with the reason (its cause redacted) and when. */
+  /**
+   * Stores the reason (its cause redacted) and when. An active task becomes "failed"; a paused,
+   * failed or completed one keeps its phase (a step cut short by a pause fails after it).
+   */
   recordFailure(name: string, failure: { error: string; cause: string; state?: string }): Promise<void>;
-  /** Sets one top-level field (position, schema, fullLoad, indexes, incremental) and optionally the phase. */
+  /**
+   * Sets one top-level field (position, schema, fullLoad, indexes, incremental) and, if given,
+   * moves the phase (refused as setPhase refuses).
+   */
   saveOutcome<K extends OutcomeField>(
     name: string,
     field: K,
     value: TaskRecord[K],
     phase?: Phase,
   ): Promise<void>;
+  /**
+   * Back to "created" for a restart from scratch: what the task did (position, full load, index
+   * builds, incremental figures, last error, schema completion) is forgotten; the spec and the
+   * tables the task created (so the new run may recreate them) are kept.
+   */
+  restart(name: string): Promise<void>;
+  /** Removes the task record (the destination's data is left alone). */
+  remove(name: string): Promise<void>;
 }
+
+/** The outcomes a restart from scratch forgets. */
+export const RESTART_FORGETS = ["position", "fullLoad", "indexes", "incremental", "lastError"] as const;
 
 export function taskMissingError(name: string): FatalError {
   return new FatalError(`no task named ${name}: dts run (or POST /tasks) creates it`);
@@ -137,7 +159,8 @@ export class DynamoTaskStore implements TaskStore {
     const result = await this.client.send(
       new GetCommand({ TableName: this.table, Key: { name }, ConsistentRead: true }),
     );
-    return result.Item as TaskRecord | undefined;
+    const item = result.Item as TaskRecord | undefined;
+    return item ? { ...item, phase: storedPhase(item.phase) } : undefined;
   }
 
   async list(): Promise<TaskRecord[]> {
@@ -147,31 +170,45 @@ export class DynamoTaskStore implements TaskStore {
       const page = await this.client.send(
         new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }),
       );
-      items.push(...((page.Items ?? []) as TaskRecord[]));
+      for (const item of (page.Items ?? []) as TaskRecord[])
+        items.push({ ...item, phase: storedPhase(item.phase) });
       start = page.LastEvaluatedKey;
     } while (start);
     return items.sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async setPhase(name: string, phase: Phase): Promise<void> {
-    await this.update(name, "SET #phase = :phase, updatedAt = :now", { ":phase": phase });
+    await this.update(name, "SET #phase = :phase, updatedAt = :now", { ":phase": phase }, {}, phase);
   }
 
   async savePrecheck(name: string, report: PrecheckReport): Promise<void> {
-    await this.update(name, "SET #phase = :phase, precheck = :report, updatedAt = :now", {
-      ":phase": report.passed ? "prechecked" : "precheck-failed",
-      ":report": report,
-    });
+    const phase = report.passed ? "prechecked" : "precheck-failed";
+    await this.update(
+      name,
+      "SET #phase = :phase, precheck = :report, updatedAt = :now",
+      { ":phase": phase, ":report": report },
+      {},
+      phase,
+    );
   }
 
   async recordFailure(
     name: string,
     failure: { error: string; cause: string; state?: string },
   ): Promise<void> {
-    await this.update(name, "SET #phase = :phase, lastError = :failure, updatedAt = :now", {
-      ":phase": "failed",
-      ":failure": storedFailure(failure, this.timestamp()),
-    });
+    const lastError = storedFailure(failure, this.timestamp());
+    try {
+      await this.update(
+        name,
+        "SET #phase = :phase, lastError = :failure, updatedAt = :now",
+        { ":phase": "failed", ":failure": lastError },
+        {},
+        "failed",
+      );
+    } catch (error) {
+      if (!(error instanceof PhaseMoveError)) throw error;
+      await this.update(name, "SET lastError = :failure, updatedAt = :now", { ":failure": lastError });
+    }
   }
 
   async saveOutcome<K extends OutcomeField>(
@@ -189,33 +226,64 @@ export class DynamoTaskStore implements TaskStore {
         ...(phase ? { ":phase": phase } : {}),
       },
       { "#field": field },
+      phase,
     );
   }
 
+  async restart(name: string): Promise<void> {
+    const forget = RESTART_FORGETS.map((field) => `#${field}`);
+    const names = Object.fromEntries(RESTART_FORGETS.map((field) => [`#${field}`, field]));
+    const schema = (await this.get(name))?.schema ? ", #schema.completedAt" : "";
+    await this.update(
+      name,
+      `SET #phase = :phase, updatedAt = :now REMOVE ${forget.join(", ")}${schema}`,
+      { ":phase": "created" },
+      { ...names, ...(schema ? { "#schema": "schema" } : {}) },
+    );
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.client.send(new DeleteCommand({ TableName: this.table, Key: { name } }));
+  }
+
+  /** One conditional update: the task exists and, for a move to `phase`, its phase allows it. */
   private async update(
     name: string,
     expression: string,
     values: Record<string, unknown>,
     names: Record<string, string> = {},
+    phase?: Phase,
   ): Promise<void> {
+    const from = phase ? phasesInto(phase) : [];
+    // Records written before "paused" was a phase of its own say "stopped".
+    if (from.includes("paused")) from.push("stopped" as Phase);
+    const allowed = from.map((_, i) => `:from${i}`);
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { name },
           UpdateExpression: expression,
-          ConditionExpression: "attribute_exists(#name)",
+          ConditionExpression: phase
+            ? `attribute_exists(#name) AND #phase IN (${allowed.join(", ")})`
+            : "attribute_exists(#name)",
           ExpressionAttributeNames: {
             "#name": "name",
-            ...(expression.includes("#phase") ? { "#phase": "phase" } : {}),
+            ...(expression.includes("#phase") || phase ? { "#phase": "phase" } : {}),
             ...names,
           },
-          ExpressionAttributeValues: { ...values, ":now": this.timestamp() },
+          ExpressionAttributeValues: {
+            ...values,
+            ":now": this.timestamp(),
+            ...Object.fromEntries(from.map((p, i) => [`:from${i}`, p])),
+          },
         }),
       );
     } catch (error) {
-      if ((error as Error).name === "ConditionalCheckFailedException") throw taskMissingError(name);
-      throw error;
+      if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
+      const current = phase ? await this.get(name) : undefined;
+      if (current && phase) throw moveRefused(name, current.phase, phase);
+      throw taskMissingError(name);
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Phase } from "./phases.ts";
+import { moveRefused, type Phase } from "../model/phase.ts";
 
 /** A tailer just launched, or found running (`alreadyRunning`): its process id or ECS task ARN. */
 export interface LaunchedTailer {
@@ -18,18 +18,29 @@ export interface TailerLauncher {
 /** What starting a tailer writes: the stop flag in the checkpoint store, the task's phase. */
 export interface TailerStartPorts {
   checkpoints: { clearStop(task: string): Promise<void> };
-  store: { setPhase(name: string, phase: Phase): Promise<void> };
+  store: {
+    get(name: string): Promise<{ phase: Phase } | undefined>;
+    setPhase(name: string, phase: Phase): Promise<void>;
+  };
   launcher: TailerLauncher;
 }
 
 /**
  * (Re)starts the incremental phase of a task, the one way every caller does it (the StartTailer
- * state, `dts run` of a task whose tailer had stopped): an earlier `dts stop` is withdrawn first
+ * state, `dts resume` of a task past its full load): an earlier `dts pause` is withdrawn first
  * (a stop asked for after this, while the tailer starts, is kept), the tailer is launched, and the
  * task is in phase incremental. The tailer goes on from the task's checkpoint, else from the
  * position captured before the full load.
  */
-export async function startTailer(task: string, ports: TailerStartPorts): Promise<LaunchedTailer> {
+export async function startTailer(
+  task: string,
+  ports: TailerStartPorts,
+  by: "execution" | "resume",
+): Promise<LaunchedTailer> {
+  // The StartTailer step of an execution that was paused meanwhile does not undo the pause.
+  const phase = (await ports.store.get(task))?.phase;
+  if (by === "execution" && phase && (phase === "paused" || phase === "failed"))
+    throw moveRefused(task, phase, "incremental");
   await ports.checkpoints.clearStop(task);
   const launched = await ports.launcher.launch(task);
   await ports.store.setPhase(task, "incremental");

@@ -54,11 +54,18 @@ async function run(api: TaskApi, operation: Operation, request: ApiRequest): Pro
       return respond(200, await api.get(taskName(request)));
     case "precheck":
       return respond(200, await api.precheck(taskName(request)));
+    case "pause":
     case "stop": {
-      const outcome = await api.stop(taskName(request));
+      const outcome = await api.pause(taskName(request));
       const stopping = outcome.stopping.tailer || outcome.stopping.executions.length > 0;
       return respond(stopping ? 202 : 200, outcome);
     }
+    case "resume":
+      return respond(202, await api.resume(taskName(request)));
+    case "restart":
+      return respond(202, await api.restart(taskName(request), request.body ? parseBody(request) : null));
+    case "delete":
+      return respond(200, await api.remove(taskName(request)));
   }
 }
 

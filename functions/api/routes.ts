@@ -6,8 +6,13 @@ export const API_ROUTES = [
   { method: "POST", resource: "/tasks", operation: "create" },
   { method: "GET", resource: "/tasks", operation: "list" },
   { method: "GET", resource: "/tasks/{name}", operation: "get" },
+  { method: "DELETE", resource: "/tasks/{name}", operation: "delete" },
   { method: "POST", resource: "/tasks/{name}/precheck", operation: "precheck" },
+  { method: "POST", resource: "/tasks/{name}/pause", operation: "pause" },
+  // The older name of pause, kept for scripts written against it.
   { method: "POST", resource: "/tasks/{name}/stop", operation: "stop" },
+  { method: "POST", resource: "/tasks/{name}/resume", operation: "resume" },
+  { method: "POST", resource: "/tasks/{name}/restart", operation: "restart" },
 ] as const;
 
 export type ApiRoute = (typeof API_ROUTES)[number];

@@ -1,8 +1,6 @@
-import { handlerCall } from "#core/logger.ts";
+import { taskStep } from "#core/api/task-step.ts";
 import { buildDeferredIndexes } from "#core/schema/indexes.ts";
 import { openDestination } from "#core/source/connection.ts";
-import { parseTaskSpec } from "#core/spec/load.ts";
-import { defaultTaskStore } from "#core/store/index.ts";
 import type { IndexesOutcome } from "#core/store/task-store.ts";
 
 /** Return this long before Lambda's time runs out; a build still running is left to the server. */
@@ -19,47 +17,42 @@ export function handler(
   event: { spec: unknown },
   context?: { getRemainingTimeInMillis(): number },
 ): Promise<{ built: number; done: boolean; pending: string[] }> {
-  return handlerCall(
+  return taskStep(
     "build-indexes",
     event,
-    () => buildIndexes(event, context),
+    async ({ spec, store }) => {
+      await store.setPhase(spec.name, "building-indexes");
+      const task = await store.get(spec.name);
+      const deferred = task?.schema?.deferredIndexes ?? [];
+      const destination = spec.destination;
+      const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS : undefined;
+      let outcome = { built: 0, pending: [] as string[] };
+      // A resumed task whose indexes were built has nothing to do here.
+      if (deferred.length > 0 && destination.type === "mysql" && !task?.indexes?.completedAt) {
+        // A call after a cut-short one continues that build.
+        const earlier = task?.indexes;
+        const record: IndexesOutcome = {
+          tables: deferred.length,
+          startedAt: earlier?.startedAt ?? new Date().toISOString(),
+          pending: earlier?.pending ?? deferred.map((d) => d.table),
+        };
+        if (!earlier) await store.saveOutcome(spec.name, "indexes", record);
+        outcome = await buildDeferredIndexes(
+          () => openDestination(destination),
+          deferred,
+          spec.fullLoad.parallelism,
+          deadline,
+        );
+        await store.saveOutcome(spec.name, "indexes", {
+          ...record,
+          pending: outcome.pending,
+          ...(outcome.pending.length === 0 ? { completedAt: new Date().toISOString() } : {}),
+        });
+      }
+      const done = outcome.pending.length === 0;
+      if (done && !spec.migrationTypes.includes("incremental")) await store.setPhase(spec.name, "completed");
+      return { ...outcome, done };
+    },
     (r) => ({ built: r.built, done: r.done }),
   );
-}
-
-async function buildIndexes(
-  event: { spec: unknown },
-  context?: { getRemainingTimeInMillis(): number },
-): Promise<{ built: number; done: boolean; pending: string[] }> {
-  const spec = parseTaskSpec(event.spec, "the execution input");
-  const store = defaultTaskStore();
-  const task = await store.get(spec.name);
-  const deferred = task?.schema?.deferredIndexes ?? [];
-  const destination = spec.destination;
-  const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS : undefined;
-  let outcome = { built: 0, pending: [] as string[] };
-  if (deferred.length > 0 && destination.type === "mysql") {
-    // A call after a cut-short one continues that build; any other starts a new one.
-    const earlier = task?.indexes?.completedAt === undefined ? task?.indexes : undefined;
-    const record: IndexesOutcome = {
-      tables: deferred.length,
-      startedAt: earlier?.startedAt ?? new Date().toISOString(),
-      pending: earlier?.pending ?? deferred.map((d) => d.table),
-    };
-    if (!earlier) await store.saveOutcome(spec.name, "indexes", record);
-    outcome = await buildDeferredIndexes(
-      () => openDestination(destination),
-      deferred,
-      spec.fullLoad.parallelism,
-      deadline,
-    );
-    await store.saveOutcome(spec.name, "indexes", {
-      ...record,
-      pending: outcome.pending,
-      ...(outcome.pending.length === 0 ? { completedAt: new Date().toISOString() } : {}),
-    });
-  }
-  const done = outcome.pending.length === 0;
-  if (done && !spec.migrationTypes.includes("incremental")) await store.setPhase(spec.name, "completed");
-  return { ...outcome, done };
 }

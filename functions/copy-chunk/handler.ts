@@ -1,13 +1,12 @@
 import type { Connection } from "mysql2/promise";
-import { processConfig } from "#core/config.ts";
+import { taskStep } from "#core/api/task-step.ts";
 import { runCopyWorker } from "#core/fullload/copy-worker.ts";
 import { emfMetrics, type Metrics } from "#core/incremental/metrics.ts";
-import { handlerCall, processLogger } from "#core/logger.ts";
+import { processLogger } from "#core/logger.ts";
 import type { KafkaWriter } from "#core/sinks/kafka/writer.ts";
 import { withKafkaWriter } from "#core/sinks/open.ts";
 import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
-import { parseTaskSpec } from "#core/spec/load.ts";
-import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+import type { ChunkLedger } from "#core/store/chunk-ledger.ts";
 
 export interface CopyEvent {
   spec: unknown;
@@ -17,8 +16,13 @@ export interface CopyEvent {
 }
 
 /** FullLoadRowsCopied and FullLoadProgressPercent as CloudWatch metrics after each chunk. */
-async function chunkMetrics(metrics: Metrics, task: string, rows: number): Promise<void> {
-  const summary = await defaultChunkLedger().summary(task);
+async function chunkMetrics(
+  metrics: Metrics,
+  ledger: ChunkLedger,
+  task: string,
+  rows: number,
+): Promise<void> {
+  const summary = await ledger.summary(task);
   metrics.fullLoadChunk(task, { rows, rowsCopied: summary.rowsCopied, estimatedRows: summary.estimatedRows });
 }
 
@@ -30,48 +34,38 @@ export function handler(
   event: CopyEvent,
   context?: { getRemainingTimeInMillis(): number },
 ): Promise<{ copied: number; more: boolean }> {
-  return handlerCall(
+  return taskStep(
     "copy-chunk",
     event,
-    () => copy(event, context),
-    (r) => ({
-      worker: event.worker,
-      copied: r.copied,
-      more: r.more,
-    }),
-  );
-}
-
-async function copy(
-  event: CopyEvent,
-  context?: { getRemainingTimeInMillis(): number },
-): Promise<{ copied: number; more: boolean }> {
-  const metrics = emfMetrics(processConfig().metrics);
-  const spec = parseTaskSpec(event.spec, "the execution input");
-  const destination = spec.destination;
-  const task = await defaultTaskStore().get(spec.name);
-  const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS : undefined;
-  const worker = (source: Connection, target: Connection | KafkaWriter) =>
-    runCopyWorker({
-      spec,
-      execution: event.execution,
-      worker: event.worker,
-      workers: event.workers,
-      source,
-      destination: target,
-      ledger: defaultChunkLedger(),
-      deadline,
-      startedAt: task?.fullLoad?.startedAt ? Date.parse(task.fullLoad.startedAt) : undefined,
-      onChunkDone: metrics.enabled ? (rows) => chunkMetrics(metrics, spec.name, rows) : undefined,
-      log: processLogger(),
-    });
-  if (destination.type === "kafka") {
-    return withConnections([() => openSource(spec.source)], (source) =>
-      withKafkaWriter(spec, task, (writer) => worker(source as never, writer)),
-    );
-  }
-  return withConnections(
-    [() => openSource(spec.source), () => openDestination(destination)],
-    (source, target) => worker(source as never, target as never),
+    async ({ spec, config, store, ledger }) => {
+      const metrics = emfMetrics(config.metrics);
+      const destination = spec.destination;
+      const task = await store.get(spec.name);
+      const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS : undefined;
+      const worker = (source: Connection, target: Connection | KafkaWriter) =>
+        runCopyWorker({
+          spec,
+          execution: event.execution,
+          worker: event.worker,
+          workers: event.workers,
+          source,
+          destination: target,
+          ledger,
+          deadline,
+          startedAt: task?.fullLoad?.startedAt ? Date.parse(task.fullLoad.startedAt) : undefined,
+          onChunkDone: metrics.enabled ? (rows) => chunkMetrics(metrics, ledger, spec.name, rows) : undefined,
+          log: processLogger(),
+        });
+      if (destination.type === "kafka") {
+        return withConnections([() => openSource(spec.source)], (source) =>
+          withKafkaWriter(spec, task, (writer) => worker(source as never, writer)),
+        );
+      }
+      return withConnections(
+        [() => openSource(spec.source), () => openDestination(destination)],
+        (source, target) => worker(source as never, target as never),
+      );
+    },
+    (r) => ({ worker: event.worker, copied: r.copied, more: r.more }),
   );
 }

@@ -1,33 +1,24 @@
-import { handlerCall } from "#core/logger.ts";
-import { parseTaskSpec } from "#core/spec/load.ts";
-import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+import { taskStep } from "#core/api/task-step.ts";
 
-/** Lambda `full-load-status`: after the copy workers, is every chunk done? Records completion. */
+/** Lambda `full-load-status`: after the copy workers, is every chunk done? Records completion once. */
 export function handler(event: { spec: unknown }): Promise<{ done: boolean; chunks: number; rows: number }> {
-  return handlerCall(
+  return taskStep(
     "full-load-status",
     event,
-    () => fullLoadStatus(event),
+    async ({ spec, store, ledger }) => {
+      const summary = await ledger.summary(spec.name);
+      const done = summary.done === summary.chunks;
+      const fullLoad = done ? (await store.get(spec.name))?.fullLoad : undefined;
+      // A resumed task whose load had finished keeps the time it finished.
+      if (fullLoad && !fullLoad.completedAt) {
+        await store.saveOutcome(spec.name, "fullLoad", {
+          ...fullLoad,
+          completedAt: new Date().toISOString(),
+          rows: summary.rowsCopied,
+        });
+      }
+      return { done, chunks: summary.chunks, rows: summary.rowsCopied };
+    },
     (r) => r,
   );
-}
-
-async function fullLoadStatus(event: {
-  spec: unknown;
-}): Promise<{ done: boolean; chunks: number; rows: number }> {
-  const spec = parseTaskSpec(event.spec, "the execution input");
-  const summary = await defaultChunkLedger().summary(spec.name);
-  const done = summary.done === summary.chunks;
-  if (done) {
-    const store = defaultTaskStore();
-    const fullLoad = (await store.get(spec.name))?.fullLoad;
-    if (fullLoad) {
-      await store.saveOutcome(spec.name, "fullLoad", {
-        ...fullLoad,
-        completedAt: new Date().toISOString(),
-        rows: summary.rowsCopied,
-      });
-    }
-  }
-  return { done, chunks: summary.chunks, rows: summary.rowsCopied };
 }

@@ -1,10 +1,9 @@
+import { taskStep } from "#core/api/task-step.ts";
 import { copyPlans, planChunks, planId } from "#core/fullload/service.ts";
-import { handlerCall } from "#core/logger.ts";
 import { openDestination, openSource, withConnections } from "#core/source/connection.ts";
-import { parseTaskSpec } from "#core/spec/load.ts";
 import type { TaskSpec } from "#core/spec/schema.ts";
 import type { Chunk } from "#core/store/chunk-ledger.ts";
-import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+import { planRule } from "#core/task/lifecycle.ts";
 
 export interface PlanOutput {
   /** One item per copy worker: the Map state's items. */
@@ -16,50 +15,45 @@ export interface PlanOutput {
 
 /**
  * Lambda `plan-chunks`: splits every selected table into key ranges and writes the chunk ledger.
- * An unfinished plan with the same selection is kept, so `dts run` again copies only what is left.
+ * A task's plan is kept, so a resumed task copies only what is left (nothing, once it is done).
  */
 export function handler(event: { spec: unknown }): Promise<PlanOutput> {
-  return handlerCall(
+  return taskStep(
     "plan-chunks",
     event,
-    () => plan(event),
-    (r) => ({
-      chunks: r.chunks,
-      estimatedRows: r.estimatedRows,
-      resumed: r.resumed,
-    }),
+    async ({ spec, store, ledger }) => {
+      const task = await store.get(spec.name);
+      const workers = Array.from({ length: spec.fullLoad.parallelism }, (_, worker) => ({
+        worker,
+        workers: spec.fullLoad.parallelism,
+      }));
+      // A finished load is not planned again, an unfinished one goes on (core/task/lifecycle.ts).
+      const rule = planRule(task);
+      if (rule !== "new") {
+        const summary = await ledger.summary(spec.name);
+        const kept =
+          rule === "done" ||
+          (summary.chunks > 0 && (await copiedRowsStillThere(spec, await ledger.list(spec.name))));
+        if (kept) {
+          await store.setPhase(spec.name, "full-load");
+          return { workers, chunks: summary.chunks, estimatedRows: summary.estimatedRows, resumed: true };
+        }
+      }
+      const chunks = await withConnections([() => openSource(spec.source)], (source) =>
+        planChunks(spec, source, ledger),
+      );
+      const estimatedRows = chunks.reduce((n, c) => n + c.estimatedRows, 0);
+      const outcome = {
+        planId: planId(spec),
+        chunks: chunks.length,
+        estimatedRows,
+        startedAt: new Date().toISOString(),
+      };
+      await store.saveOutcome(spec.name, "fullLoad", outcome, "full-load");
+      return { workers, chunks: chunks.length, estimatedRows, resumed: false };
+    },
+    (r) => ({ chunks: r.chunks, estimatedRows: r.estimatedRows, resumed: r.resumed }),
   );
-}
-
-async function plan(event: { spec: unknown }): Promise<PlanOutput> {
-  const spec = parseTaskSpec(event.spec, "the execution input");
-  const store = defaultTaskStore();
-  const ledger = defaultChunkLedger();
-  const task = await store.get(spec.name);
-  const id = planId(spec);
-  const workers = Array.from({ length: spec.fullLoad.parallelism }, (_, worker) => ({
-    worker,
-    workers: spec.fullLoad.parallelism,
-  }));
-  const previous = task?.fullLoad;
-  if (previous && previous.planId === id && !previous.completedAt) {
-    const summary = await ledger.summary(spec.name);
-    if (summary.chunks > 0 && (await copiedRowsStillThere(spec, await ledger.list(spec.name)))) {
-      await store.setPhase(spec.name, "full-load");
-      return { workers, chunks: summary.chunks, estimatedRows: summary.estimatedRows, resumed: true };
-    }
-  }
-  const chunks = await withConnections([() => openSource(spec.source)], (source) =>
-    planChunks(spec, source, ledger),
-  );
-  const estimatedRows = chunks.reduce((n, c) => n + c.estimatedRows, 0);
-  await store.saveOutcome(
-    spec.name,
-    "fullLoad",
-    { planId: id, chunks: chunks.length, estimatedRows, startedAt: new Date().toISOString() },
-    "full-load",
-  );
-  return { workers, chunks: chunks.length, estimatedRows, resumed: false };
 }
 
 /**

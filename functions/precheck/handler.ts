@@ -1,10 +1,9 @@
 import { secretProblems } from "#core/api/secret-policy.ts";
-import { callConfig, type Environment } from "#core/config.ts";
-import { handlerCall } from "#core/logger.ts";
+import { taskStep } from "#core/api/task-step.ts";
+import type { Environment } from "#core/config.ts";
 import { livePrecheckPorts } from "#core/precheck/live-ports.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
-import { parseTaskSpec, specErrorFrom } from "#core/spec/load.ts";
-import { defaultTaskStore } from "#core/store/index.ts";
+import { specErrorFrom } from "#core/spec/load.ts";
 
 export interface PrecheckEvent {
   /** The task spec, as the execution input carries it (not yet validated). */
@@ -27,37 +26,30 @@ export interface PrecheckOutput {
  * environment (core/config.ts callConfig).
  */
 export function handler(event: PrecheckEvent, environment?: Environment): Promise<PrecheckOutput> {
-  return handlerCall(
+  return taskStep(
     "precheck",
     event,
-    () => precheck(event, environment),
-    (r) => ({
-      passed: r.passed,
-      failed: r.failed,
-    }),
+    async ({ spec, config, store }) => {
+      // Deployed, a spec started from the Step Functions console meets the API's rule: no password
+      // is stored with the task (its record and status views would carry it).
+      const problems = secretProblems(spec, config.secrets);
+      if (problems.length > 0) throw specErrorFrom(problems, "the execution input");
+      const task = await store.saveSpec(spec);
+      await store.setPhase(spec.name, "prechecking");
+      const report = await runPrecheck(spec, livePrecheckPorts, { ownedTables: task.schema?.createdTables });
+      await store.savePrecheck(spec.name, report);
+      const failed = report.checks.filter((c) => c.status === "fail" || c.status === "skipped");
+      const summary = report.passed
+        ? `precheck passed (${report.counts.pass} passed, ${report.counts.warn} warning(s))`
+        : `precheck failed: ${failed.map((c) => `${c.id}: ${c.detail}. Fix: ${c.fix ?? "see the report"}`).join(" | ")}`;
+      const phases = {
+        schema: spec.migrationTypes.includes("schema"),
+        full: spec.migrationTypes.includes("full"),
+        incremental: spec.migrationTypes.includes("incremental"),
+      };
+      return { taskName: spec.name, passed: report.passed, summary, failed: failed.map((c) => c.id), phases };
+    },
+    (r) => ({ passed: r.passed, failed: r.failed }),
+    environment,
   );
-}
-
-async function precheck(event: PrecheckEvent, environment?: Environment): Promise<PrecheckOutput> {
-  const { secrets } = callConfig(environment);
-  const spec = parseTaskSpec(event.spec, "the execution input");
-  // Deployed, a spec started from the Step Functions console meets the API's rule: no password
-  // is stored with the task (its record and status views would carry it).
-  const problems = secretProblems(spec, secrets);
-  if (problems.length > 0) throw specErrorFrom(problems, "the execution input");
-  const store = defaultTaskStore();
-  const task = await store.saveSpec(spec);
-  await store.setPhase(spec.name, "prechecking");
-  const report = await runPrecheck(spec, livePrecheckPorts, { ownedTables: task.schema?.createdTables });
-  await store.savePrecheck(spec.name, report);
-  const failed = report.checks.filter((c) => c.status === "fail" || c.status === "skipped");
-  const summary = report.passed
-    ? `precheck passed (${report.counts.pass} passed, ${report.counts.warn} warning(s))`
-    : `precheck failed: ${failed.map((c) => `${c.id}: ${c.detail}. Fix: ${c.fix ?? "see the report"}`).join(" | ")}`;
-  const phases = {
-    schema: spec.migrationTypes.includes("schema"),
-    full: spec.migrationTypes.includes("full"),
-    incremental: spec.migrationTypes.includes("incremental"),
-  };
-  return { taskName: spec.name, passed: report.passed, summary, failed: failed.map((c) => c.id), phases };
 }

@@ -1,4 +1,5 @@
 import { handlerCall } from "#core/logger.ts";
+import { PhaseMoveError } from "#core/model/phase.ts";
 import { defaultTaskStore } from "#core/store/index.ts";
 
 export interface RecordFailureEvent {
@@ -45,7 +46,11 @@ async function recordFailure(event: RecordFailureEvent): Promise<RecordFailureOu
   const name = (event.spec as { name?: unknown } | null)?.name;
   if (typeof name === "string" && error !== "SpecError") {
     const store = defaultTaskStore();
-    if (await store.get(name)) await store.recordFailure(name, { error, cause, state: event.state });
+    const task = await store.get(name);
+    // A step refused because the task was paused meanwhile: the pause ended the execution, which
+    // is not a failure of the task (core/model/phase.ts).
+    const endedByPause = error === PhaseMoveError.name && task?.phase === "paused";
+    if (task && !endedByPause) await store.recordFailure(name, { error, cause, state: event.state });
   }
   return { error, cause };
 }

@@ -11,7 +11,7 @@ export function handler(event: { spec: unknown }): Promise<LaunchedTailer> {
     "start-tailer",
     event,
     ({ spec, config, store, checkpoints }) =>
-      startTailer(spec.name, { store, checkpoints, launcher: tailerLauncher(config.launcher) }),
+      startTailer(spec.name, { store, checkpoints, launcher: tailerLauncher(config.launcher) }, "execution"),
     (r) => ({ tailer: r.id, mode: r.mode, alreadyRunning: r.alreadyRunning }),
   );
 }

@@ -118,11 +118,15 @@ for (let from = 1; from <= CHANGES - inserts; from += 1000) {
 }
 const backlogTarget = await sourcePosition(source);
 const started = Date.now();
-const launched = await startTailer(TASK, {
-  checkpoints: defaultCheckpointStore(),
-  store: defaultTaskStore(),
-  launcher: localLauncher(REPO),
-});
+const launched = await startTailer(
+  TASK,
+  {
+    checkpoints: defaultCheckpointStore(),
+    store: defaultTaskStore(),
+    launcher: localLauncher(REPO),
+  },
+  "resume",
+);
 const drainPeak = await waitCaughtUp(backlogTarget, Number(launched.id));
 const drainSeconds = (Date.now() - started) / 1000;
 

@@ -134,11 +134,15 @@ for (const format of ["canal-json", "dts-avro"] as const) {
   nextId += inserts;
   const target = await sourcePosition(source);
   const started = Date.now();
-  const launched = await startTailer(task, {
-    checkpoints: defaultCheckpointStore(),
-    store: defaultTaskStore(),
-    launcher: localLauncher(REPO),
-  });
+  const launched = await startTailer(
+    task,
+    {
+      checkpoints: defaultCheckpointStore(),
+      store: defaultTaskStore(),
+      launcher: localLauncher(REPO),
+    },
+    "resume",
+  );
   let peak = 0;
   for (;;) {
     peak = Math.max(peak, rssMb(Number(launched.id)));

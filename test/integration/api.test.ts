@@ -213,7 +213,7 @@ describe("the task API, served locally (dts serve)", () => {
     const path = await call("GET", "/jobs");
     expect(path).toMatchObject({ status: 404, body: { error: "NotFound" } });
     expect(path.body.message).toMatch(/GET \/tasks\/\{name\}/);
-    const method = await call("DELETE", "/tasks/api-task");
+    const method = await call("PUT", "/tasks/api-task");
     expect(method).toMatchObject({ status: 405, body: { error: "MethodNotAllowed" } });
 
     // Nothing was stored for the invalid specs.
@@ -230,7 +230,7 @@ describe("the task API, served locally (dts serve)", () => {
     const again = await call("POST", "/tasks", taskSpec(TASK, "api_src"));
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ error: "TaskRunning" });
-    expect(again.body.message).toMatch(/POST \/tasks\/api-task\/stop/);
+    expect(again.body.message).toMatch(/POST \/tasks\/api-task\/pause/);
 
     const phases: string[] = [];
     let view: Record<string, unknown> & {
@@ -250,7 +250,15 @@ describe("the task API, served locally (dts serve)", () => {
       "the task to reach incremental migration with its tailer running",
     );
     // The phases seen while polling come in the state machine's order.
-    const order = ["created", "prechecking", "prechecked", "schema", "full-load", "incremental"];
+    const order = [
+      "created",
+      "prechecking",
+      "prechecked",
+      "schema",
+      "full-load",
+      "building-indexes",
+      "incremental",
+    ];
     const seen = phases.map((p) => order.indexOf(p));
     expect(seen.every((index) => index >= 0)).toBe(true);
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
@@ -315,7 +323,7 @@ describe("the task API, served locally (dts serve)", () => {
     await waitFor(
       async () => {
         view = (await call("GET", `/tasks/${TASK}`)).body;
-        return view.phase === "stopped" && view.running?.tailer === null;
+        return view.phase === "paused" && view.running?.tailer === null;
       },
       60_000,
       "the tailer to stop and the task to show it",
@@ -328,7 +336,7 @@ describe("the task API, served locally (dts serve)", () => {
     // Nothing runs any more: stopping again is a no-op, a precheck runs and is stored.
     const idle = await call("POST", `/tasks/${TASK}/stop`);
     expect(idle).toMatchObject({ status: 200, body: { stopping: { tailer: false, executions: [] } } });
-    expect(idle.body.message).toMatch(/nothing to stop/);
+    expect(idle.body.message).toBe(`task ${TASK} is paused: nothing to pause`);
     const precheck = await call("POST", `/tasks/${TASK}/precheck`);
     expect(precheck.status).toBe(200);
     // The destination tables are the task's own: no conflict.
@@ -350,7 +358,7 @@ describe("the task API, served locally (dts serve)", () => {
       async () => {
         view = (await call("GET", `/tasks/${EARLY}`)).body;
         const running = view.running as { executions: string[]; tailer: unknown };
-        return view.phase === "stopped" && running.executions.length === 0 && running.tailer === null;
+        return view.phase === "paused" && running.executions.length === 0 && running.tailer === null;
       },
       120_000,
       "the task to stop once its execution ended",

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TaskSpecInput } from "#core/spec/schema.ts";
-import { specInput } from "../support/spec-fixtures.ts";
+import { forgetTask, specInput } from "../support/spec-fixtures.ts";
 import { dts, STACK, sql } from "../support/stack.ts";
 import { typesFixture } from "../support/types-fixture.ts";
 
@@ -49,6 +49,7 @@ function hexRow(table: string, columns: string[], key: string): string {
 beforeAll(async () => {
   await sql(STACK.source.port, typesFixture(SOURCE_DB));
   await sql(STACK.destination.port, [`DROP DATABASE IF EXISTS ${DEST_DB}`]);
+  await forgetTask(String(TASK.name));
   specFile = join(tmpdir(), `dts-fl-types-${process.pid}.json`);
   await writeFile(specFile, JSON.stringify(specInput(TASK)));
   // The CLI runs under a far-away time zone: values must not depend on the machine's zone.

@@ -83,8 +83,10 @@ describe("full + incremental migration into MySQL", () => {
 
     const pid = Number(readFileSync(join(REPO, ".stack", `tailer-${TASK}.pid`), "utf8"));
     const stop = await dts(["stop", TASK]);
-    expect(stop.stdout).toMatch(/^Task inc-live stopped; checkpoint mysql-bin\.\d+:\d+\.$/m);
-    expect((await dts(["status", TASK])).stdout).toMatch(/^Phase\s+stopped$/m);
+    expect(stop.stdout).toMatch(
+      /^Task inc-live paused; checkpoint mysql-bin\.\d+:\d+\. `dts resume inc-live` goes on from there\.$/m,
+    );
+    expect((await dts(["status", TASK])).stdout).toMatch(/^Phase\s+paused$/m);
     // The process is gone too (not reconnecting after the stop).
     await waitFor(
       () => !existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8")),

@@ -7,7 +7,7 @@ import { defaultTaskStore } from "#core/store/index.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { handler as buildIndexesHandler } from "#functions/build-indexes/handler.ts";
 import { localEnvironment } from "../../local/environment.ts";
-import { spec } from "../support/spec-fixtures.ts";
+import { forgetTask, passedPrecheck, spec } from "../support/spec-fixtures.ts";
 import { STACK, sql } from "../support/stack.ts";
 
 const DB = "deferred_indexes";
@@ -132,7 +132,11 @@ describe("the BuildIndexes function", () => {
     ]);
     const task = spec({ name: "build-indexes-fn", migrationTypes: ["schema", "full"] });
     const store = defaultTaskStore();
+    await forgetTask(task.name);
     await store.saveSpec(task);
+    // The moves a run makes up to the end of its full load.
+    await store.setPhase(task.name, "prechecking");
+    await store.savePrecheck(task.name, passedPrecheck(task.name));
     await store.setPhase(task.name, "full-load");
     await store.saveOutcome(task.name, "schema", {
       createdTables: [`${DB}.lambda`],
@@ -150,7 +154,7 @@ describe("the BuildIndexes function", () => {
     });
     const waiting = await store.get(task.name);
     expect(waiting?.indexes).toEqual({ tables: 1, startedAt: expect.any(String), pending: [`${DB}.lambda`] });
-    expect(waiting?.phase).toBe("full-load");
+    expect(waiting?.phase).toBe("building-indexes");
     expect(await indexesOf("lambda")).toEqual(["PRIMARY"]);
 
     const ample = { getRemainingTimeInMillis: () => 900_000 };

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
 import { localEnvironment } from "../../local/environment.ts";
-import { specInput } from "../support/spec-fixtures.ts";
+import { forgetTask, specInput } from "../support/spec-fixtures.ts";
 import { dts, STACK, sql, startMariadb } from "../support/stack.ts";
 import { spawnTailer, type TailerProcess, waitFor } from "../support/tailer.ts";
 
@@ -14,12 +14,24 @@ const started: TailerProcess[] = [];
 let stopPurgeServer: (() => Promise<void>) | undefined;
 
 async function specFile(name: string, overrides: Parameters<typeof specInput>[0]): Promise<string> {
+  await forgetTask(name);
   const file = join(tmpdir(), `dts-${name}-${process.pid}.json`);
   await writeFile(
     file,
-    JSON.stringify(specInput({ name, migrationTypes: ["schema", "full"], ...overrides })),
+    JSON.stringify(specInput({ name, migrationTypes: ["schema", "full", "incremental"], ...overrides })),
   );
   return file;
+}
+
+/**
+ * Runs the task up to its incremental phase, then pauses it, so the tests start tailers of their
+ * own (the pause's stop flag withdrawn, as StartTailer does).
+ */
+async function loadedAndPaused(file: string, name: string): Promise<void> {
+  const run = await dts(["run", file, "--until", "caught-up"]);
+  expect(run.code, `${run.stdout}${run.stderr}`).toBe(0);
+  expect((await dts(["pause", name])).code).toBe(0);
+  await defaultCheckpointStore().clearStop(name);
 }
 
 beforeAll(async () => {
@@ -41,7 +53,7 @@ afterAll(async () => {
 describe("one writer per task", () => {
   it("keeps a second tailer for the same task as a standby that writes nothing, and fences a tailer that lost its lease", async () => {
     const file = await specFile("fence-task", { objects: [{ database: "fence_db" }] });
-    expect((await dts(["run", file])).code).toBe(0);
+    await loadedAndPaused(file, "fence-task");
     const first = spawnTailer("fence-task", TTL);
     started.push(first);
     await waitFor(() => first.output().includes('"msg":"lease taken"'), 15_000, "the first tailer's lease");
@@ -66,8 +78,9 @@ describe("one writer per task", () => {
     first.child.kill("SIGCONT");
     expect(await first.exited).toBe(3);
     expect(first.output()).toMatch(/fenced: another tailer holds this task/);
+    // SIGTERM without a pause: the tailer checkpoints and exits 143, for a supervisor to relaunch it.
     second.child.kill("SIGTERM");
-    expect(await second.exited).toBe(0);
+    expect(await second.exited).toBe(143);
   });
 });
 
@@ -82,8 +95,11 @@ describe("a checkpoint whose binlog was purged", () => {
       "INSERT INTO purge_db.t VALUES (1, 1), (2, 2)",
     ]);
     const file = await specFile("purge-task", { source, objects: [{ database: "purge_db" }] });
-    expect((await dts(["run", file])).code).toBe(0);
-    const position = (await defaultTaskStore().get("purge-task"))?.position;
+    await loadedAndPaused(file, "purge-task");
+    // Where the tailer goes on from: its checkpoint.
+    const position =
+      (await defaultCheckpointStore().read("purge-task"))?.checkpoint?.position ??
+      (await defaultTaskStore().get("purge-task"))?.position;
     expect(position?.file).toMatch(/^mysql-bin\.\d+$/);
 
     await sql(PURGE_PORT, ["INSERT INTO purge_db.t VALUES (3, 3)", "FLUSH BINARY LOGS", "FLUSH BINARY LOGS"]);
@@ -105,8 +121,15 @@ describe("a checkpoint whose binlog was purged", () => {
     expect(await tailer.exited).toBe(1);
     const task = await defaultTaskStore().get("purge-task");
     expect(task?.phase).toBe("failed");
+    expect(task?.lastError?.error).toBe("BinlogPurgedError");
     expect(task?.lastError?.cause).toContain(`the source no longer has binlog ${position?.file}`);
-    expect(task?.lastError?.cause).toMatch(/run the full load again/);
+    expect(task?.lastError?.cause).toMatch(/`dts restart <task> --from-scratch` loads the data again/);
+    // Resuming cannot help: the error says which command does.
+    const resumed = await dts(["resume", "purge-task"]);
+    expect(resumed.code).toBe(1);
+    expect(resumed.stderr).toMatch(
+      /^dts: task purge-task cannot go on: .*`dts restart purge-task --from-scratch` loads the data again from a new position/,
+    );
     expect(tailer.output()).not.toMatch(/retrying/);
   });
 });

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { defaultTaskStore } from "#core/store/index.ts";
 import { resolveDefinition, type Template } from "../../local/definition.ts";
 import { runLocally } from "../../local/runner.ts";
-import { specInput } from "../support/spec-fixtures.ts";
+import { forgetTask, specInput } from "../support/spec-fixtures.ts";
 import { dts, REPO, STACK, sql } from "../support/stack.ts";
 
 const run = promisify(execFile);
@@ -32,6 +32,9 @@ beforeAll(async () => {
     STACK.destination.port,
     [...SHOPS, "wf_nokey"].map((db) => `DROP DATABASE IF EXISTS ${db}`),
   );
+  // Each run below is a new task: a completed one is never run again.
+  for (const task of ["wf-run", "wf-fail", "wf-invalid", "wf-definition", "wf-status"])
+    await forgetTask(task);
 });
 
 describe("the task state machine, run locally", () => {

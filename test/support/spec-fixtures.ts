@@ -1,8 +1,13 @@
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DeleteCommand } from "@aws-sdk/lib-dynamodb";
+import type { PrecheckReport } from "#core/precheck/types.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import type { TaskSpec, TaskSpecInput } from "#core/spec/schema.ts";
+import { documentClient, tableNames } from "#core/store/dynamodb.ts";
+import { defaultChunkLedger, defaultTaskStore } from "#core/store/index.ts";
+import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { STACK, sql } from "./stack.ts";
 
 /** A valid spec input for a MySQL destination; tests override what they exercise. */
@@ -21,8 +26,38 @@ export function spec(overrides: Partial<TaskSpecInput> = {}): TaskSpec {
   return parseTaskSpec(specInput(overrides));
 }
 
-/** Writes a spec file for the CLI (a temporary file named after the task) and returns its path. */
+/**
+ * Forgets what an earlier run of the tests left of a task in the local stack's DynamoDB (record,
+ * checkpoint and lease, chunk ledger), so the task starts new: `dts run` never loads an existing
+ * task again, and a rerun of the suite must not meet last run's tasks.
+ */
+export async function forgetTask(name: string): Promise<void> {
+  process.env.DYNAMODB_ENDPOINT ??= STACK.dynamodb;
+  const client = documentClient();
+  await ensureLocalTables(client, tableNames());
+  await defaultTaskStore().remove(name);
+  await defaultChunkLedger().replace(name, []);
+  // A lease left by a tailer of the earlier run goes too: that tailer is fenced at its next write.
+  await client.send(new DeleteCommand({ TableName: tableNames().checkpoints, Key: { task: name } }));
+}
+
+/** A precheck report that passed, for tests that walk a task record through its phases. */
+export function passedPrecheck(task: string): PrecheckReport {
+  const at = new Date().toISOString();
+  return {
+    task,
+    passed: true,
+    counts: { pass: 1, warn: 0, fail: 0, skipped: 0 },
+    checks: [],
+    facts: {},
+    startedAt: at,
+    finishedAt: at,
+  };
+}
+
+/** Writes the spec file of a new task for the CLI (a temporary file named after it) and returns its path. */
 export async function writeSpecFile(overrides: Partial<TaskSpecInput> & { name: string }): Promise<string> {
+  await forgetTask(overrides.name);
   const file = join(tmpdir(), `dts-${overrides.name}-${process.pid}.json`);
   await writeFile(file, JSON.stringify(specInput(overrides)));
   return file;

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { FatalError, FencedError } from "#core/errors.ts";
+import { PhaseMoveError } from "#core/model/phase.ts";
 import type { PrecheckReport } from "#core/precheck/types.ts";
 import type { CheckpointStore, Lease } from "#core/store/checkpoint-store.ts";
 import type { ChunkLedger } from "#core/store/chunk-ledger.ts";
@@ -57,6 +58,8 @@ export function storeContract(factory: StoreFactory): void {
       expect(await stores.tasks.get(unique("missing"))).toBeUndefined();
 
       now += 1000;
+      await stores.tasks.setPhase(name, "prechecking");
+      await stores.tasks.savePrecheck(name, report(true));
       await stores.tasks.saveOutcome(name, "position", { ...position(4), capturedAt: iso(now) }, "schema");
       await stores.tasks.recordFailure(name, { error: "FatalError", cause: "lost" });
       now += 1000;
@@ -85,6 +88,7 @@ export function storeContract(factory: StoreFactory): void {
       await stores.tasks.savePrecheck(name, report(false));
       const failedCheck = await stores.tasks.get(name);
       expect(failedCheck).toMatchObject({ phase: "precheck-failed", precheck: report(false) });
+      await stores.tasks.setPhase(name, "prechecking");
       await stores.tasks.savePrecheck(name, report(true));
       expect((await stores.tasks.get(name))?.phase).toBe("prechecked");
 
@@ -97,6 +101,8 @@ export function storeContract(factory: StoreFactory): void {
       expect(failed?.lastError?.cause).not.toContain("hunter2");
 
       const fullLoad = { planId: "p1", chunks: 2, estimatedRows: 10, startedAt: "s", completedAt: undefined };
+      await stores.tasks.setPhase(name, "prechecking");
+      await stores.tasks.savePrecheck(name, report(true));
       await stores.tasks.saveOutcome(name, "fullLoad", fullLoad, "full-load");
       await stores.tasks.saveOutcome(name, "indexes", { tables: 1, startedAt: iso(now), pending: ["d.t"] });
       const record = await stores.tasks.get(name);
@@ -107,12 +113,74 @@ export function storeContract(factory: StoreFactory): void {
 
     it("refuses writes to a task that does not exist, creating nothing", async () => {
       const name = unique("ghost");
-      await expect(stores.tasks.setPhase(name, "stopped")).rejects.toThrow(FatalError);
+      await expect(stores.tasks.setPhase(name, "paused")).rejects.toThrow(FatalError);
       await expect(stores.tasks.recordFailure(name, { error: "E", cause: "c" })).rejects.toThrow(FatalError);
       await expect(
         stores.tasks.saveOutcome(name, "schema", { createdTables: [], notes: [], completedAt: "x" }),
       ).rejects.toThrow(FatalError);
       expect(await stores.tasks.get(name)).toBeUndefined();
+    });
+
+    it("refuses moves the lifecycle does not allow, naming the phase and what goes on", async () => {
+      const name = unique("moves");
+      await stores.tasks.saveSpec(spec({ name }));
+      await expect(stores.tasks.setPhase(name, "full-load")).rejects.toThrow(
+        `task ${name} is created: it cannot move to full-load (\`dts status ${name}\` shows it)`,
+      );
+      await stores.tasks.setPhase(name, "prechecking");
+      await stores.tasks.savePrecheck(name, report(true));
+      await stores.tasks.setPhase(name, "schema");
+      await stores.tasks.setPhase(name, "paused");
+      // A step that was still running when the task was paused cannot move it on.
+      await expect(
+        stores.tasks.saveOutcome(
+          name,
+          "fullLoad",
+          { planId: "p", chunks: 1, estimatedRows: 1, startedAt: "s" },
+          "full-load",
+        ),
+      ).rejects.toThrow(PhaseMoveError);
+      expect((await stores.tasks.get(name))?.fullLoad).toBeUndefined();
+      // Its failure is kept as the last error; the task stays paused.
+      await stores.tasks.recordFailure(name, { error: "PhaseMoveError", cause: "paused meanwhile" });
+      expect(await stores.tasks.get(name)).toMatchObject({
+        phase: "paused",
+        lastError: { error: "PhaseMoveError" },
+      });
+      await stores.tasks.setPhase(name, "incremental");
+      expect((await stores.tasks.get(name))?.phase).toBe("incremental");
+    });
+
+    it("restarts a task from scratch: outcomes forgotten, spec and created tables kept", async () => {
+      const name = unique("restart");
+      await stores.tasks.saveSpec(spec({ name }));
+      await stores.tasks.setPhase(name, "prechecking");
+      await stores.tasks.savePrecheck(name, report(true));
+      await stores.tasks.saveOutcome(name, "position", { ...position(4), capturedAt: "c" });
+      await stores.tasks.saveOutcome(
+        name,
+        "schema",
+        { createdTables: ["d.t"], notes: ["n"], completedAt: "x" },
+        "schema",
+      );
+      await stores.tasks.saveOutcome(
+        name,
+        "fullLoad",
+        { planId: "p", chunks: 1, estimatedRows: 1, startedAt: "s" },
+        "full-load",
+      );
+      await stores.tasks.recordFailure(name, { error: "E", cause: "c" });
+      await stores.tasks.restart(name);
+      const record = await stores.tasks.get(name);
+      expect(record).toMatchObject({ phase: "created", schema: { createdTables: ["d.t"], notes: ["n"] } });
+      expect(record?.schema?.completedAt).toBeUndefined();
+      for (const field of ["position", "fullLoad", "indexes", "incremental", "lastError"] as const)
+        expect(record?.[field], field).toBeUndefined();
+      expect(record?.spec.name).toBe(name);
+
+      await stores.tasks.remove(name);
+      expect(await stores.tasks.get(name)).toBeUndefined();
+      await expect(stores.tasks.restart(name)).rejects.toThrow(FatalError);
     });
 
     it("hands out copies: changing what was read changes nothing stored", async () => {
@@ -249,6 +317,18 @@ export function storeContract(factory: StoreFactory): void {
       expect(after).toMatchObject({ owner: "a", epoch: 1 });
       await stores.checkpoints.clearStop(unique("never"));
       await stores.checkpoints.reset(unique("never"));
+    });
+
+    it("removes a task's record only while no tailer holds a live lease", async () => {
+      const task = unique("remove");
+      const lease = await stores.checkpoints.acquire(task, "a", TTL);
+      await stores.checkpoints.save(lease, checkpoint(3));
+      await expect(stores.checkpoints.remove(task)).rejects.toThrow(FencedError);
+      expect((await stores.checkpoints.read(task))?.checkpoint).toBeDefined();
+      now += TTL + 1;
+      await stores.checkpoints.remove(task);
+      expect(await stores.checkpoints.read(task)).toBeUndefined();
+      await stores.checkpoints.remove(unique("never"));
     });
   });
 }

@@ -302,4 +302,64 @@ describe("the tailer loop", () => {
     t.tailer.stop();
     await t.run;
   });
+
+  it("checkpoints positions it passes without writes (idle heartbeats, unselected databases) every 2 s at most", async () => {
+    const t = startTailer();
+    await settle();
+    const skipped = () => ({ ...tx(0), changes: [] });
+    const heartbeat = (): SourceTransaction => ({ ...tx(0), idle: true });
+    const first = skipped();
+    t.reader.push(first);
+    await settle();
+    expect(t.sink.batches).toEqual([]); // nothing written to the destination
+    expect(t.checkpoints.saved.map((c) => c.position)).toEqual([first.position]);
+    const quick = [skipped(), heartbeat(), skipped()];
+    t.reader.push(...quick);
+    await settle();
+    expect(t.checkpoints.saved).toHaveLength(1); // within 2 s of the last checkpoint
+    await advance(2000);
+    expect(t.checkpoints.saved.at(-1)?.position).toEqual(quick[2]?.position);
+    const last = heartbeat();
+    t.reader.push(last);
+    await settle();
+    t.tailer.stop();
+    await t.run;
+    // What was passed is checkpointed before the tailer stops.
+    expect(t.checkpoints.saved.at(-1)?.position).toEqual(last.position);
+    expect(t.sink.batches).toEqual([]);
+  });
+
+  it("reports progress only when the checkpoint moves", async () => {
+    const reader = new FakeReader();
+    const checkpoints = new RecordingCheckpoints(clock);
+    let progress = 0;
+    const tailer = new Tailer({
+      spec: spec({ name: TASK }),
+      owner: "tailer-a",
+      reader,
+      sink: new FakeSink(),
+      checkpoints,
+      start: at(4),
+      clock,
+      leaseTtlMs: TTL,
+      loadRoutes: async () => new Map(),
+      onProgress: () => progress++,
+    });
+    const run = tailer.run();
+    await settle();
+    const heartbeat = { ...tx(0), idle: true as const };
+    reader.push(heartbeat);
+    await settle();
+    expect(progress).toBe(1);
+    await advance(2100);
+    reader.push({ ...heartbeat, timestamp: now });
+    await advance(2100);
+    expect(checkpoints.saved.length).toBeGreaterThanOrEqual(2);
+    expect(progress).toBe(1); // the same position again is no progress
+    reader.push(tx(2));
+    await settle();
+    expect(progress).toBe(2);
+    tailer.stop();
+    await run;
+  });
 });

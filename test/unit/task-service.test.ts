@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { ExecutionStarter } from "#core/api/ports.ts";
 import { TaskService } from "#core/api/task-service.ts";
 import { TaskApi } from "#core/api/tasks.ts";
+import { planId } from "#core/fullload/service.ts";
+import type { Phase } from "#core/model/phase.ts";
 import type { TaskSpec } from "#core/spec/schema.ts";
 import { memoryStores } from "#core/store/memory.ts";
-import type { Phase } from "#core/task/phases.ts";
 import { type LaunchedTailer, startTailer, type TailerLauncher } from "#core/task/tailer-start.ts";
 import { tailerAlive } from "#core/task/tailer-state.ts";
 import { spec } from "../support/spec-fixtures.ts";
@@ -66,9 +67,28 @@ function setup(clock: { now: number } = { now: NOW }) {
   return { ...stores, executions, launcher, service, api, clock };
 }
 
+/** A task record in `phase` (written as the record a store would hold, moves aside). */
 async function taskIn(s: ReturnType<typeof setup>, phase: Phase): Promise<void> {
   await s.tasks.saveSpec(spec({ name: TASK }));
-  await s.tasks.setPhase(TASK, phase);
+  await s.tasks.setPhase(TASK, "prechecking");
+  await s.tasks.setPhase(TASK, phase === "prechecking" ? phase : "failed");
+  if (phase !== "failed" && phase !== "prechecking") await forcePhase(s, phase);
+}
+
+/** Puts the record in any phase, as a crashed run may have left it. */
+async function forcePhase(s: ReturnType<typeof setup>, phase: Phase): Promise<void> {
+  const record = (s.tasks as unknown as { tasks: Map<string, { phase: Phase }> }).tasks.get(TASK);
+  if (!record) throw new Error("no task record");
+  record.phase = phase;
+}
+
+/** The task captured its position and finished schema and full load (what the tailer needs). */
+async function pastFullLoad(s: ReturnType<typeof setup>): Promise<void> {
+  const at = "2031-01-01T00:00:00.000Z";
+  await s.tasks.saveOutcome(TASK, "position", { file: "binlog.000001", position: 4, capturedAt: at });
+  await s.tasks.saveOutcome(TASK, "schema", { createdTables: [], notes: [], completedAt: at });
+  const planned = { planId: planId(spec({ name: TASK })), chunks: 1, estimatedRows: 1, startedAt: at };
+  await s.tasks.saveOutcome(TASK, "fullLoad", { ...planned, completedAt: at, rows: 1 });
 }
 
 describe("whether a task's tailer is alive (one rule)", () => {
@@ -103,11 +123,15 @@ describe("starting a task's tailer (one way)", () => {
     const s = setup();
     await taskIn(s, "full-load");
     await s.checkpoints.requestStop(TASK);
-    const launched = await startTailer(TASK, {
-      store: s.tasks,
-      checkpoints: s.checkpoints,
-      launcher: s.launcher,
-    });
+    const launched = await startTailer(
+      TASK,
+      {
+        store: s.tasks,
+        checkpoints: s.checkpoints,
+        launcher: s.launcher,
+      },
+      "resume",
+    );
     expect(launched).toEqual({ mode: "local", id: "4242", alreadyRunning: false });
     expect(s.launcher.launched).toEqual([TASK]);
     expect((await s.checkpoints.read(TASK))?.stopRequested).toBeUndefined();
@@ -129,6 +153,7 @@ describe("resuming a task (dts run)", () => {
   it("restarts the tailer of a task in incremental migration whose lease ran out", async () => {
     const s = setup();
     await taskIn(s, "incremental");
+    await pastFullLoad(s);
     await s.checkpoints.acquire(TASK, "host:1", 5000);
     await s.checkpoints.requestStop(TASK);
     s.clock.now = NOW + 6000;
@@ -184,8 +209,8 @@ describe("resuming a task (dts run)", () => {
   });
 });
 
-describe("stopping a task", () => {
-  it("asks a live tailer to stop, then sees its lease released with the checkpoint it left", async () => {
+describe("pausing a task", () => {
+  it("asks a live tailer to stop, pauses the task, then sees the lease released with the checkpoint it left", async () => {
     const s = setup();
     await taskIn(s, "incremental");
     const lease = await s.checkpoints.acquire(TASK, "host:1", 5000);
@@ -193,9 +218,10 @@ describe("stopping a task", () => {
     await s.checkpoints.save(lease, { position, sourceTimestamp: NOW, updatedAt: "now" });
     const task = await s.service.find(TASK);
     if (!task) throw new Error("the task is missing");
-    const request = await s.service.stop(task, "test");
-    expect(request).toMatchObject({ executions: undefined, tailer: { owner: "host:1" } });
+    const request = await s.service.pause(task, "test");
+    expect(request).toMatchObject({ executions: undefined, tailer: { owner: "host:1" }, paused: true });
     expect((await s.checkpoints.read(TASK))?.stopRequested).toBe(true);
+    expect((await s.tasks.get(TASK))?.phase).toBe("paused");
     await s.checkpoints.release(lease);
     expect(await s.service.awaitTailerStop(TASK, 1000)).toEqual({
       stopped: true,
@@ -216,24 +242,26 @@ describe("stopping a task", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(300);
   });
 
-  it("sets the phase stopped when executions stopped at once and no tailer runs", async () => {
-    const s = setup();
-    await taskIn(s, "full-load");
-    s.executions.live = ["execution-9"];
-    const outcome = await s.api.stop(TASK);
-    expect(outcome.stopping).toEqual({ executions: ["execution-9"], tailer: false });
-    expect((await s.tasks.get(TASK))?.phase).toBe("stopped");
+  it("pauses a task whose executions stop, at once or later: no step still running moves it on", async () => {
+    for (const note of [undefined, "later"]) {
+      const s = setup();
+      await taskIn(s, "full-load");
+      s.executions.live = ["execution-9"];
+      s.executions.note = note;
+      const outcome = await s.api.pause(TASK);
+      expect(outcome.stopping).toEqual({ executions: ["execution-9"], tailer: false });
+      expect((await s.tasks.get(TASK))?.phase).toBe("paused");
+      // The step that was running tries to move the task on when it ends: refused.
+      await expect(s.tasks.setPhase(TASK, "building-indexes")).rejects.toThrow(
+        `task ${TASK} is paused: it cannot move to building-indexes (\`dts resume ${TASK}\` goes on with it)`,
+      );
+    }
   });
 
-  it("leaves the phase to the execution when its stop takes effect later", async () => {
+  it("has nothing to pause on a completed task", async () => {
     const s = setup();
-    await taskIn(s, "full-load");
-    s.executions.live = ["execution-9"];
-    s.executions.note = "later";
-    const outcome = await s.api.stop(TASK);
-    expect(outcome.message).toBe(
-      `stopping task ${TASK}: later. GET /tasks/${TASK} shows phase "stopped" once it is done`,
-    );
-    expect((await s.tasks.get(TASK))?.phase).toBe("full-load");
+    await taskIn(s, "completed");
+    expect((await s.api.pause(TASK)).message).toBe(`task ${TASK} is completed: nothing to pause`);
+    expect((await s.tasks.get(TASK))?.phase).toBe("completed");
   });
 });
