@@ -5,6 +5,7 @@ import { Api } from "./api.ts";
 import { Monitoring } from "./monitoring.ts";
 import { Network } from "./network.ts";
 import { SecretsAccess } from "./secrets.ts";
+import { TailerSupervision } from "./supervision.ts";
 import { Tables } from "./tables.ts";
 import { TailerService } from "./tailer-service.ts";
 import { taskFunction } from "./task-function.ts";
@@ -36,6 +37,7 @@ export class DtsStack extends Stack {
   readonly tables: Tables;
   readonly workflow: Workflow;
   readonly tailer: TailerService;
+  readonly supervision: TailerSupervision;
   readonly api: Api;
   readonly monitoring: Monitoring;
 
@@ -110,6 +112,13 @@ export class DtsStack extends Stack {
       recordFailure: fn("record-failure", 256, Duration.seconds(30)),
     };
     this.tailer.grantLaunch(functions.startTailer);
+    // Relaunches a tailer whose Fargate task stopped unexpectedly; outside the state machine.
+    this.supervision = new TailerSupervision(this, "Supervision", {
+      tailer: this.tailer,
+      tables: this.tables,
+      network,
+      environment,
+    });
     this.workflow = new Workflow(this, "Workflow", functions);
 
     // The API answers within API Gateway's 29 s; POST /tasks/{name}/precheck connects to both databases.

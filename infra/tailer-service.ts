@@ -54,7 +54,8 @@ export interface TailerServiceProps {
 /**
  * The incremental phase's long-running binlog tailer: an ECS cluster and a Fargate task
  * definition built from container/Dockerfile, logging to CloudWatch. The state machine's
- * StartTailer function launches one task per migration task with ECS RunTask.
+ * StartTailer function launches one task per migration task with ECS RunTask; TailerSupervision
+ * (supervision.ts) relaunches one that stops unexpectedly.
  */
 export class TailerService extends Construct {
   readonly cluster: Cluster;

@@ -23,6 +23,20 @@ export interface TaskRecord {
   /** The deferred secondary indexes, built after the full load. */
   indexes?: IndexesOutcome;
   incremental?: IncrementalOutcome;
+  /**
+   * The supervisor's record of the current failure streak of the task's Fargate tailer
+   * (core/task/relaunch.ts): when it began, how often a stopped tailer was relaunched since, the
+   * checkpoint at the last relaunch (a checkpoint that moved since ends the streak), the ECS task
+   * it launched and the stopped one it replaced.
+   */
+  supervision?: {
+    streakStartedAt: string;
+    relaunches: number;
+    lastRelaunchAt: string;
+    checkpointAtRelaunch?: string;
+    tailer?: string;
+    replaced?: string;
+  };
 }
 
 export interface IndexesOutcome {
@@ -69,7 +83,14 @@ export interface FullLoadOutcome {
   rows?: number;
 }
 
-export type OutcomeField = "precheck" | "position" | "schema" | "fullLoad" | "indexes" | "incremental";
+export type OutcomeField =
+  | "precheck"
+  | "position"
+  | "schema"
+  | "fullLoad"
+  | "indexes"
+  | "incremental"
+  | "supervision";
 
 /**
  * The task store port: one module owns how tasks are kept. Every write but saveSpec is to an
@@ -117,7 +138,14 @@ export interface TaskStore {
 }
 
 /** The outcomes a restart from scratch forgets. */
-export const RESTART_FORGETS = ["position", "fullLoad", "indexes", "incremental", "lastError"] as const;
+export const RESTART_FORGETS = [
+  "position",
+  "fullLoad",
+  "indexes",
+  "incremental",
+  "lastError",
+  "supervision",
+] as const;
 
 export function taskMissingError(name: string): FatalError {
   return new FatalError(`no task named ${name}: dts run (or POST /tasks) creates it`);

@@ -113,7 +113,8 @@ describe("the network, imported by vpcId", () => {
     const functions = Object.values(template.findResources("AWS::Lambda::Function")).filter((f) =>
       ((f.Properties.Tags ?? []) as { Key: string }[]).some((t) => t.Key === "dts:function"),
     );
-    expect(functions).toHaveLength(10);
+    // The state machine's nine, the API and relaunch-tailer (test/infra/supervision.test.ts).
+    expect(functions).toHaveLength(11);
     for (const fn of functions) {
       expect(fn.Properties.VpcConfig.SubnetIds).toEqual(["subnet-0priv1", "subnet-0priv2"]);
     }

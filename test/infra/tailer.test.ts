@@ -136,7 +136,7 @@ describe("the tailer's Fargate service", () => {
     });
   });
 
-  it("lets only start-tailer run the task definition, in that cluster, passing only its two roles to ECS", () => {
+  it("lets only the launchers (start-tailer, and relaunch-tailer for supervision) run the task definition, in that cluster, passing only its two roles to ECS", () => {
     const statements = roleStatements(template, roleOf(template, "start-tailer"));
     const runTask = statements.filter((s) => actionsOf(s).includes("ecs:RunTask"));
     expect(runTask).toEqual([
@@ -161,10 +161,13 @@ describe("the tailer's Fargate service", () => {
         Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
       },
     ]);
-    const everywhere = allStatements(template).filter((s) =>
-      actionsOf(s).some((a) => a === "ecs:RunTask" || a === "iam:PassRole"),
-    );
-    expect(everywhere).toHaveLength(2);
+    const launchers = [roleOf(template, "start-tailer"), roleOf(template, "relaunch-tailer")];
+    const launching = (statements: Statement[]) =>
+      statements.filter((s) => actionsOf(s).some((a) => a === "ecs:RunTask" || a === "iam:PassRole"));
+    const everywhere = launching(allStatements(template));
+    expect(everywhere).toHaveLength(2 * launchers.length);
+    for (const role of launchers)
+      expect(launching(roleStatements(template, role))).toEqual([...runTask, ...passRole]);
   });
 });
 
