@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run demo: start the local stack, create the sample shop database on the source, and run the
 # example task through the state machine: precheck, schema, full load and incremental migration
-# while a writer changes the source, then verify and stop.
+# while a writer changes the source, then verify and pause.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +11,10 @@ mariadb_root() { mariadb --host=127.0.0.1 --port="$1" --user=root --password=dts
 step "Starting the local stack (MariaDB source and destination, Kafka, DynamoDB Local)"
 bash scripts/stack/stack.sh up
 
-# A tailer left running by an earlier demo stops first (its checkpoint is flushed).
-node bin/dts.js stop shop-to-mysql >/dev/null 2>&1 || true
+# The demo's task starts new: one left by an earlier demo is paused (its tailer flushes its
+# checkpoint and stops) and deleted (`dts run` would otherwise go on with it, not load it again).
+node bin/dts.js pause shop-to-mysql >/dev/null 2>&1 || true
+node bin/dts.js delete shop-to-mysql --yes >/dev/null 2>&1 || true
 
 step "Creating the sample database 'shop' on the source (127.0.0.1:33061)"
 mariadb_root 33061 < scripts/sample/shop-source.sql
@@ -55,7 +57,7 @@ node bin/dts.js run examples/shop-to-mysql.json --until caught-up
 step "dts verify examples/shop-to-mysql.json (chunk checksums on both sides, filter applied)"
 node bin/dts.js verify examples/shop-to-mysql.json
 
-step "dts stop shop-to-mysql (the tailer flushes its checkpoint and stops)"
-node bin/dts.js stop shop-to-mysql
+step "dts pause shop-to-mysql (the tailer flushes its checkpoint and stops; dts resume goes on)"
+node bin/dts.js pause shop-to-mysql
 
 printf '\nThe stack keeps running; stop it with: npm run stack:down\n'

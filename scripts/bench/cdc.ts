@@ -19,6 +19,7 @@ import { comparePositions } from "#core/model/position.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
 import { startTailer } from "#core/task/tailer-start.ts";
 import { localEnvironment } from "../../local/environment.ts";
+import { freshTask } from "./fresh-task.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCE = { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" };
@@ -76,11 +77,7 @@ function percentile(values: number[], p: number): number {
 execFileSync("bash", [join(REPO, "scripts/stack/stack.sh"), "up"], { stdio: "inherit" });
 const source = await mysql.createConnection({ ...SOURCE, multipleStatements: true });
 const destination = await mysql.createConnection(DESTINATION);
-try {
-  dts("stop", TASK);
-} catch {
-  // no such task yet
-}
+freshTask(TASK);
 await source.query(`DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB};
   CREATE TABLE ${DB}.events (id BIGINT NOT NULL PRIMARY KEY, k INT NOT NULL, c VARCHAR(100) NOT NULL,
     v DECIMAL(12,2) NOT NULL, at DATETIME(6) NOT NULL)`);

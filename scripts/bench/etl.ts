@@ -17,6 +17,7 @@ import mysql from "mysql2/promise";
 import { defaultTaskStore } from "#core/store/index.ts";
 import { localEnvironment } from "../../local/environment.ts";
 import { createEventsTable } from "./events-table.ts";
+import { freshTask } from "./fresh-task.ts";
 import { quiesce } from "./quiesce.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -76,6 +77,7 @@ async function fullLoad(withScript: boolean): Promise<number> {
   // Neither contender pays for the flushing of the data generation or of the run before it.
   await quiesce(DESTINATION);
   await quiesce(SOURCE);
+  freshTask(task);
   execFileSync("node", ["bin/dts.js", "run", spec], { cwd: REPO, encoding: "utf8" });
   const load = (await defaultTaskStore().get(task))?.fullLoad;
   if (!load?.completedAt) throw new Error(`${task}: the full load did not complete`);

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import mysql from "mysql2/promise";
+import { freshTask } from "./fresh-task.ts";
 import { quiesce } from "./quiesce.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -153,6 +154,7 @@ async function runDts(): Promise<Result[]> {
     }),
   );
   await resetDestination();
+  freshTask("bench-full");
   const run = await timed(`node bin/dts.js run ${spec}`);
   await checkCopied("dts");
   const status = JSON.parse(

@@ -22,6 +22,7 @@ import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
 import { startTailer } from "#core/task/tailer-start.ts";
 import { localEnvironment } from "../../local/environment.ts";
 import { createEventsTable } from "./events-table.ts";
+import { freshTask } from "./fresh-task.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCE = { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" };
@@ -99,7 +100,7 @@ const results: { format: string; full: number; fullRss: number; cdc: number; cdc
 let nextId = ROWS + 1;
 for (const format of ["canal-json", "dts-avro"] as const) {
   const task = `bench-kafka-${format}`;
-  dts("stop", task);
+  freshTask(task);
   const topic = await createTopic(`bench-${format}`);
   const spec = join(tmpdir(), `${task}.json`);
   writeFileSync(
