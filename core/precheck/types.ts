@@ -1,29 +1,7 @@
 import type { Catalog } from "../model/catalog.ts";
 import type { ServerVersion } from "../source/flavour.ts";
 
-export type CheckStatus = "pass" | "warn" | "fail" | "skipped";
-
-export interface CheckResult {
-  /** Stable name, e.g. source.binlog_row_image. */
-  id: string;
-  title: string;
-  status: CheckStatus;
-  /** What was found. */
-  detail: string;
-  /** What to do about it (warn and fail). */
-  fix?: string;
-}
-
-export interface PrecheckReport {
-  task: string;
-  passed: boolean;
-  counts: Record<CheckStatus, number>;
-  checks: CheckResult[];
-  /** Facts later phases rely on (e.g. the Kafka topic's partition count). */
-  facts: Record<string, string | number | boolean>;
-  startedAt: string;
-  finishedAt: string;
-}
+export type { CheckResult, CheckStatus, PrecheckReport } from "../model/precheck-report.ts";
 
 /** Something precheck could not reach: a connection error turned into words. */
 export interface Unreachable {

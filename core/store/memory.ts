@@ -1,5 +1,5 @@
 import { canMove, moveRefused, type Phase, PhaseMoveError } from "../model/phase.ts";
-import type { PrecheckReport } from "../precheck/types.ts";
+import type { PrecheckReport } from "../model/precheck-report.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import {
   type Checkpoint,

@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/
 import { FatalError } from "../errors.ts";
 import { moveRefused, type Phase, PhaseMoveError, phasesInto, storedPhase } from "../model/phase.ts";
 import type { BinlogPosition } from "../model/position.ts";
-import type { PrecheckReport } from "../precheck/types.ts";
+import type { PrecheckReport } from "../model/precheck-report.ts";
 import { redactText } from "../redact.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 
