@@ -13,26 +13,12 @@ import {
   staleKey,
 } from "#core/store/chunk-ledger.ts";
 import { MemoryChunkLedger } from "#core/store/memory.ts";
+import { plannedChunk } from "../support/chunks.ts";
 
 const START = Date.UTC(2031, 0, 1);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function chunk(index: number, changes: Partial<Chunk> = {}): Chunk {
-  return {
-    task: "t",
-    id: chunkId(0, index),
-    tableIndex: 0,
-    table: "shop.t",
-    lower: null,
-    upper: null,
-    estimatedRows: 10,
-    state: "pending",
-    rows: 0,
-    attempts: 0,
-    updatedAt: iso(START),
-    ...changes,
-  };
-}
+const chunk = (index: number, changes: Partial<Chunk> = {}) => plannedChunk("t", index, START, changes);
 
 describe("the claim rules", () => {
   it("sorts pending chunks first by id, then copying ones by heartbeat; done ones leave the index", () => {

@@ -4,8 +4,9 @@ import { FencedError } from "#core/errors.ts";
 import type { Ticker } from "#core/fullload/chunk-heartbeat.ts";
 import { runCopyWorker } from "#core/fullload/copy-worker.ts";
 import { sinkLogger } from "#core/logger.ts";
-import { type Chunk, chunkId } from "#core/store/chunk-ledger.ts";
+import { chunkId } from "#core/store/chunk-ledger.ts";
 import { MemoryChunkLedger } from "#core/store/memory.ts";
+import { plannedChunk } from "../support/chunks.ts";
 import { spec as taskSpec } from "../support/spec-fixtures.ts";
 
 // The worker with its copy stubbed: these tests are about claims, heartbeats and losses.
@@ -25,21 +26,7 @@ let now = Date.UTC(2031, 0, 1);
 let ledger: MemoryChunkLedger;
 const noTicks: Ticker = { every: () => () => undefined };
 
-function chunk(index: number): Chunk {
-  return {
-    task: TASK,
-    id: chunkId(0, index),
-    tableIndex: 0,
-    table: "shop.t",
-    lower: null,
-    upper: null,
-    estimatedRows: 10,
-    state: "pending",
-    rows: 0,
-    attempts: 0,
-    updatedAt: new Date(now).toISOString(),
-  };
-}
+const chunk = (index: number) => plannedChunk(TASK, index, now);
 
 const worker = (lines: Record<string, unknown>[] = []) =>
   runCopyWorker({
