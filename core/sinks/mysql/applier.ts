@@ -29,7 +29,8 @@ function columnSignature(change: DestinationChange): string {
   return change.kind === "upsert" ? Object.keys(change.row).join(",") : "";
 }
 
-function keyTuple(route: TableRoute, row: Row): string {
+/** The row's key as a SQL tuple literal: one text per key value, as the destination compares it. */
+export function keyLiteral(route: TableRoute, row: Row): string {
   return `(${route.key.map((k) => sqlValue(row[k], route.types.get(k) ?? "")).join(",")})`;
 }
 
@@ -48,7 +49,7 @@ function upsertStatement(route: TableRoute, rows: Row[]): string {
 
 function deleteStatement(route: TableRoute, rows: Row[]): string {
   return `DELETE FROM ${destinationTable(route)} WHERE (${destinationKey(route).join(", ")}) IN (${rows
-    .map((row) => keyTuple(route, row))
+    .map((row) => keyLiteral(route, row))
     .join(",")})`;
 }
 

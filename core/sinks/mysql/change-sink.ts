@@ -6,7 +6,7 @@ import type { ChangeSink } from "../../pipeline/sink.ts";
 import type { TableRoute } from "../../pipeline/table-route.ts";
 import type { TaskSpec } from "../../spec/schema.ts";
 import { applyChanges } from "./applier.ts";
-import { destinationChanges, withSpatialValues } from "./changes.ts";
+import { compactChanges, destinationChanges, withSpatialValues } from "./changes.ts";
 
 /** The MySQL destination: upserts and deletes in one destination transaction per batch; DDL translated. */
 export class MysqlChangeSink implements ChangeSink {
@@ -22,11 +22,12 @@ export class MysqlChangeSink implements ChangeSink {
     routes: Map<string, TableRoute>,
   ): Promise<number> {
     const selected = selectedChanges(batch, routes, "key-changes");
-    const writes = destinationChanges(selected);
+    const writes = compactChanges(destinationChanges(selected));
     const kept = await withSpatialValues(this.source, writes);
     await applyChanges(this.destination, kept);
-    // Row changes written, as every sink counts them: a key move is one change (two statements here),
-    // and an upsert whose row is gone from the source meanwhile is not written.
+    // Row changes applied, as every sink counts them: a key move is one change (two statements here),
+    // writes compacted into a key's last one count too, and an upsert whose row is gone from the
+    // source meanwhile is not written.
     return selected.length - (writes.length - kept.length);
   }
 

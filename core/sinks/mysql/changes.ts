@@ -3,6 +3,7 @@ import type { Row } from "../../model/row.ts";
 import { keyChanged, type SelectedChange } from "../../pipeline/changes.ts";
 import { rereadSpatial } from "../../pipeline/spatial.ts";
 import type { TableRoute } from "../../pipeline/table-route.ts";
+import { keyLiteral } from "./applier.ts";
 
 /** What the MySQL destination does for one row: write its full image by key, or delete its key. */
 export type DestinationChange =
@@ -27,6 +28,47 @@ export function destinationChanges(changes: readonly SelectedChange[]): Destinat
     out.push({ kind: "upsert", route, row: after });
   }
   return out;
+}
+
+/** Whether a table's rows are matched on the destination by its key alone (no other unique key). */
+function keyIsTheOnlyUniqueKey(route: TableRoute): boolean {
+  const key = route.keyNames.join("\0");
+  return route.uniqueKeys.every((unique) => unique.columns.join("\0") === key);
+}
+
+/**
+ * The writes of a batch, compacted per row: a batch is applied in one destination transaction, so
+ * only each key's last write matters. The rows a batch leaves absent are deleted first, then the
+ * rows it leaves present are written with their last image; an insert followed by a delete writes
+ * nothing but the delete of a key that may not exist. Row images carry stored values, so rows
+ * equal under the key's collation (`a` and `A`) never both end present: the one still present at
+ * the end of the batch is the last write of its group, and the deletes of the others run first.
+ * Tables with another unique key keep every write in source order: a reordered upsert could meet
+ * that key's value still held by a row a later write of the batch moves away.
+ */
+export function compactChanges(changes: readonly DestinationChange[]): DestinationChange[] {
+  const last = new Map<TableRoute, Map<string, DestinationChange>>();
+  const ordered: DestinationChange[] = [];
+  for (const change of changes) {
+    if (!keyIsTheOnlyUniqueKey(change.route)) {
+      ordered.push(change);
+      continue;
+    }
+    let rows = last.get(change.route);
+    if (!rows) {
+      rows = new Map();
+      last.set(change.route, rows);
+    }
+    const key = keyLiteral(change.route, change.row);
+    // A later write of the key replaces the earlier one and takes its place at the end.
+    rows.delete(key);
+    rows.set(key, change);
+  }
+  const deletes: DestinationChange[] = [];
+  const upserts: DestinationChange[] = [];
+  for (const rows of last.values())
+    for (const change of rows.values()) (change.kind === "delete" ? deletes : upserts).push(change);
+  return [...deletes, ...upserts, ...ordered];
 }
 
 /** Spatial values of upserts read again from the source (see rereadSpatial); an upsert whose row is gone is dropped. */
