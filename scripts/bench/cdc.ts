@@ -1,204 +1,156 @@
 /**
- * npm run bench:cdc — incremental migration into MySQL on the local stack:
- *  1. backlog drain: stop the tailer, write N row changes (inserts and updates in 1,000-row
- *     transactions), start it again and time it until it has caught up (rows/s), sampling its RSS;
- *  2. steady state: offer a fixed rate of row changes and measure, per transaction, the time from
- *     its commit on the source to its arrival in the destination (p50, p99).
+ * npm run bench:cdc — incremental migration into MySQL on the local stack, side by side with the
+ * database's own replication. For each backlog shape and round:
+ *  1. a new `bench_cdc` on the source (the shape's table and its initial rows), a new dts task
+ *     (schema + full + incremental into the stack's destination) run until caught up, then paused;
+ *  2. two native MariaDB replicas (1 SQL thread; 4 optimistic parallel threads; ports 33081-33082,
+ *     scripts/bench/cdc-replica.ts) get the same snapshot and are pointed at the same position;
+ *  3. the backlog is written while nothing consumes it;
+ *  4. each drainer in turn (the order alternates between rounds) drains it, timed up to the source
+ *     position taken after the backlog: each replica (START SLAVE to MASTER_POS_WAIT), then the
+ *     tailer (startTailer "resume" to its checkpoint; it must run throughout, then it is paused);
+ *  5. the table's checksum on the source, both replicas and the destination must be equal.
+ * Shapes: `oltp` (sysbench-like small transactions from 4 writers: scripts/bench/cdc-oltp.ts) and
+ * `big` (1,000-row transactions, half inserts, half updates). Then the tailer under steady load:
+ * `--rate` rows/s for `--seconds` (0: skip), commit-to-destination latency p50/p99.
  *
- *   npm run bench:cdc -- [--changes 1000000] [--rate 2000] [--seconds 20]
+ *   npm run bench:cdc -- [--shapes oltp,big] [--rounds 3] [--oltp-txns 150000] [--oltp-rows 100000]
+ *                        [--writers 4] [--changes 1000000] [--rate 2000] [--seconds 20]
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import mysql from "mysql2/promise";
-import { localLauncher } from "#core/adapters/tailer-launcher.ts";
-import { comparePositions } from "#core/model/position.ts";
-import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
-import { startTailer } from "#core/task/tailer-start.ts";
 import { localEnvironment } from "../../local/environment.ts";
-import { freshTask } from "./fresh-task.ts";
+import { DESTINATION, markBacklogEnd, REPO, SOURCE, sourcePosition, thousands } from "./cdc-common.ts";
+import { oltpShape } from "./cdc-oltp.ts";
+import { drainReplica, loadSnapshot, purgeReplicas, REPLICAS, startReplicas } from "./cdc-replica.ts";
+import { type RoundResult, shapeTable, steadyTable } from "./cdc-report.ts";
+import { bigShape, type Checksum, checksum, createDatabase, type Shape } from "./cdc-shapes.ts";
+import { createTask, drainWithTailer, steadyState, type TailerDrain } from "./cdc-tailer.ts";
+import { quiesce } from "./quiesce.ts";
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
-const SOURCE = { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" };
-const DESTINATION = { ...SOURCE, port: 33062 };
-const DB = "bench_cdc";
-const TASK = "bench-cdc";
 const { values: args } = parseArgs({
   options: {
+    shapes: { type: "string", default: "oltp,big" },
+    rounds: { type: "string", default: "3" },
+    "oltp-txns": { type: "string", default: "150000" },
+    "oltp-rows": { type: "string", default: "100000" },
+    writers: { type: "string", default: "4" },
     changes: { type: "string", default: "1000000" },
     rate: { type: "string", default: "2000" },
     seconds: { type: "string", default: "20" },
   },
 });
-const CHANGES = Number(args.changes);
+const ROUNDS = Number(args.rounds);
 const RATE = Number(args.rate);
 const SECONDS = Number(args.seconds);
+const available: Record<string, () => Shape> = {
+  oltp: () =>
+    oltpShape({
+      transactions: Number(args["oltp-txns"]),
+      rows: Number(args["oltp-rows"]),
+      writers: Number(args.writers),
+    }),
+  big: () => bigShape(Number(args.changes)),
+};
+const shapes = args.shapes.split(",").map((name) => {
+  const make = available[name.trim()];
+  if (!make) throw new Error(`unknown shape ${name} (oltp, big)`);
+  return make();
+});
+if (!(ROUNDS >= 1)) throw new Error("--rounds must be at least 1");
 for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const dts = (...argv: string[]) =>
-  execFileSync("node", ["bin/dts.js", ...argv], { cwd: REPO, encoding: "utf8" });
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const commandStart = Date.now();
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 
-function rssMb(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
+/** Lets every server write its dirty pages, so no drainer pays for the previous one's writes. */
+async function quiesceAll(): Promise<void> {
+  await Promise.all([SOURCE, DESTINATION, ...REPLICAS.map((r) => r.server)].map((server) => quiesce(server)));
 }
 
-async function sourcePosition(connection: mysql.Connection) {
-  const [[row]] = (await connection.query("SHOW MASTER STATUS")) as unknown as [
-    [{ File: string; Position: number }],
+async function runRound(shape: Shape, round: number): Promise<RoundResult> {
+  const tag = `[${shape.name} ${round}/${ROUNDS}]`;
+  let since = Date.now();
+  const source = await mysql.createConnection({ ...SOURCE, multipleStatements: true });
+  await createDatabase(source);
+  await shape.create(source);
+  await source.end();
+  await createTask();
+  const snapshot = await sourcePosition();
+  await loadSnapshot(snapshot);
+  say(
+    `${tag} table, task (run, paused) and replica snapshots at ${snapshot.file}:${snapshot.position} in ${seconds(since)} s`,
+  );
+
+  since = Date.now();
+  const backlog = await shape.write();
+  const target = await markBacklogEnd();
+  const expected = await checksum(SOURCE, shape);
+  say(
+    `${tag} backlog written in ${seconds(since)} s: ${thousands(backlog.transactions)} transactions, ${thousands(backlog.rowChanges)} row changes (${backlog.detail}); up to ${target.file}:${target.position}`,
+  );
+
+  const replicaSeconds: number[] = [];
+  let tailer: TailerDrain | undefined;
+  const sums: [string, Checksum][] = [["source", expected]];
+  const drainers = [
+    ...REPLICAS.map((replica, i) => async () => {
+      replicaSeconds[i] = await drainReplica(replica, target);
+      sums.push([replica.short, await checksum(replica.server, shape)]);
+      say(`${tag} ${replica.label}: ${(replicaSeconds[i] as number).toFixed(2)} s`);
+    }),
+    async () => {
+      tailer = await drainWithTailer(target);
+      sums.push(["destination", await checksum(DESTINATION, shape)]);
+      say(
+        `${tag} tailer: ${tailer.alone.toFixed(2)} s drain alone, ${tailer.whole.toFixed(2)} s with its launch, peak RSS ${Math.round(tailer.peakRss)} MB`,
+      );
+    },
   ];
-  return { file: row.File, position: Number(row.Position) };
-}
-
-async function waitCaughtUp(target: { file: string; position: number }, pid: number): Promise<number> {
-  let peak = 0;
-  for (;;) {
-    peak = Math.max(peak, rssMb(pid));
-    const checkpoint = (await defaultCheckpointStore().read(TASK))?.checkpoint?.position;
-    if (checkpoint && comparePositions(checkpoint, target) >= 0) return peak;
-    await sleep(100);
+  for (const drain of round % 2 === 1 ? drainers : [...drainers].reverse()) {
+    await quiesceAll();
+    await drain();
   }
+  const line = sums.map(([where, sum]) => `${where} ${thousands(sum.rows)} rows / ${sum.hash}`).join(", ");
+  const equal = sums.every(([, sum]) => sum.rows === expected.rows && sum.hash === expected.hash);
+  if (!equal) throw new Error(`${tag} CHECKSUMS DIFFER: ${line}`);
+  say(`${tag} checksums equal: ${line}`);
+  return { backlog, replicas: replicaSeconds, tailer: tailer as TailerDrain };
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-execFileSync("bash", [join(REPO, "scripts/stack/stack.sh"), "up"], { stdio: "inherit" });
-const source = await mysql.createConnection({ ...SOURCE, multipleStatements: true });
-const destination = await mysql.createConnection(DESTINATION);
-freshTask(TASK);
-await source.query(`DROP DATABASE IF EXISTS ${DB}; CREATE DATABASE ${DB};
-  CREATE TABLE ${DB}.events (id BIGINT NOT NULL PRIMARY KEY, k INT NOT NULL, c VARCHAR(100) NOT NULL,
-    v DECIMAL(12,2) NOT NULL, at DATETIME(6) NOT NULL)`);
-await destination.query(`DROP DATABASE IF EXISTS ${DB}`);
-const spec = join(tmpdir(), "bench-cdc.json");
-writeFileSync(
-  spec,
-  JSON.stringify({
-    name: TASK,
-    source: SOURCE,
-    destination: { type: "mysql", ...DESTINATION },
-    migrationTypes: ["schema", "full", "incremental"],
-    objects: [{ database: DB }],
-    heartbeat: true,
-  }),
-);
-dts("run", spec, "--until", "caught-up");
-dts("stop", TASK);
-
-// 1. Backlog: half inserts, half updates, 1,000 rows per transaction.
-process.stdout.write(
-  `writing a backlog of ${CHANGES.toLocaleString("en-US")} row changes while the tailer is stopped...\n`,
-);
-const inserts = Math.ceil(CHANGES / 2);
-for (let from = 1; from <= inserts; from += 1000) {
-  const to = Math.min(inserts, from + 999);
-  await source.query(
-    `INSERT INTO ${DB}.events SELECT seq, seq MOD 1000, CONCAT('event-', seq, '-', MD5(seq)), seq / 100, NOW(6) FROM ${DB}.seq_${from}_to_${to}`,
-  );
-}
-for (let from = 1; from <= CHANGES - inserts; from += 1000) {
-  await source.query(
-    `UPDATE ${DB}.events SET v = v + 1, k = k + 1 WHERE id BETWEEN ${from} AND ${from + 999}`,
-  );
-}
-const backlogTarget = await sourcePosition(source);
-const started = Date.now();
-const launched = await startTailer(
-  TASK,
-  {
-    checkpoints: defaultCheckpointStore(),
-    store: defaultTaskStore(),
-    launcher: localLauncher(REPO),
-  },
-  "resume",
-);
-const drainPeak = await waitCaughtUp(backlogTarget, Number(launched.id));
-const drainSeconds = (Date.now() - started) / 1000;
-
-// 2. Steady state at RATE rows/s: one 100-row transaction every 100 / RATE seconds.
-process.stdout.write(`offering ${RATE} rows/s for ${SECONDS} s...\n`);
-const batches: { lastId: number; committedAt: number; seenAt?: number }[] = [];
-let nextId = inserts + 1;
-let steadyPeak = 0;
-let polling = true;
-const poller = (async () => {
-  while (polling) {
-    const [[row]] = (await destination.query(
-      `SELECT COALESCE(MAX(id), 0) AS id FROM ${DB}.events`,
-    )) as unknown as [[{ id: number | string }]];
-    const now = Date.now();
-    for (const batch of batches)
-      if (batch.seenAt === undefined && batch.lastId <= Number(row.id)) batch.seenAt = now;
-    steadyPeak = Math.max(steadyPeak, rssMb(Number(launched.id)));
-    await sleep(20);
-  }
-})();
-const interval = (100 / RATE) * 1000;
-const steadyStart = Date.now();
-for (let i = 0; Date.now() - steadyStart < SECONDS * 1000; i++) {
-  const due = steadyStart + i * interval;
-  if (due > Date.now()) await sleep(due - Date.now());
-  const from = nextId;
-  nextId += 100;
-  await source.query(
-    `INSERT INTO ${DB}.events SELECT seq, seq MOD 1000, CONCAT('live-', seq), 1.5, NOW(6) FROM ${DB}.seq_${from}_to_${from + 99}`,
-  );
-  batches.push({ lastId: from + 99, committedAt: Date.now() });
-}
-const steadyTarget = await sourcePosition(source);
-await waitCaughtUp(steadyTarget, Number(launched.id));
-await sleep(200);
-polling = false;
-await poller;
-// The figures mean something only if the tailer launched for the backlog ran until here.
+execFileSync("bash", [`${REPO}scripts/stack/stack.sh`, "up"], { stdio: "inherit" });
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => {
+    purgeReplicas();
+    process.exit(130);
+  });
+const reports: string[] = [];
 try {
-  process.kill(Number(launched.id), 0);
-} catch {
-  console.error(
-    `the tailer (pid ${launched.id}) stopped during the benchmark: see .stack/tailer-${TASK}.log`,
+  startReplicas();
+  for (const shape of shapes) {
+    const rounds: RoundResult[] = [];
+    for (let round = 1; round <= ROUNDS; round++) rounds.push(await runRound(shape, round));
+    reports.push(shapeTable(shape.title, REPLICAS, rounds));
+    say(reports.at(-1) as string);
+  }
+  if (SECONDS > 0) {
+    say(`\noffering ${RATE} rows/s for ${SECONDS} s to the tailer...`);
+    reports.push(steadyTable(RATE, SECONDS, await steadyState(RATE, SECONDS)));
+  }
+  say(`\n===== bench:cdc (local stack, one machine; ${new Date().toISOString()})`);
+  for (const report of reports) say(report);
+  say(
+    "\nReplica: MariaDB replicating bench_cdc only (no binlog, same settings as the destination), from START SLAVE until MASTER_POS_WAIT reaches the source position after the backlog (its IO thread reads the binlog meanwhile)." +
+      "\nTailer: drain alone = from its lease (connected, about to read the binlog) until its checkpoint reaches that position; launch + drain adds the process start." +
+      "\nratio = replica seconds / tailer seconds (> 1: the tailer is faster); rates and ratios are medians of the per-round values.",
   );
-  process.exit(1);
+  say(`whole command: ${seconds(commandStart)} s`);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+} finally {
+  purgeReplicas();
 }
-const latencies = batches
-  .filter((b) => b.seenAt !== undefined)
-  .map((b) => (b.seenAt as number) - b.committedAt);
-dts("stop", TASK);
-await source.end();
-await destination.end();
-
-const rows: [string, string][] = [
-  [
-    "backlog",
-    `${CHANGES.toLocaleString("en-US")} row changes (${inserts.toLocaleString("en-US")} inserts, ${(CHANGES - inserts).toLocaleString("en-US")} updates), 1,000 per transaction`,
-  ],
-  ["backlog drain", `${drainSeconds.toFixed(1)} s`],
-  ["drain rate", `${Math.round(CHANGES / drainSeconds).toLocaleString("en-US")} rows/s`],
-  ["tailer peak RSS while draining", `${Math.round(drainPeak)} MB`],
-  [
-    "steady state offered",
-    `${RATE.toLocaleString("en-US")} rows/s for ${SECONDS} s (${batches.length} transactions of 100 rows)`,
-  ],
-  ["commit-to-destination latency p50", `${percentile(latencies, 50)} ms`],
-  ["commit-to-destination latency p99", `${percentile(latencies, 99)} ms`],
-  ["tailer peak RSS, steady state", `${Math.round(steadyPeak)} MB`],
-];
-const width = Math.max(...rows.map(([k]) => k.length));
-console.log("\nIncremental migration into MySQL (local stack, same machine)\n");
-console.log(`| ${"measure".padEnd(width)} | value |`);
-console.log(`|${"-".repeat(width + 2)}|-------|`);
-for (const [k, v] of rows) console.log(`| ${k.padEnd(width)} | ${v} |`);
-console.log(
-  "\nLatency is measured per transaction: commit on the source -> first seen in the destination (20 ms polling).",
-);
