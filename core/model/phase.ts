@@ -49,17 +49,7 @@ const INTO: Record<Phase, readonly Phase[]> = {
   created: [],
   // A first run, a run after a failed precheck, or a task run again (resumed, or an execution
   // started from the console): every step keeps what it recorded (core/task/lifecycle.ts).
-  prechecking: [
-    "created",
-    "precheck-failed",
-    "prechecked",
-    "schema",
-    "full-load",
-    "building-indexes",
-    "incremental",
-    "paused",
-    "failed",
-  ],
+  prechecking: [...ACTIVE_PHASES.filter((p) => p !== "prechecking"), "precheck-failed", "paused", "failed"],
   prechecked: ["prechecking"],
   "precheck-failed": ["prechecking"],
   schema: ["prechecked"],

@@ -1,6 +1,4 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +6,7 @@ import { localEnvironment } from "../../local/environment.ts";
 import { createTopic, decodeCanal, expectRebuiltEqualsSource, readTopic } from "../support/kafka.ts";
 import { accountsTask, writeSpecFile } from "../support/spec-fixtures.ts";
 import { dts, REPO, STACK, sql } from "../support/stack.ts";
-import { waitFor } from "../support/tailer.ts";
+import { alive, pidOf, waitFor } from "../support/tailer.ts";
 
 /*
  * Every server the tasks depend on dies and comes back, one at a time, while writers keep
@@ -24,19 +22,6 @@ const KAFKA_TASK = "faults-kafka";
 let mysqlSpec: string;
 let kafkaSpec: string;
 let topic: string;
-
-function pidOf(file: string): number {
-  return Number(readFileSync(join(REPO, ".stack", file), "utf8"));
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-  } catch {
-    return false;
-  }
-}
 
 /** Kills a server of the stack with SIGKILL, waits a moment, and starts the stack's missing servers again. */
 async function crashAndRestart(pidFile: string): Promise<void> {

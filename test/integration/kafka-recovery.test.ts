@@ -15,24 +15,11 @@ import {
 } from "../support/kafka.ts";
 import { writeSpecFile } from "../support/spec-fixtures.ts";
 import { dts, REPO, STACK, sql } from "../support/stack.ts";
-import { waitFor } from "../support/tailer.ts";
+import { alive, pidOf, waitFor } from "../support/tailer.ts";
 import { startWriter } from "../support/writer.ts";
 
 const scram = { mechanism: "scram-sha-256", ...STACK.kafkaUser };
 const run = promisify(execFile);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-  } catch {
-    return false;
-  }
-}
-
-function pidOf(file: string): number {
-  return Number(readFileSync(join(REPO, ".stack", file), "utf8"));
-}
 
 async function accountsToKafka(
   task: string,

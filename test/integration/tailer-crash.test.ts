@@ -5,7 +5,7 @@ import { localLauncher } from "#core/adapters/tailer-launcher.ts";
 import { localEnvironment } from "../../local/environment.ts";
 import { accountsTask } from "../support/spec-fixtures.ts";
 import { dts, REPO } from "../support/stack.ts";
-import { waitFor } from "../support/tailer.ts";
+import { alive, waitFor } from "../support/tailer.ts";
 import { startWriter } from "../support/writer.ts";
 
 const TASK = "crash-tailer";
@@ -22,15 +22,6 @@ function leasesTaken(): number {
     ].length;
   } catch {
     return 0;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-  } catch {
-    return false;
   }
 }
 

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { REPO } from "./stack.ts";
 
 export interface TailerProcess {
@@ -36,4 +38,19 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** Whether process `pid` runs (a zombie, killed but not reaped, does not). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** The pid a local server or tailer of this checkout's stack wrote to .stack/`file`. */
+export function pidOf(file: string): number {
+  return Number(readFileSync(join(REPO, ".stack", file), "utf8"));
 }
