@@ -179,7 +179,9 @@ export async function logCall<T>(
 
 /** The task a state machine event is about: its spec's name, when it has one. */
 export function eventTask(event: unknown): string | undefined {
-  const name = (event as { spec?: { name?: unknown } } | null)?.spec?.name;
+  // A whole spec names its task; an execution input {task} names a saved one (core/api/task-step.ts).
+  const spec = (event as { spec?: { name?: unknown; task?: unknown } } | null)?.spec;
+  const name = spec?.name ?? spec?.task;
   return typeof name === "string" ? name : undefined;
 }
 

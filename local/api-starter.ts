@@ -1,5 +1,6 @@
 import { stopLocalTailer } from "#core/adapters/tailer-launcher.ts";
 import type { ExecutionStarter } from "#core/api/ports.ts";
+import { taskReference } from "#core/api/task-step.ts";
 import { FatalError } from "#core/errors.ts";
 import { type Logger, silentLogger } from "#core/logger.ts";
 import type { TaskSpec } from "#core/spec/schema.ts";
@@ -54,7 +55,8 @@ export function localStarter(options: {
   /** Runs the state machine; loaded when first used, so a command that runs none does not load it. */
   async function run(spec: TaskSpec): Promise<LocalExecution> {
     const { runLocally } = await import("./runner.ts");
-    return runLocally(spec, (event) => {
+    // The spec was saved: the execution names the task, as the API's do in AWS.
+    return runLocally(taskReference(spec.name), (event) => {
       if (event.kind === "entered") log.info("state entered", { task: spec.name, state: event.state });
       options.onEvent?.(spec.name, event);
     });

@@ -1,5 +1,6 @@
 import "./polyfills.ts";
 import { StateMachine } from "aws-local-stepfunctions";
+import { inputTaskName } from "#core/api/task-step.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { type LocalDefinition, localDefinition } from "./definition.ts";
@@ -32,7 +33,8 @@ function causeText(cause: unknown): string {
 
 /**
  * Runs the state machine CDK synthesizes, locally: every Task state invokes the same handler
- * module its Lambda deploys; DynamoDB Local holds the task state.
+ * module its Lambda deploys; DynamoDB Local holds the task state. `input` is a whole spec or
+ * { task } naming a saved one, as in AWS.
  */
 export async function runLocally(
   input: unknown,
@@ -52,7 +54,7 @@ export async function runLocally(
   const machine = new StateMachine(JSON.parse(definition.text), {
     validationOptions: definition.validated ? { noValidate: true } : { checkArn: true },
   });
-  const name = (input as { name?: unknown } | null)?.name;
+  const name = inputTaskName(input);
   const executionId = `arn:aws:states:us-east-1:000000000000:execution:dts-local:${String(name ?? "task")}-${Date.now()}`;
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: taskResourceLocalHandlers as never },

@@ -10,7 +10,10 @@ import type { TailerLauncher } from "../task/tailer-start.ts";
  * (step-functions.ts), the local runner in-process on a workstation (local/api-starter.ts).
  */
 export interface ExecutionStarter {
-  /** Starts an execution whose input is the spec; returns its id (an execution ARN). */
+  /**
+   * Starts an execution for the task whose spec was just saved (TaskService saves it first); its
+   * input names the task ({ task }, core/api/task-step.ts). Returns its id (an execution ARN).
+   */
   start(spec: TaskSpec): Promise<{ executionId: string }>;
   /** Ids of the task's executions that have not ended. */
   running(task: string): Promise<string[]>;

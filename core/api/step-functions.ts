@@ -9,6 +9,7 @@ import {
 import { FatalError } from "../errors.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import type { ExecutionStarter } from "./ports.ts";
+import { inputTaskName, taskReference } from "./task-step.ts";
 
 /** Execution names: the task name and a timestamp (80 characters at most, unique for 90 days). */
 export function executionName(task: string, now: number): string {
@@ -16,9 +17,10 @@ export function executionName(task: string, now: number): string {
 }
 
 /**
- * The execution starter in AWS: StartExecution of the task state machine with the spec as input.
- * Running executions are found by their input's task name, so executions started from the
- * console (any name) count too.
+ * The execution starter in AWS: StartExecution of the task state machine with the saved task as
+ * input ({ "task": name }: a spec listing thousands of tables would outgrow the 256 KB input).
+ * Running executions are found by the task their input names (a reference, or a whole spec's
+ * name), so executions started from the console with a whole spec count too.
  */
 export function stepFunctionsStarter(
   stateMachineArn: string | undefined,
@@ -45,8 +47,8 @@ export function stepFunctionsStarter(
     const described = await Promise.all(
       arns.map(async (executionArn) => {
         const execution = await client.send(new DescribeExecutionCommand({ executionArn }));
-        const input = JSON.parse(execution.input ?? "null") as { name?: unknown } | null;
-        return execution.status === "RUNNING" && input?.name === task ? executionArn : undefined;
+        const input: unknown = JSON.parse(execution.input ?? "null");
+        return execution.status === "RUNNING" && inputTaskName(input) === task ? executionArn : undefined;
       }),
     );
     return described.filter((arn): arn is string => arn !== undefined);
@@ -59,7 +61,7 @@ export function stepFunctionsStarter(
           new StartExecutionCommand({
             stateMachineArn,
             name: executionName(spec.name, now()),
-            input: JSON.stringify(spec),
+            input: JSON.stringify(taskReference(spec.name)),
           }),
         );
         return { executionId: result.executionArn ?? "" };

@@ -89,7 +89,10 @@ export class TaskService {
     return this.build(task, await this.deps.executions.running(task.name));
   }
 
-  /** Every task's view; which executions run is not asked (that is a call per task). */
+  /**
+   * Every task's view; which executions run is not asked (that is a call per task), and the store
+   * lists tasks without their bulky fields (precheck report, schema, index builds: null here).
+   */
   async list(): Promise<TaskView[]> {
     const tasks = await this.deps.store.list();
     return Promise.all(tasks.map((task) => this.build(task, [])));

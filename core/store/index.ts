@@ -1,8 +1,9 @@
 import { processConfig } from "../config.ts";
 import { type CheckpointStore, DynamoCheckpointStore } from "./checkpoint-store.ts";
 import { type ChunkLedger, DynamoChunkLedger } from "./chunk-ledger.ts";
+import { DynamoTaskStore } from "./dynamo-task-store.ts";
 import { documentClient, tableNames } from "./dynamodb.ts";
-import { DynamoTaskStore, type TaskStore } from "./task-store.ts";
+import type { TaskStore } from "./task-store.ts";
 
 let store: TaskStore | undefined;
 let ledger: ChunkLedger | undefined;

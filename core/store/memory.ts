@@ -13,10 +13,12 @@ import {
 } from "./checkpoint-store.ts";
 import { MemoryChunkLedger } from "./memory-ledger.ts";
 import { type Clock, roundTrip, stored } from "./round-trip.ts";
+import { BULKY_FIELDS, packField, packSpec, taskItems } from "./task-items.ts";
 import {
   type OutcomeField,
   RESTART_FORGETS,
   storedFailure,
+  type TaskListing,
   type TaskRecord,
   type TaskStore,
   taskMissingError,
@@ -39,6 +41,7 @@ export class MemoryTaskStore implements TaskStore {
 
   async saveSpec(spec: TaskSpec): Promise<TaskRecord> {
     await roundTrip();
+    packSpec(spec); // refused as the DynamoDB adapter refuses a spec too large for its item
     const now = this.timestamp();
     const existing = this.tasks.get(spec.name);
     const { lastError: _dropped, ...kept } = existing ?? ({} as Partial<TaskRecord>);
@@ -60,9 +63,22 @@ export class MemoryTaskStore implements TaskStore {
     return record && stored(record);
   }
 
-  async list(): Promise<TaskRecord[]> {
+  async list(): Promise<TaskListing[]> {
     await roundTrip();
-    return [...this.tasks.values()].map(stored).sort((a, b) => a.name.localeCompare(b.name));
+    return [...this.tasks.values()]
+      .map((record) => {
+        const listed: Partial<TaskRecord> = stored(record);
+        for (const field of BULKY_FIELDS) delete listed[field];
+        return listed as TaskListing;
+      })
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The items the DynamoDB adapter would keep the task in (core/store/task-items.ts): for size checks. */
+  async items(name: string): Promise<Record<string, unknown>[]> {
+    await roundTrip();
+    const record = this.tasks.get(name);
+    return record ? taskItems(stored(record)) : [];
   }
 
   async setPhase(name: string, phase: Phase): Promise<void> {
@@ -71,6 +87,7 @@ export class MemoryTaskStore implements TaskStore {
 
   async savePrecheck(name: string, report: PrecheckReport): Promise<void> {
     const phase = report.passed ? "prechecked" : "precheck-failed";
+    packField(name, "precheck", report);
     await this.update(name, { phase, precheck: report }, phase);
   }
 
@@ -91,6 +108,8 @@ export class MemoryTaskStore implements TaskStore {
     value: TaskRecord[K],
     phase?: Phase,
   ): Promise<void> {
+    if ((BULKY_FIELDS as readonly string[]).includes(field) && value !== undefined)
+      packField(name, field as (typeof BULKY_FIELDS)[number], value);
     await this.update(name, { [field]: value, ...(phase ? { phase } : {}) }, phase);
   }
 

@@ -1,13 +1,14 @@
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { FatalError } from "../errors.ts";
-import { moveRefused, type Phase, PhaseMoveError, phasesInto, storedPhase } from "../model/phase.ts";
+import type { Phase } from "../model/phase.ts";
 import type { BinlogPosition } from "../model/position.ts";
 import type { PrecheckReport } from "../model/precheck-report.ts";
 import { redactText } from "../redact.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 
-/** The task as operators see it: spec, phase, precheck report, last error, timestamps. */
+/**
+ * The task as operators see it: spec, phase, precheck report, last error, timestamps. Stores keep
+ * it in several items (core/store/task-items.ts) and `get` assembles it whole.
+ */
 export interface TaskRecord {
   name: string;
   spec: TaskSpec;
@@ -54,6 +55,8 @@ export interface IncrementalOutcome {
   rowsPerSecond: number;
   appliedRows: number;
   updatedAt: string;
+  /** Set while the source may soon purge the binlog the task resumes from (core/incremental/watch.ts). */
+  warning?: string | undefined;
 }
 
 export interface SchemaOutcome {
@@ -83,6 +86,12 @@ export interface FullLoadOutcome {
   rows?: number;
 }
 
+/** The fields of a task record that grow with its number of tables (core/store/task-items.ts keeps them apart). */
+export type BulkyField = "precheck" | "schema" | "indexes";
+
+/** A task as `list` returns it: everything but the bulky fields. */
+export type TaskListing = Omit<TaskRecord, BulkyField>;
+
 export type OutcomeField =
   | "precheck"
   | "position"
@@ -102,9 +111,13 @@ export interface TaskStore {
    * outcomes and createdAt stay, its last error goes.
    */
   saveSpec(spec: TaskSpec): Promise<TaskRecord>;
+  /** The task whole: its item and the items its bulky fields and incremental figures are kept in. */
   get(name: string): Promise<TaskRecord | undefined>;
-  /** Every task, by name. */
-  list(): Promise<TaskRecord[]>;
+  /**
+   * Every task, by name, without its bulky fields (precheck report, schema outcome, index builds:
+   * `get` one task for them), so listing many large tasks reads and sends little.
+   */
+  list(): Promise<TaskListing[]>;
   /**
    * Moves the task to `phase`; PhaseMoveError when its phase now does not allow that move
    * (core/model/phase.ts), so a step still running after a pause cannot move the task on.
@@ -157,165 +170,4 @@ export function storedFailure(
   at: string,
 ): NonNullable<TaskRecord["lastError"]> {
   return { ...failure, cause: redactText(failure.cause), at };
-}
-
-/** Tasks in DynamoDB, one item per task (partition key name). */
-export class DynamoTaskStore implements TaskStore {
-  constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  async saveSpec(spec: TaskSpec): Promise<TaskRecord> {
-    const now = this.timestamp();
-    const result = await this.client.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { name: spec.name },
-        UpdateExpression:
-          "SET #spec = :spec, updatedAt = :now, createdAt = if_not_exists(createdAt, :now), #phase = if_not_exists(#phase, :created) REMOVE lastError",
-        ExpressionAttributeNames: { "#spec": "spec", "#phase": "phase" },
-        ExpressionAttributeValues: { ":spec": spec, ":now": now, ":created": "created" },
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    return result.Attributes as TaskRecord;
-  }
-
-  async get(name: string): Promise<TaskRecord | undefined> {
-    const result = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { name }, ConsistentRead: true }),
-    );
-    const item = result.Item as TaskRecord | undefined;
-    return item ? { ...item, phase: storedPhase(item.phase) } : undefined;
-  }
-
-  async list(): Promise<TaskRecord[]> {
-    const items: TaskRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.client.send(
-        new ScanCommand({ TableName: this.table, ExclusiveStartKey: start }),
-      );
-      for (const item of (page.Items ?? []) as TaskRecord[])
-        items.push({ ...item, phase: storedPhase(item.phase) });
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items.sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  async setPhase(name: string, phase: Phase): Promise<void> {
-    await this.update(name, "SET #phase = :phase, updatedAt = :now", { ":phase": phase }, {}, phase);
-  }
-
-  async savePrecheck(name: string, report: PrecheckReport): Promise<void> {
-    const phase = report.passed ? "prechecked" : "precheck-failed";
-    await this.update(
-      name,
-      "SET #phase = :phase, precheck = :report, updatedAt = :now",
-      { ":phase": phase, ":report": report },
-      {},
-      phase,
-    );
-  }
-
-  async recordFailure(
-    name: string,
-    failure: { error: string; cause: string; state?: string },
-  ): Promise<void> {
-    const lastError = storedFailure(failure, this.timestamp());
-    try {
-      await this.update(
-        name,
-        "SET #phase = :phase, lastError = :failure, updatedAt = :now",
-        { ":phase": "failed", ":failure": lastError },
-        {},
-        "failed",
-      );
-    } catch (error) {
-      if (!(error instanceof PhaseMoveError)) throw error;
-      await this.update(name, "SET lastError = :failure, updatedAt = :now", { ":failure": lastError });
-    }
-  }
-
-  async saveOutcome<K extends OutcomeField>(
-    name: string,
-    field: K,
-    value: TaskRecord[K],
-    phase?: Phase,
-  ): Promise<void> {
-    const setPhase = phase ? ", #phase = :phase" : "";
-    await this.update(
-      name,
-      `SET #field = :value, updatedAt = :now${setPhase}`,
-      {
-        ":value": value,
-        ...(phase ? { ":phase": phase } : {}),
-      },
-      { "#field": field },
-      phase,
-    );
-  }
-
-  async restart(name: string): Promise<void> {
-    const forget = RESTART_FORGETS.map((field) => `#${field}`);
-    const names = Object.fromEntries(RESTART_FORGETS.map((field) => [`#${field}`, field]));
-    const schema = (await this.get(name))?.schema ? ", #schema.completedAt" : "";
-    await this.update(
-      name,
-      `SET #phase = :phase, updatedAt = :now REMOVE ${forget.join(", ")}${schema}`,
-      { ":phase": "created" },
-      { ...names, ...(schema ? { "#schema": "schema" } : {}) },
-    );
-  }
-
-  async remove(name: string): Promise<void> {
-    await this.client.send(new DeleteCommand({ TableName: this.table, Key: { name } }));
-  }
-
-  /** One conditional update: the task exists and, for a move to `phase`, its phase allows it. */
-  private async update(
-    name: string,
-    expression: string,
-    values: Record<string, unknown>,
-    names: Record<string, string> = {},
-    phase?: Phase,
-  ): Promise<void> {
-    const from = phase ? phasesInto(phase) : [];
-    // Records written before "paused" was a phase of its own say "stopped".
-    if (from.includes("paused")) from.push("stopped" as Phase);
-    const allowed = from.map((_, i) => `:from${i}`);
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { name },
-          UpdateExpression: expression,
-          ConditionExpression: phase
-            ? `attribute_exists(#name) AND #phase IN (${allowed.join(", ")})`
-            : "attribute_exists(#name)",
-          ExpressionAttributeNames: {
-            "#name": "name",
-            ...(expression.includes("#phase") || phase ? { "#phase": "phase" } : {}),
-            ...names,
-          },
-          ExpressionAttributeValues: {
-            ...values,
-            ":now": this.timestamp(),
-            ...Object.fromEntries(from.map((p, i) => [`:from${i}`, p])),
-          },
-        }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== "ConditionalCheckFailedException") throw error;
-      const current = phase ? await this.get(name) : undefined;
-      if (current && phase) throw moveRefused(name, current.phase, phase);
-      throw taskMissingError(name);
-    }
-  }
-
-  private timestamp(): string {
-    return new Date(this.now()).toISOString();
-  }
 }

@@ -1,3 +1,4 @@
+import { indexesOutput } from "#core/api/step-outputs.ts";
 import { taskStep } from "#core/api/task-step.ts";
 import { buildDeferredIndexes } from "#core/schema/indexes.ts";
 import { openDestination } from "#core/source/connection.ts";
@@ -11,12 +12,13 @@ const SAFETY_MS = 60_000;
  * migration deferred, then ends a task that has no incremental phase. An index on a large table
  * can take longer than a Lambda may run: the build is then left running on the destination and
  * the state machine calls again (`done: false`) until every table has its indexes. The task
- * record shows the build (`dts status`: started, tables still building, done).
+ * record shows the build (`dts status`: started, tables still building, done); the state gets
+ * only how many are left.
  */
 export function handler(
   event: { spec: unknown },
   context?: { getRemainingTimeInMillis(): number },
-): Promise<{ built: number; done: boolean; pending: string[] }> {
+): Promise<{ built: number; done: boolean; pending: number }> {
   return taskStep(
     "build-indexes",
     event,
@@ -49,10 +51,11 @@ export function handler(
           ...(outcome.pending.length === 0 ? { completedAt: new Date().toISOString() } : {}),
         });
       }
-      const done = outcome.pending.length === 0;
-      if (done && !spec.migrationTypes.includes("incremental")) await store.setPhase(spec.name, "completed");
-      return { ...outcome, done };
+      const output = indexesOutput(outcome);
+      if (output.done && !spec.migrationTypes.includes("incremental"))
+        await store.setPhase(spec.name, "completed");
+      return output;
     },
-    (r) => ({ built: r.built, done: r.done }),
+    (r) => r,
   );
 }

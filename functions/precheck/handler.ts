@@ -1,4 +1,5 @@
 import { secretProblems } from "#core/api/secret-policy.ts";
+import { type PrecheckOutput, precheckOutput } from "#core/api/step-outputs.ts";
 import { taskStep } from "#core/api/task-step.ts";
 import type { Environment } from "#core/config.ts";
 import { livePrecheckPorts } from "#core/precheck/live-ports.ts";
@@ -6,19 +7,11 @@ import { runPrecheck } from "#core/precheck/run.ts";
 import { specErrorFrom } from "#core/spec/load.ts";
 
 export interface PrecheckEvent {
-  /** The task spec, as the execution input carries it (not yet validated). */
+  /** The task spec as the execution input carries it (not yet validated), or {task} naming a saved one. */
   spec: unknown;
 }
 
-export interface PrecheckOutput {
-  taskName: string;
-  passed: boolean;
-  /** One line for the Fail state's cause and the console. */
-  summary: string;
-  failed: string[];
-  /** Which phases the state machine runs after precheck. */
-  phases: { schema: boolean; full: boolean; incremental: boolean };
-}
+export type { PrecheckOutput };
 
 /**
  * Lambda `precheck`: validate the spec, store the task, run every precheck item, store the report.
@@ -38,18 +31,9 @@ export function handler(event: PrecheckEvent, environment?: Environment): Promis
       await store.setPhase(spec.name, "prechecking");
       const report = await runPrecheck(spec, livePrecheckPorts, { ownedTables: task.schema?.createdTables });
       await store.savePrecheck(spec.name, report);
-      const failed = report.checks.filter((c) => c.status === "fail" || c.status === "skipped");
-      const summary = report.passed
-        ? `precheck passed (${report.counts.pass} passed, ${report.counts.warn} warning(s))`
-        : `precheck failed: ${failed.map((c) => `${c.id}: ${c.detail}. Fix: ${c.fix ?? "see the report"}`).join(" | ")}`;
-      const phases = {
-        schema: spec.migrationTypes.includes("schema"),
-        full: spec.migrationTypes.includes("full"),
-        incremental: spec.migrationTypes.includes("incremental"),
-      };
-      return { taskName: spec.name, passed: report.passed, summary, failed: failed.map((c) => c.id), phases };
+      return precheckOutput(spec, report);
     },
-    (r) => ({ passed: r.passed, failed: r.failed }),
+    (r) => ({ passed: r.passed, failed: r.failed, failedCount: r.failedCount }),
     environment,
   );
 }

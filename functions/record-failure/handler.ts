@@ -3,7 +3,7 @@ import { PhaseMoveError } from "#core/model/phase.ts";
 import { defaultTaskStore } from "#core/store/index.ts";
 
 export interface RecordFailureEvent {
-  /** The execution input (the spec), possibly invalid. */
+  /** The execution input (the spec, or {task} naming a saved one), possibly invalid. */
   spec: unknown;
   /** What a Catch put at $.error: { Error, Cause }. */
   error: { Error?: string; Cause?: string };
@@ -43,7 +43,9 @@ export function handler(event: RecordFailureEvent): Promise<RecordFailureOutput>
 async function recordFailure(event: RecordFailureEvent): Promise<RecordFailureOutput> {
   const error = event.error.Error ?? "Error";
   const cause = readableCause(event.error.Cause);
-  const name = (event.spec as { name?: unknown } | null)?.name;
+  // The spec, or {task} naming a saved one (core/api/task-step.ts).
+  const spec = event.spec as { name?: unknown; task?: unknown } | null;
+  const name = spec?.name ?? spec?.task;
   if (typeof name === "string" && error !== "SpecError") {
     const store = defaultTaskStore();
     const task = await store.get(name);

@@ -471,6 +471,8 @@ describe("the Step Functions execution starter", () => {
     const executions: Record<string, { input: string; status: string }> = {
       "arn:exec:console-1": { input: JSON.stringify({ name: TASK }), status: "RUNNING" },
       "arn:exec:other": { input: JSON.stringify({ name: "another-task" }), status: "RUNNING" },
+      "arn:exec:api-1": { input: JSON.stringify({ task: TASK }), status: "RUNNING" },
+      "arn:exec:api-other": { input: JSON.stringify({ task: "another-task" }), status: "RUNNING" },
     };
     const client = {
       send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
@@ -480,7 +482,11 @@ describe("the Step Functions execution starter", () => {
             return { executionArn: `arn:exec:${String(command.input.name)}` };
           case "ListExecutionsCommand":
             return command.input.nextToken
-              ? { executions: [{ executionArn: "arn:exec:other" }] }
+              ? {
+                  executions: ["other", "api-1", "api-other"].map((id) => ({
+                    executionArn: `arn:exec:${id}`,
+                  })),
+                }
               : { executions: [{ executionArn: "arn:exec:console-1" }], nextToken: "page-2" };
           case "DescribeExecutionCommand":
             return executions[String(command.input.executionArn)];
@@ -494,7 +500,7 @@ describe("the Step Functions execution starter", () => {
     return { client: client as unknown as SFNClient, sent };
   }
 
-  it("starts an execution named after the task with the spec as input, and finds and stops the task's running ones by their input", async () => {
+  it("starts an execution named after the task with the saved task as input, and finds and stops the task's running ones by their input", async () => {
     const { client, sent } = fakeClient();
     const starter = stepFunctionsStarter(
       "arn:aws:states:eu-west-1:123456789012:stateMachine:dts",
@@ -511,16 +517,18 @@ describe("the Step Functions execution starter", () => {
         name: "api-task-loyw3v28",
       },
     });
-    expect(JSON.parse(String(sent[0]?.input.input))).toEqual(spec);
-    // Executions started from the console have any name: the input says whose they are.
-    expect(await starter.running(TASK)).toEqual(["arn:exec:console-1"]);
-    expect(await starter.stop(TASK, "POST /tasks/{name}/stop")).toEqual({ stopped: ["arn:exec:console-1"] });
-    expect(sent.filter((s) => s.name === "StopExecutionCommand")).toEqual([
-      {
+    // The spec was saved first: the input names the task, whatever the spec's size.
+    expect(JSON.parse(String(sent[0]?.input.input))).toEqual({ task: spec.name });
+    // Executions started from the console have any name and a whole spec: the input says whose they are.
+    const mine = ["arn:exec:console-1", "arn:exec:api-1"];
+    expect(await starter.running(TASK)).toEqual(mine);
+    expect(await starter.stop(TASK, "POST /tasks/{name}/stop")).toEqual({ stopped: mine });
+    expect(sent.filter((s) => s.name === "StopExecutionCommand")).toEqual(
+      mine.map((executionArn) => ({
         name: "StopExecutionCommand",
-        input: { executionArn: "arn:exec:console-1", error: "TaskStopped", cause: "POST /tasks/{name}/stop" },
-      },
-    ]);
+        input: { executionArn, error: "TaskStopped", cause: "POST /tasks/{name}/stop" },
+      })),
+    );
     expect(executionName("x".repeat(80), 1_700_000_000_000).length).toBeLessThanOrEqual(80);
   });
 });

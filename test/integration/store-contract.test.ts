@@ -1,9 +1,9 @@
 import { beforeAll, describe } from "vitest";
 import { DynamoCheckpointStore } from "#core/store/checkpoint-store.ts";
 import { DynamoChunkLedger } from "#core/store/chunk-ledger.ts";
+import { DynamoTaskStore } from "#core/store/dynamo-task-store.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
-import { DynamoTaskStore } from "#core/store/task-store.ts";
 import { STACK } from "../support/stack.ts";
 import { storeContract } from "../support/store-contract.ts";
 

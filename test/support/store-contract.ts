@@ -4,13 +4,16 @@ import { PhaseMoveError } from "#core/model/phase.ts";
 import type { PrecheckReport } from "#core/precheck/types.ts";
 import type { CheckpointStore, Lease } from "#core/store/checkpoint-store.ts";
 import type { ChunkLedger } from "#core/store/chunk-ledger.ts";
+import { ITEM_LIMIT_BYTES, itemBytes } from "#core/store/task-items.ts";
 import type { TaskStore } from "#core/store/task-store.ts";
+import { largeTask } from "./large-task.ts";
 import { ledgerContract } from "./ledger-contract.ts";
 import { spec } from "./spec-fixtures.ts";
 
 /** The stores under test: the DynamoDB adapters or the in-memory fakes. */
 export interface ContractStores {
-  tasks: TaskStore;
+  /** `items`: what the task takes in DynamoDB items (core/store/task-items.ts), for the size limits. */
+  tasks: TaskStore & { items(name: string): Promise<Record<string, unknown>[]> };
   ledger: ChunkLedger;
   checkpoints: CheckpointStore;
 }
@@ -22,6 +25,13 @@ const START = Date.UTC(2031, 0, 1);
 const TTL = 15_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 const position = (pos: number) => ({ file: "binlog.000007", position: pos, gtid: `0-1-${pos}` });
+const figures = (updatedAt: string) => ({
+  position: position(123_456_789),
+  latencyMs: 850,
+  rowsPerSecond: 35_000,
+  appliedRows: 9_000_000_000,
+  updatedAt,
+});
 
 /** What every caller of the stores relies on (functions/*, cli/*, core/api, the full load, the tailer). */
 export function storeContract(factory: StoreFactory): void {
@@ -127,6 +137,9 @@ export function storeContract(factory: StoreFactory): void {
       await expect(stores.tasks.setPhase(name, "full-load")).rejects.toThrow(
         `task ${name} is created: it cannot move to full-load (\`dts status ${name}\` shows it)`,
       );
+      // A report is stored only with its move: nothing of it stays behind.
+      await expect(stores.tasks.savePrecheck(name, report(true))).rejects.toThrow(PhaseMoveError);
+      expect((await stores.tasks.get(name))?.precheck).toBeUndefined();
       await stores.tasks.setPhase(name, "prechecking");
       await stores.tasks.savePrecheck(name, report(true));
       await stores.tasks.setPhase(name, "schema");
@@ -181,6 +194,100 @@ export function storeContract(factory: StoreFactory): void {
       await stores.tasks.remove(name);
       expect(await stores.tasks.get(name)).toBeUndefined();
       await expect(stores.tasks.restart(name)).rejects.toThrow(FatalError);
+    });
+
+    it("keeps the tailer's figures apart: lists them, refuses them for a missing task, forgets them on restart", async () => {
+      const name = unique("figures");
+      await stores.tasks.saveSpec(spec({ name }));
+      await expect(
+        stores.tasks.saveOutcome(unique("ghost"), "incremental", figures(iso(now))),
+      ).rejects.toThrow(FatalError);
+      now += 1000;
+      await stores.tasks.saveOutcome(name, "incremental", figures(iso(now)));
+      now += 1000;
+      await stores.tasks.saveOutcome(name, "incremental", { ...figures(iso(now)), appliedRows: 9 });
+      const record = await stores.tasks.get(name);
+      expect(record).toMatchObject({ updatedAt: iso(now), incremental: { appliedRows: 9 } });
+      const listed = (await stores.tasks.list()).find((t) => t.name === name);
+      expect(listed?.incremental?.appliedRows).toBe(9);
+      await stores.tasks.restart(name);
+      expect((await stores.tasks.get(name))?.incremental).toBeUndefined();
+      expect((await stores.tasks.list()).find((t) => t.name === name)?.incremental).toBeUndefined();
+    });
+
+    it("lists tasks without their bulky fields; get returns them", async () => {
+      const name = unique("listing");
+      await stores.tasks.saveSpec(spec({ name }));
+      await stores.tasks.setPhase(name, "prechecking");
+      await stores.tasks.savePrecheck(name, report(true));
+      await stores.tasks.saveOutcome(name, "schema", { createdTables: ["d.t"], notes: [], completedAt: "x" });
+      await stores.tasks.saveOutcome(name, "indexes", { tables: 1, startedAt: "s", pending: ["d.t"] });
+      const listed = (await stores.tasks.list()).find((t) => t.name === name);
+      expect(listed).toMatchObject({ name, phase: "prechecked" });
+      expect(listed?.spec.name).toBe(name);
+      for (const field of ["precheck", "schema", "indexes"]) expect(listed, field).not.toHaveProperty(field);
+      const record = await stores.tasks.get(name);
+      expect(record?.precheck).toEqual(report(true));
+      expect(record?.schema?.createdTables).toEqual(["d.t"]);
+      expect(record?.indexes?.pending).toEqual(["d.t"]);
+      // A shorter value replaces a longer one whole.
+      await stores.tasks.saveOutcome(name, "indexes", { tables: 1, startedAt: "s", pending: [] });
+      expect((await stores.tasks.get(name))?.indexes?.pending).toEqual([]);
+    });
+
+    it("keeps a 5,000-table task in items under 400 KB, its figures in an item under 1 KB", {
+      timeout: 60_000,
+    }, async () => {
+      const name = unique("large");
+      const large = largeTask(name, 5_000);
+      const saved = await stores.tasks.saveSpec(large.spec);
+      expect(saved.spec).toEqual(large.spec);
+      await stores.tasks.setPhase(name, "prechecking");
+      await stores.tasks.savePrecheck(name, large.precheck);
+      await stores.tasks.saveOutcome(name, "position", { ...position(4), capturedAt: iso(now) });
+      await stores.tasks.saveOutcome(name, "schema", large.schema, "schema");
+      await stores.tasks.saveOutcome(
+        name,
+        "fullLoad",
+        { planId: "p", chunks: 9, estimatedRows: 9, startedAt: "s" },
+        "full-load",
+      );
+      await stores.tasks.saveOutcome(name, "indexes", large.indexes);
+      await stores.tasks.saveOutcome(name, "incremental", figures(iso(now)));
+
+      const record = await stores.tasks.get(name);
+      expect(record?.spec).toEqual(large.spec);
+      expect(record?.precheck).toEqual(large.precheck);
+      expect(record?.schema).toEqual(large.schema);
+      expect(record?.indexes).toEqual(large.indexes);
+      expect(record?.incremental).toEqual(figures(iso(now)));
+
+      const items = await stores.tasks.items(name);
+      const sizes = items.map((item) => ({ name: String(item.name), bytes: itemBytes(item) }));
+      // Every bulky field and the figures live outside the task item.
+      expect(sizes.length).toBeGreaterThanOrEqual(5);
+      for (const { name: key, bytes } of sizes) expect(bytes, key).toBeLessThan(ITEM_LIMIT_BYTES);
+      const figuresItem = sizes.find((s) => s.name.endsWith("#incremental"));
+      expect(figuresItem?.bytes).toBeLessThan(1024);
+      // What list reads and sends per task: the task item (spec compressed), not the bulky fields.
+      const listed = (await stores.tasks.list()).find((t) => t.name === name);
+      expect(listed?.spec).toEqual(large.spec);
+      expect(JSON.stringify(listed).length).toBeLessThan(JSON.stringify(large.spec).length + 2_000);
+
+      await stores.tasks.remove(name);
+      expect(await stores.tasks.items(name)).toEqual([]);
+    });
+
+    it("refuses a spec too large for its item, naming the limit and the fix", async () => {
+      const name = unique("huge");
+      // Names without repetition do not compress: 30,000 of them outgrow the task item.
+      const noise = (i: number) =>
+        `${i.toString(36)}${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+      const tables = Array.from({ length: 30_000 }, (_, i) => ({ name: noise(i), as: noise(i) }));
+      await expect(
+        stores.tasks.saveSpec(spec({ name, objects: [{ database: "shop", tables }] })),
+      ).rejects.toThrow(/400 KB.*select whole databases .* or split the tables over several tasks/);
+      expect(await stores.tasks.get(name)).toBeUndefined();
     });
 
     it("hands out copies: changing what was read changes nothing stored", async () => {
