@@ -53,6 +53,7 @@ function statusLines(view: TaskView, precheck: TaskRecord["precheck"]): string[]
     lines.push(
       `Incremental applied to ${i.position.file}:${i.position.position}, latency ${i.latencyMs} ms, ${i.rowsPerSecond} rows/s, ${i.appliedRows} rows since start (${i.updatedAt})`,
     );
+    if (i.warning) lines.push(`Warning   ${i.warning}`);
   }
   if (view.lastError) {
     lines.push(`Error     ${view.lastError.error}: ${view.lastError.cause} (at ${view.lastError.at})`);

@@ -83,6 +83,16 @@ export interface FullLoadConfig {
    * (its worker died or hung); workers beat every quarter of it.
    */
   chunkHeartbeatTimeoutMs: number;
+  /**
+   * How long a chunk whose copy failed waits before it is tried again, doubled with each failure
+   * (capped at 16 times this; core/fullload/chunk-retry.ts).
+   */
+  chunkRetryBackoffMs: number;
+}
+
+export interface SecretCacheConfig {
+  /** How long a password fetched from Secrets Manager is used before it is fetched again. */
+  ttlMs: number;
 }
 
 export interface DtsConfig {
@@ -96,6 +106,7 @@ export interface DtsConfig {
   launcher: LauncherConfig;
   api: ApiConfig;
   secrets: SecretPolicy;
+  secretCache: SecretCacheConfig;
   log: LogConfig;
 }
 
@@ -155,10 +166,30 @@ const idList = (example: string) =>
     [],
   );
 
+/** Milliseconds from a second to an hour, or the default when unset. */
+const milliseconds = (fallback: number) =>
+  defaulted(
+    matching(
+      /^\d+$/,
+      `set it to a whole number of milliseconds from 1000 to 3600000, or unset it for ${fallback}`,
+    )
+      .transform(Number)
+      .refine((ms) => ms >= 1000 && ms <= 3_600_000, {
+        error: "set it to at least 1000 (a second) and at most 3600000 (an hour)",
+      }),
+    fallback,
+  );
+
 export const DEFAULT_LEASE_TTL_MS = 15_000;
 
 /** Three minutes (core/store/chunk-claim.ts has the same default for ledgers made without a config). */
 export const DEFAULT_CHUNK_HEARTBEAT_TIMEOUT_MS = 180_000;
+
+/** A minute (core/fullload/chunk-retry.ts has the same default for workers made without a config). */
+export const DEFAULT_CHUNK_RETRY_BACKOFF_MS = 60_000;
+
+/** Fifteen minutes (core/adapters/secrets.ts has the same default for caches made without a config). */
+export const DEFAULT_SECRET_TTL_SECONDS = 900;
 
 /** A token chosen by the user for `dts serve` (local/request-guard.ts checks requests against it). */
 export const API_TOKEN_SHAPE = /^[A-Za-z0-9._~+/=-]{16,512}$/;
@@ -181,28 +212,9 @@ const variables = z.object({
     matching(/^[a-z]{2}(-[a-z]+)+-\d+$/, "set it to an AWS region such as us-east-1"),
     "us-east-1",
   ),
-  DTS_LEASE_TTL_MS: defaulted(
-    matching(
-      /^\d+$/,
-      `set it to a whole number of milliseconds from 1000 to 3600000, or unset it for ${DEFAULT_LEASE_TTL_MS}`,
-    )
-      .transform(Number)
-      .refine((ms) => ms >= 1000 && ms <= 3_600_000, {
-        error: "set it to at least 1000 (a second) and at most 3600000 (an hour)",
-      }),
-    DEFAULT_LEASE_TTL_MS,
-  ),
-  DTS_CHUNK_HEARTBEAT_TIMEOUT_MS: defaulted(
-    matching(
-      /^\d+$/,
-      `set it to a whole number of milliseconds from 1000 to 3600000, or unset it for ${DEFAULT_CHUNK_HEARTBEAT_TIMEOUT_MS}`,
-    )
-      .transform(Number)
-      .refine((ms) => ms >= 1000 && ms <= 3_600_000, {
-        error: "set it to at least 1000 (a second) and at most 3600000 (an hour)",
-      }),
-    DEFAULT_CHUNK_HEARTBEAT_TIMEOUT_MS,
-  ),
+  DTS_LEASE_TTL_MS: milliseconds(DEFAULT_LEASE_TTL_MS),
+  DTS_CHUNK_HEARTBEAT_TIMEOUT_MS: milliseconds(DEFAULT_CHUNK_HEARTBEAT_TIMEOUT_MS),
+  DTS_CHUNK_RETRY_BACKOFF_MS: milliseconds(DEFAULT_CHUNK_RETRY_BACKOFF_MS),
   DTS_EMF: flag(
     "set it to 1 to print CloudWatch metrics (embedded metric format) or 0 not to; unset, they are printed on Lambda and Fargate only",
   ),
@@ -231,6 +243,15 @@ const variables = z.object({
       /^[A-Za-z0-9/_+=.@-]+$/,
       "set it to the start of the secret names the stack may read, such as dts/",
     ),
+  ),
+  DTS_SECRET_TTL_SECONDS: defaulted(
+    matching(
+      /^\d+$/,
+      `set it to a whole number of seconds from 0 (fetch on every login) to 86400, or unset it for ${DEFAULT_SECRET_TTL_SECONDS}`,
+    )
+      .transform(Number)
+      .refine((s) => s <= 86_400, { error: "set it to at most 86400 (a day)" }),
+    DEFAULT_SECRET_TTL_SECONDS,
   ),
   DTS_REQUIRE_SECRET_ARNS: flag(
     "set it to true to refuse specs that carry passwords (passwordSecretArn only) or false to accept them; unset, true on Lambda and Fargate",
@@ -301,12 +322,16 @@ export function loadConfig(environment: Environment): DtsConfig {
       region: v.AWS_REGION,
     },
     tailer: { leaseTtlMs: v.DTS_LEASE_TTL_MS, metrics },
-    fullLoad: { chunkHeartbeatTimeoutMs: v.DTS_CHUNK_HEARTBEAT_TIMEOUT_MS },
+    fullLoad: {
+      chunkHeartbeatTimeoutMs: v.DTS_CHUNK_HEARTBEAT_TIMEOUT_MS,
+      chunkRetryBackoffMs: v.DTS_CHUNK_RETRY_BACKOFF_MS,
+    },
     metrics,
     launcher,
     api: { stateMachineArn: v.DTS_STATE_MACHINE_ARN, token: v.DTS_API_TOKEN },
     // Deployed, a password in a spec would be stored with the task and shown in the console.
     secrets: { requireSecretArns: v.DTS_REQUIRE_SECRET_ARNS ?? deployed, namePrefix: v.DTS_SECRET_PREFIX },
+    secretCache: { ttlMs: v.DTS_SECRET_TTL_SECONDS * 1000 },
     log: { level: v.DTS_LOG_LEVEL },
   };
 }

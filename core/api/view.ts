@@ -73,6 +73,8 @@ export interface TaskView {
     rowsPerSecond: number;
     appliedRows: number;
     updatedAt: string;
+    /** The binlog the task resumes from may soon be purged (core/incremental/watch.ts). */
+    warning?: string;
   } | null;
   /** The spec as stored, passwords left out. */
   spec: unknown;
@@ -132,6 +134,7 @@ export function taskView(input: {
         rowsPerSecond: task.incremental.rowsPerSecond,
         appliedRows: task.incremental.appliedRows,
         updatedAt: task.incremental.updatedAt,
+        ...(task.incremental.warning ? { warning: task.incremental.warning } : {}),
       }
     : null;
   const precheck = task.precheck

@@ -1,10 +1,10 @@
 import ZongJi from "@vlasky/zongji";
-import { resolvePassword } from "../adapters/secrets.ts";
+import { connectWithSecret } from "../adapters/secrets.ts";
 import { BinlogPurgedError, FatalError, RetriableError } from "../errors.ts";
 import type { BinlogPosition } from "../model/position.ts";
 import { type Row, type RowChange, type SourceTransaction, setField } from "../model/row.ts";
 import { INSECURE_AUTH } from "../source/auth-plugins.ts";
-import { endpointConnectionOptions, sessionStatement } from "../source/connection.ts";
+import { endpointConnectionOptions, isAccessDenied, sessionStatement } from "../source/connection.ts";
 import type { MysqlEndpoint } from "../spec/schema.ts";
 
 /** The binlog as a stream of committed transactions (the port the tailer reads). */
@@ -88,6 +88,11 @@ export function classifyReaderError(
   const text = error.message ?? String(error);
   if (error.code === INSECURE_AUTH)
     return new FatalError(`binlog connection to the source refused: ${text}`, { cause: error });
+  if (isAccessDenied(error))
+    return new FatalError(
+      `binlog connection to the source refused the login: ${text}; check source.user and source.password`,
+      { cause: error },
+    );
   if (error.errno === 1236 || /could not find first log file|purged|1236/i.test(text)) {
     return new BinlogPurgedError(
       `the source no longer has binlog ${from.file} (position ${from.position}): it was purged before the tailer read it. ` +
@@ -127,13 +132,32 @@ export class ZongjiBinlogReader implements BinlogReader {
     private readonly serverId: number,
   ) {}
 
+  /** Logs in like every source connection: a rotated secret is fetched again once (core/adapters/secrets.ts). */
   async start(
     from: BinlogPosition,
     onTransaction: (tx: SourceTransaction) => void,
     onError: (e: Error) => void,
   ): Promise<void> {
+    await connectWithSecret(
+      this.endpoint,
+      (password) =>
+        this.startWith(password, from, onTransaction, onError).catch(async (error: unknown) => {
+          // A refused login may be tried again with a fresh password: this attempt's connections go.
+          await this.stop();
+          throw error;
+        }),
+      isAccessDenied,
+    );
+  }
+
+  private async startWith(
+    password: string,
+    from: BinlogPosition,
+    onTransaction: (tx: SourceTransaction) => void,
+    onError: (e: Error) => void,
+  ): Promise<void> {
     const zongji = new (ZongJi as unknown as new (options: object) => ZongjiInstance)(
-      zongjiOptions(this.endpoint, await resolvePassword(this.endpoint)),
+      zongjiOptions(this.endpoint, password),
     );
     this.zongji = zongji;
     let changes: RowChange[] = [];

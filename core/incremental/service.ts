@@ -9,11 +9,15 @@ import { isRetriable } from "../retry.ts";
 import { openChangeSink } from "../sinks/open.ts";
 import { openSource } from "../source/connection.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "../store/index.ts";
+import type { IncrementalOutcome } from "../store/task-store.ts";
 import { ZongjiBinlogReader } from "./binlog-reader.ts";
+import { readBinlogRetention } from "./binlog-retention.ts";
 import { startHeartbeat } from "./heartbeat.ts";
-import { emfMetrics } from "./metrics.ts";
+import { emfMetrics, type Metrics } from "./metrics.ts";
+import { startReports } from "./reports.ts";
 import { RetryStreak } from "./retry-streak.ts";
 import { Tailer } from "./tailer.ts";
+import { TailerWatch } from "./watch.ts";
 
 /**
  * How a tailer ended: paused (a pause was asked for: the task is paused), interrupted (stopped by
@@ -43,6 +47,8 @@ export interface TailerRunOptions {
   owner?: string;
   /** Epoch milliseconds now (retry window, lease expiry); Date.now unless a test moves time. */
   clock?: () => number;
+  /** Where the reports go (tests); EMF lines on stdout per the config otherwise. */
+  metrics?: Metrics;
 }
 
 /**
@@ -65,8 +71,25 @@ export function runTaskTailer(task: string, options: TailerRunOptions): TailerRu
     const record = await store.get(task);
     if (!record) throw new FatalError(`no task named ${task}: start it with dts run first`);
     const spec = record.spec;
-    const metrics = emfMetrics(config.metrics);
     const streak = new RetryStreak(spec.retryWindowMinutes * 60_000, now);
+    const watch = new TailerWatch(now);
+    // The last figures saved: a warning raised while reconnecting is saved with them.
+    let outcome: IncrementalOutcome | undefined = record.incremental;
+    const saveOutcome = (value: IncrementalOutcome) => {
+      outcome = value;
+      return store.saveOutcome(task, "incremental", value);
+    };
+    const stopReports = startReports({
+      task,
+      watch,
+      metrics: options.metrics ?? emfMetrics(config.metrics),
+      thresholdSeconds: spec.alerts.latencyThresholdSeconds,
+      logger,
+      clock: now,
+      saveWarning: async (warning) => {
+        if (outcome) await saveOutcome({ ...outcome, warning, updatedAt: new Date(now()).toISOString() });
+      },
+    });
     // A stop asked for (dts pause) pauses the task; a signal alone leaves it in incremental migration.
     const ended = async (): Promise<TailerExit> => {
       const asked = (await checkpoints.read(task).catch(() => undefined))?.stopRequested === true;
@@ -74,97 +97,119 @@ export function runTaskTailer(task: string, options: TailerRunOptions): TailerRu
       await store.setPhase(task, "paused").catch(() => undefined);
       return "paused";
     };
-    for (;;) {
-      let connectedAt: number | undefined;
-      let source: Awaited<ReturnType<typeof openSource>> | undefined;
-      let heartbeatSource: Awaited<ReturnType<typeof openSource>> | undefined;
-      let sink: ChangeSink | undefined;
-      let stopHeartbeat = () => {};
-      try {
-        // Read on every attempt, inside it: DynamoDB away is retried like any other server.
-        const checkpoint = (await checkpoints.read(task))?.checkpoint;
-        const start: BinlogPosition | undefined = checkpoint?.position ?? record.position;
-        if (!start)
-          throw new FatalError(
-            `task ${task} has no binlog position: run its full load (or capture a position) first`,
+    try {
+      for (;;) {
+        let connectedAt: number | undefined;
+        let source: Awaited<ReturnType<typeof openSource>> | undefined;
+        let heartbeatSource: Awaited<ReturnType<typeof openSource>> | undefined;
+        let sink: ChangeSink | undefined;
+        let stopHeartbeat = () => {};
+        try {
+          // Read on every attempt, inside it: DynamoDB away is retried like any other server.
+          const checkpoint = (await checkpoints.read(task))?.checkpoint;
+          const start: BinlogPosition | undefined = checkpoint?.position ?? record.position;
+          if (!start)
+            throw new FatalError(
+              `task ${task} has no binlog position: run its full load (or capture a position) first`,
+            );
+          watch.resumesFrom(
+            checkpoint ?? {
+              position: start,
+              sourceTimestamp: Date.parse(record.position?.capturedAt ?? "") || now(),
+            },
           );
-        source = await openSource(spec.source);
-        sink = await openChangeSink(spec, record, source, log);
-        if (spec.heartbeat) {
-          heartbeatSource = await openSource(spec.source);
-          stopHeartbeat = startHeartbeat(heartbeatSource, logger);
-        }
-        const reader = new ZongjiBinlogReader(
-          spec.source,
-          [...new Set(spec.objects.map((o) => o.database))],
-          serverId(task),
-        );
-        current = new Tailer({
-          spec,
-          owner,
-          reader,
-          source,
-          sink,
-          checkpoints,
-          start,
-          log,
-          leaseTtlMs: config.leaseTtlMs,
-          clock: now,
-          onProgress: () => streak.progressed(),
-          onMetrics: (applied) => {
-            metrics.tailer(task, applied, spec.alerts.latencyThresholdSeconds);
-            return store.saveOutcome(task, "incremental", {
-              ...applied,
-              updatedAt: new Date().toISOString(),
-            });
-          },
-        });
-        if (stopping) current.stop();
-        if (record.phase !== "incremental") await store.setPhase(task, "incremental");
-        connectedAt = now();
-        await current.run();
-        return await ended();
-      } catch (error) {
-        if (error instanceof FencedError) {
-          logger.warn("fenced: another tailer holds this task; no more writes", {
-            phase: "incremental",
-            reason: error.message,
+          source = await openSource(spec.source);
+          watch.connected(await readBinlogRetention(source));
+          sink = await openChangeSink(spec, record, source, log);
+          if (spec.heartbeat) {
+            heartbeatSource = await openSource(spec.source);
+            stopHeartbeat = startHeartbeat(heartbeatSource, logger);
+          }
+          const reader = new ZongjiBinlogReader(
+            spec.source,
+            [...new Set(spec.objects.map((o) => o.database))],
+            serverId(task),
+          );
+          current = new Tailer({
+            spec,
+            owner,
+            reader,
+            source,
+            sink,
+            checkpoints,
+            start,
+            log,
+            leaseTtlMs: config.leaseTtlMs,
+            clock: now,
+            onProgress: () => streak.progressed(),
+            onMetrics: (applied) => {
+              watch.applied({
+                latencyMs: applied.latencyMs,
+                rowsPerSecond: applied.rowsPerSecond,
+                lastEvent: { position: applied.position, sourceTimestamp: applied.sourceTimestamp },
+                checkpoint: applied.checkpoint,
+              });
+              const warning = watch.warning();
+              return saveOutcome({
+                position: applied.position,
+                latencyMs: applied.latencyMs,
+                rowsPerSecond: applied.rowsPerSecond,
+                appliedRows: applied.appliedRows,
+                updatedAt: new Date(now()).toISOString(),
+                ...(warning ? { warning } : {}),
+              });
+            },
           });
-          return "fenced";
-        }
-        // A stop asked for (SIGTERM or dts pause) is never undone by a retry.
-        const stopAsked =
-          stopping || (await checkpoints.read(task).catch(() => undefined))?.stopRequested === true;
-        if (stopAsked && isRetriable(error)) {
-          log("stopped while reconnecting", { error });
+          if (stopping) current.stop();
+          if (record.phase !== "incremental") await store.setPhase(task, "incremental");
+          connectedAt = now();
+          await current.run();
           return await ended();
+        } catch (error) {
+          if (error instanceof FencedError) {
+            logger.warn("fenced: another tailer holds this task; no more writes", {
+              phase: "incremental",
+              reason: error.message,
+            });
+            return "fenced";
+          }
+          // A stop asked for (SIGTERM or dts pause) is never undone by a retry.
+          const stopAsked =
+            stopping || (await checkpoints.read(task).catch(() => undefined))?.stopRequested === true;
+          if (stopAsked && isRetriable(error)) {
+            log("stopped while reconnecting", { error });
+            return await ended();
+          }
+          const delay = isRetriable(error) ? streak.failed(connectedAt) : undefined;
+          if (delay !== undefined) {
+            logger.warn("connection lost, retrying", {
+              phase: "incremental",
+              error,
+              backoffMs: delay,
+              failingSince: new Date(streak.since ?? now()).toISOString(),
+            });
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            continue;
+          }
+          const reason = isRetriable(error)
+            ? new FatalError(
+                `gave up: the connection failed for longer than the retry window of ${spec.retryWindowMinutes} minutes (${(error as Error).message}). \`dts resume ${task}\` goes on from the checkpoint`,
+                { cause: error },
+              )
+            : (error as Error);
+          await store
+            .recordFailure(task, { error: reason.name, cause: reason.message, state: "Tailer" })
+            .catch(() => undefined);
+          throw reason;
+        } finally {
+          watch.disconnected();
+          stopHeartbeat();
+          await sink?.close().catch(() => undefined);
+          await Promise.all([source, heartbeatSource].map((c) => c?.end().catch(() => undefined)));
         }
-        const delay = isRetriable(error) ? streak.failed(connectedAt) : undefined;
-        if (delay !== undefined) {
-          logger.warn("connection lost, retrying", {
-            phase: "incremental",
-            error,
-            backoffMs: delay,
-            failingSince: new Date(streak.since ?? now()).toISOString(),
-          });
-          await new Promise((resolve) => setTimeout(resolve, delay));
-          continue;
-        }
-        const reason = isRetriable(error)
-          ? new FatalError(
-              `gave up: the connection failed for longer than the retry window of ${spec.retryWindowMinutes} minutes (${(error as Error).message}). \`dts resume ${task}\` goes on from the checkpoint`,
-              { cause: error },
-            )
-          : (error as Error);
-        await store
-          .recordFailure(task, { error: reason.name, cause: reason.message, state: "Tailer" })
-          .catch(() => undefined);
-        throw reason;
-      } finally {
-        stopHeartbeat();
-        await sink?.close().catch(() => undefined);
-        await Promise.all([source, heartbeatSource].map((c) => c?.end().catch(() => undefined)));
       }
+    } finally {
+      stopReports();
     }
   })();
   return {

@@ -12,10 +12,14 @@ import type { BinlogReader } from "./binlog-reader.ts";
 
 export interface TailerMetrics {
   position: BinlogPosition;
+  /** Source commit time of the last applied (or passed) transaction, epoch ms. */
+  sourceTimestamp: number;
   /** Now minus the source commit time of the last applied transaction. */
   latencyMs: number;
   rowsPerSecond: number;
   appliedRows: number;
+  /** The last checkpoint this tailer wrote (its binlog is the oldest the task still needs). */
+  checkpoint?: { position: BinlogPosition; sourceTimestamp: number } | undefined;
 }
 
 /** Builds the table routes of the task (at start, and again after DDL that may change them). */
@@ -92,6 +96,7 @@ export class Tailer {
   private skipped: SourceTransaction | undefined;
   private lastSave = 0;
   private savedPosition: BinlogPosition | undefined;
+  private savedTimestamp = 0;
 
   constructor(private readonly deps: TailerDeps) {
     this.loadRoutes = "loadRoutes" in deps ? deps.loadRoutes : catalogRoutes(deps.source);
@@ -263,6 +268,7 @@ export class Tailer {
     this.skipped = undefined;
     const before = this.savedPosition;
     this.savedPosition = last.position;
+    this.savedTimestamp = last.timestamp;
     if (!before || before.file !== last.position.file || before.position !== last.position.position)
       this.deps.onProgress?.();
   }
@@ -279,8 +285,11 @@ export class Tailer {
     const last = this.lastApplied;
     if (!last || !this.deps.onMetrics) return;
     const seconds = Math.max(0.001, (now - this.windowStart) / 1000);
+    const saved = this.savedPosition;
     const metrics: TailerMetrics = {
       position: last.position,
+      sourceTimestamp: last.timestamp,
+      checkpoint: saved ? { position: saved, sourceTimestamp: this.savedTimestamp } : undefined,
       latencyMs: Math.max(this.lastDelayMs, this.queue[0] ? delaySince(this.queue[0].timestamp, now) : 0),
       rowsPerSecond: Math.round(this.windowRows / seconds),
       appliedRows: this.applied,

@@ -25,11 +25,11 @@ async function openKafkaWriter(
   task: TaskRecord | undefined,
 ): Promise<{ writer: KafkaWriter; producer: KafkaProducer }> {
   const facts = recordedFacts(task);
-  const [{ connectKafkaProducer }, { KafkaWriter, kafkaConnection, messageEncoder }] = await Promise.all([
-    import("./kafka/kafkajs-producer.ts"),
+  const [{ connectTaskProducer }, { KafkaWriter, messageEncoder }] = await Promise.all([
+    import("./kafka/login.ts"),
     import("./kafka/writer.ts"),
   ]);
-  const producer = await connectKafkaProducer(await kafkaConnection(destination, `dts-${spec.name}`));
+  const producer = await connectTaskProducer(destination, `dts-${spec.name}`);
   try {
     const writer = await KafkaWriter.open({
       destination,

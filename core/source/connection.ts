@@ -1,6 +1,6 @@
 import type { ConnectionOptions, SslOptions } from "mysql2";
 import mysql from "mysql2/promise";
-import { resolvePassword } from "../adapters/secrets.ts";
+import { causedBy, connectWithSecret, SECRET_REFUSED } from "../adapters/secrets.ts";
 import { FatalError, RetriableError } from "../errors.ts";
 import type { MysqlEndpoint } from "../spec/schema.ts";
 import { formatQuery } from "../sql/literals.ts";
@@ -88,14 +88,36 @@ function roleOf(endpoint: MysqlEndpoint): EndpointRole {
   return "type" in endpoint ? "destination" : "source";
 }
 
-/** Opens one connection with the session settings every phase relies on (UTC, utf8mb4, fixed sql_mode). */
-export async function openConnection(
+/** A login the server refused (MySQL and MariaDB ER_ACCESS_DENIED_ERROR, 1045), however wrapped. */
+export function isAccessDenied(error: unknown): boolean {
+  return causedBy(error, (e) => e.code === "ER_ACCESS_DENIED_ERROR" || e.errno === 1045);
+}
+
+interface OpenOptions {
+  database?: string;
+  connectTimeoutMs?: number;
+  role?: EndpointRole;
+}
+
+/**
+ * Opens one connection with the session settings every phase relies on (UTC, utf8mb4, fixed
+ * sql_mode). A password from a secret that the server refuses is fetched again once (rotated).
+ */
+export function openConnection(
   endpoint: MysqlEndpoint,
-  options: { database?: string; connectTimeoutMs?: number; role?: EndpointRole } = {},
+  options: OpenOptions = {},
+): Promise<mysql.Connection> {
+  return connectWithSecret(endpoint, (password) => connectOnce(endpoint, options, password), isAccessDenied);
+}
+
+async function connectOnce(
+  endpoint: MysqlEndpoint,
+  options: OpenOptions,
+  password: string,
 ): Promise<mysql.Connection> {
   const role = options.role ?? roleOf(endpoint);
   const connection = await mysql.createConnection({
-    ...endpointConnectionOptions(endpoint, role, await resolvePassword(endpoint)),
+    ...endpointConnectionOptions(endpoint, role, password),
     database: options.database,
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     timezone: "Z",
@@ -158,6 +180,7 @@ export function describeConnectionError(error: unknown): string {
 /** What to check after a failed login, by error code (the insecure-login message names its own fix). */
 function connectionHint(role: EndpointRole, code: string): string {
   if (code === INSECURE_AUTH || code === SESSION_SETTINGS) return "";
+  if (code === SECRET_REFUSED) return `; check ${role}.user and the secret ${role}.passwordSecretArn names`;
   if (TLS_CODES.includes(code)) return `; check ${role}.tls`;
   return `; check ${role}.user and ${role}.password`;
 }

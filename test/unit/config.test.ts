@@ -25,7 +25,7 @@ describe("the config read from the environment", () => {
         region: "us-east-1",
       },
       tailer: { leaseTtlMs: 15_000, metrics: { emf: false } },
-      fullLoad: { chunkHeartbeatTimeoutMs: 180_000 },
+      fullLoad: { chunkHeartbeatTimeoutMs: 180_000, chunkRetryBackoffMs: 60_000 },
       metrics: { emf: false },
       launcher: {
         mode: "ecs",
@@ -36,6 +36,7 @@ describe("the config read from the environment", () => {
       },
       api: { stateMachineArn: undefined, token: undefined },
       secrets: { requireSecretArns: false, namePrefix: undefined },
+      secretCache: { ttlMs: 900_000 },
       log: { level: "info" },
     });
   });
@@ -50,6 +51,7 @@ describe("the config read from the environment", () => {
       AWS_REGION: "eu-west-1",
       DTS_LEASE_TTL_MS: "2000",
       DTS_CHUNK_HEARTBEAT_TIMEOUT_MS: "5000",
+      DTS_CHUNK_RETRY_BACKOFF_MS: "2000",
       DTS_EMF: "1",
       DTS_TAILER_LAUNCH: "local",
       DTS_REPO: "/srv/dts",
@@ -67,7 +69,7 @@ describe("the config read from the environment", () => {
         region: "eu-west-1",
       },
       tailer: { leaseTtlMs: 2000, metrics: { emf: true } },
-      fullLoad: { chunkHeartbeatTimeoutMs: 5000 },
+      fullLoad: { chunkHeartbeatTimeoutMs: 5000, chunkRetryBackoffMs: 2000 },
       metrics: { emf: true },
       launcher: { mode: "local", repo: "/srv/dts" },
       api: {
@@ -123,6 +125,8 @@ describe("the config read from the environment", () => {
     ["DTS_LEASE_TTL_MS", "10", /at least 1000/],
     ["DTS_CHUNK_HEARTBEAT_TIMEOUT_MS", "3m", /whole number of milliseconds/],
     ["DTS_CHUNK_HEARTBEAT_TIMEOUT_MS", "999", /at least 1000/],
+    ["DTS_CHUNK_RETRY_BACKOFF_MS", "1m", /whole number of milliseconds/],
+    ["DTS_CHUNK_RETRY_BACKOFF_MS", "999", /at least 1000/],
     ["DTS_TASKS_TABLE", "x", /DynamoDB table name/],
     ["DTS_CHUNKS_TABLE", "bad name", /DynamoDB table name/],
     ["DTS_CHECKPOINTS_TABLE", "a/b", /DynamoDB table name/],

@@ -1,32 +1,71 @@
 import { describe, expect, it } from "vitest";
-import { emfEnabled, tailerMetricsLine } from "#core/incremental/metrics.ts";
+import { emfEnabled, METRIC_NAMES, tailerMetricsLine } from "#core/incremental/metrics.ts";
+import type { TailerReport } from "#core/incremental/watch.ts";
+
+const report = (fields: Partial<TailerReport>): TailerReport => ({
+  connected: true,
+  latencyMs: 0,
+  rowsPerSecond: 0,
+  headroomSeconds: undefined,
+  ...fields,
+});
 
 describe("CloudWatch metrics (embedded metric format)", () => {
-  it("writes the tailer's latency, rate and threshold breach with the Task dimension", () => {
-    const line = JSON.parse(tailerMetricsLine("orders", { latencyMs: 12_500, rowsPerSecond: 800 }, 10));
-    expect(line._aws.CloudWatchMetrics[0]).toEqual({
-      Namespace: "DTS",
-      Dimensions: [["Task"], []],
-      Metrics: [
-        { Name: "ReplicationLatencySeconds", Unit: "Seconds" },
-        { Name: "AppliedRowsPerSecond", Unit: "Count/Second" },
-        { Name: "LatencyThresholdBreached", Unit: "Count" },
+  it("writes the tailer's heartbeat, latency, rate, threshold breach and binlog headroom with the Task dimension", () => {
+    const line = JSON.parse(
+      tailerMetricsLine(
+        "orders",
+        report({ latencyMs: 12_500, rowsPerSecond: 800, headroomSeconds: 86_000 }),
+        10,
+        Date.UTC(2031, 0, 1),
+      ),
+    );
+    expect(line._aws).toEqual({
+      Timestamp: Date.UTC(2031, 0, 1),
+      CloudWatchMetrics: [
+        {
+          Namespace: "DTS",
+          Dimensions: [["Task"], []],
+          Metrics: [
+            { Name: "TailerHeartbeat", Unit: "Count" },
+            { Name: "ReplicationLatencySeconds", Unit: "Seconds" },
+            { Name: "LatencyThresholdBreached", Unit: "Count" },
+            { Name: "AppliedRowsPerSecond", Unit: "Count/Second" },
+            { Name: "BinlogRetentionHeadroomSeconds", Unit: "Seconds" },
+          ],
+        },
       ],
     });
     expect(line).toMatchObject({
       Task: "orders",
+      TailerHeartbeat: 1,
       ReplicationLatencySeconds: 12.5,
       AppliedRowsPerSecond: 800,
       LatencyThresholdBreached: 1,
+      BinlogRetentionHeadroomSeconds: 86_000,
     });
-    expect(
-      JSON.parse(tailerMetricsLine("orders", { latencyMs: 900, rowsPerSecond: 1 }, 10))
-        .LatencyThresholdBreached,
-    ).toBe(0);
-    expect(
-      JSON.parse(tailerMetricsLine("orders", { latencyMs: 90_000, rowsPerSecond: 1 }, undefined))
-        .LatencyThresholdBreached,
-    ).toBe(0);
+    const breached = (latencyMs: number, threshold: number | undefined) =>
+      JSON.parse(tailerMetricsLine("orders", report({ latencyMs }), threshold)).LatencyThresholdBreached;
+    expect(breached(900, 10)).toBe(0);
+    expect(breached(90_000, undefined)).toBe(0);
+  });
+
+  it("leaves out what is not known rather than writing 0: a latency before any event, the headroom of a source that never purges", () => {
+    const line = JSON.parse(
+      tailerMetricsLine("orders", report({ connected: false, latencyMs: undefined }), 10),
+    );
+    const names = line._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name);
+    expect(names).toEqual(["TailerHeartbeat", "AppliedRowsPerSecond"]);
+    expect(line).not.toHaveProperty("ReplicationLatencySeconds");
+    expect(line).not.toHaveProperty("BinlogRetentionHeadroomSeconds");
+  });
+
+  it("names every metric in one constant (infra/monitoring.ts alarms on the same names)", () => {
+    expect(METRIC_NAMES).toMatchObject({
+      tailerHeartbeat: "TailerHeartbeat",
+      latency: "ReplicationLatencySeconds",
+      binlogRetentionHeadroom: "BinlogRetentionHeadroomSeconds",
+    });
   });
 
   it("prints metrics on Fargate and Lambda, not in a local run unless asked", () => {

@@ -292,7 +292,15 @@ describe("the tailer loop", () => {
     t.reader.push(old);
     await settle();
     expect(t.metrics).toEqual([
-      { position: old.position, latencyMs: 10_000 - 999, rowsPerSecond: 1, appliedRows: 5 },
+      {
+        position: old.position,
+        sourceTimestamp: old.timestamp,
+        latencyMs: 10_000 - 999,
+        rowsPerSecond: 1,
+        appliedRows: 5,
+        // The checkpoint's binlog is the oldest the task needs (its retention headroom counts from it).
+        checkpoint: { position: old.position, sourceTimestamp: old.timestamp },
+      },
     ]);
     t.reader.push(tx(1));
     await settle();

@@ -3,8 +3,13 @@ import { FatalError, RetriableError } from "../../errors.ts";
 import type { KafkaConnection, KafkaProducer, OutgoingMessage } from "./client.ts";
 import { kafkajsClient } from "./kafkajs-admin.ts";
 
-/** kafkajs marks transient failures (broker down, leader moving, timeouts) as retriable. */
-function translate(error: unknown): Error {
+/**
+ * kafkajs marks transient failures (broker down, leader moving, timeouts) as retriable. A login
+ * refused on a producer that is already `connected` (a new broker connection after the password
+ * was rotated) is retriable: the task reconnects, and that login fetches the secret again
+ * (core/sinks/kafka/login.ts) or fails for good.
+ */
+function translate(error: unknown, connected = false): Error {
   const e = error as { name?: string; message?: string; retriable?: boolean; originalError?: unknown };
   const text = `Kafka: ${e.message ?? String(error)}`;
   // A certificate that does not verify stays so on retry.
@@ -23,6 +28,11 @@ function translate(error: unknown): Error {
   if (/larger than the max message size/i.test(text))
     return new FatalError(
       `${text}: a row is larger than the topic accepts; raise the topic's max.message.bytes (and the broker's message.max.bytes) above the largest row`,
+      { cause: error },
+    );
+  if (/SASL|authentication/i.test(text) && connected)
+    return new RetriableError(
+      `${text}: a broker refused the login of a new connection (was the password rotated?); reconnecting`,
       { cause: error },
     );
   if (/SASL|authentication/i.test(text))
@@ -63,7 +73,7 @@ export async function connectKafkaProducer(connection: KafkaConnection): Promise
           topicMessages: [...byTopic].map(([topic, list]) => ({ topic, messages: list })),
         });
       } catch (error) {
-        throw translate(error);
+        throw translate(error, true);
       }
     },
     async partitionCount(topic: string) {
@@ -71,7 +81,7 @@ export async function connectKafkaProducer(connection: KafkaConnection): Promise
         const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
         return metadata.topics[0]?.partitions.length ?? 0;
       } catch (error) {
-        throw translate(error);
+        throw translate(error, true);
       }
     },
     async close() {

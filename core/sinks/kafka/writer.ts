@@ -1,4 +1,3 @@
-import { resolvePassword } from "../../adapters/secrets.ts";
 import { FatalError } from "../../errors.ts";
 import type { KafkaDestination } from "../../spec/schema.ts";
 import { canalJsonEncoder } from "./canal-json.ts";
@@ -30,15 +29,15 @@ export function requests(messages: readonly OutgoingMessage[], maxBytes = 512 * 
   return out;
 }
 
-export async function kafkaConnection(
+/** The connection to the task's brokers with `password` for SASL (unused without SASL). */
+export function kafkaConnectionWith(
   destination: KafkaDestination,
+  password: string,
   clientId?: string,
-): Promise<KafkaConnection> {
+): KafkaConnection {
   return {
     brokers: destination.brokers,
-    sasl: destination.sasl
-      ? { username: destination.sasl.username, password: await resolvePassword(destination.sasl) }
-      : undefined,
+    sasl: destination.sasl ? { username: destination.sasl.username, password } : undefined,
     tls: destination.tls?.enabled ? destination.tls : undefined,
     ...(clientId ? { clientId } : {}),
   };

@@ -1,0 +1,28 @@
+import { causedBy, connectWithSecret } from "../../adapters/secrets.ts";
+import type { KafkaDestination } from "../../spec/schema.ts";
+import type { KafkaProducer } from "./client.ts";
+import { connectKafkaProducer } from "./kafkajs-producer.ts";
+import { kafkaConnectionWith } from "./writer.ts";
+
+/** A SASL login the brokers refused (kafkajs names the error; wrappers keep it as a cause). */
+export function isSaslRefused(error: unknown): boolean {
+  return causedBy(
+    error,
+    (e) =>
+      e.name === "KafkaJSSASLAuthenticationError" ||
+      (typeof e.message === "string" &&
+        /SASL .*(authentication failed|invalid username or password)/i.test(e.message)),
+  );
+}
+
+/**
+ * The task's producer. A SASL password from a secret that the brokers refuse is fetched again
+ * once (rotated, e.g. an MSK SCRAM secret) before the refusal stops the task.
+ */
+export function connectTaskProducer(destination: KafkaDestination, clientId: string): Promise<KafkaProducer> {
+  return connectWithSecret(
+    destination.sasl ?? {},
+    (password) => connectKafkaProducer(kafkaConnectionWith(destination, password, clientId)),
+    isSaslRefused,
+  );
+}
