@@ -6,21 +6,42 @@
  */
 import { DtsError, RetriableError } from "./errors.ts";
 
-/** Node socket errors and mysql2 / MariaDB error codes of a connection lost or a lock not got. */
+/**
+ * Node socket errors and mysql2 / MariaDB error codes of a connection lost or a lock not got, and
+ * of a statement cut short mid-chunk: interrupted (a failover, a KILL QUERY), timed out (MySQL's
+ * max_execution_time, mysql2's query timeout), a network read or write that failed, a server with
+ * no connection to spare.
+ */
 const CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
+  "ECONNABORTED",
   "ETIMEDOUT",
   "EPIPE",
   "EHOSTUNREACH",
   "ENETUNREACH",
   "EAI_AGAIN",
   "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
   "ER_CONNECTION_KILLED",
   "ER_SERVER_SHUTDOWN",
   "ER_LOCK_DEADLOCK",
   "ER_LOCK_WAIT_TIMEOUT",
+  "ER_QUERY_INTERRUPTED",
+  "ER_QUERY_TIMEOUT",
+  "ER_CLIENT_INTERACTION_TIMEOUT",
+  "ER_NET_READ_ERROR",
+  "ER_NET_READ_INTERRUPTED",
+  "ER_NET_ERROR_ON_WRITE",
+  "ER_NET_WRITE_INTERRUPTED",
+  "ER_CON_COUNT_ERROR",
 ]);
+
+/**
+ * Server error numbers with no mysql2 code name: MariaDB's max_statement_time (1969), and the
+ * client's "server has gone away" / "lost connection during query" (2006, 2013) as proxies report them.
+ */
+const ERRNOS = new Set([1969, 2006, 2013]);
 
 /** AWS SDK error names of throttling and of a service briefly unable to answer (DynamoDB among them). */
 const AWS_TRANSIENT = new Set([
@@ -47,7 +68,7 @@ const KAFKA_TRANSIENT = /^KafkaJS(NumberOfRetriesExceeded|Timeout|LockTimeout|Co
 
 /** Messages of a connection that went away, whatever the library. */
 const LOST =
-  /connection lost|server closed the connection|Connection was killed|closed state|socket hang up/i;
+  /connection lost|lost connection|server closed the connection|Connection was killed|closed state|socket hang up|server has gone away|max_statement_time exceeded/i;
 
 /** How far a cause chain is followed. */
 const DEPTH = 5;
@@ -59,6 +80,7 @@ export function isRetriable(error: unknown, depth = 0): boolean {
   if (error === null || typeof error !== "object") return false;
   const e = error as {
     code?: unknown;
+    errno?: unknown;
     name?: unknown;
     message?: unknown;
     fatal?: unknown;
@@ -70,6 +92,7 @@ export function isRetriable(error: unknown, depth = 0): boolean {
   };
   const name = typeof e.name === "string" ? e.name : "";
   if (typeof e.code === "string" && CODES.has(e.code)) return true;
+  if (typeof e.errno === "number" && ERRNOS.has(e.errno)) return true;
   // mysql2 marks errors that end the connection as fatal.
   if (e.fatal === true) return true;
   if (typeof e.message === "string" && LOST.test(e.message)) return true;

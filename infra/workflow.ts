@@ -40,6 +40,24 @@ export interface WorkflowFunctions {
  */
 export const RETRIABLE_ERRORS = ["RetriableError", "Lambda.TooManyRequestsException"];
 
+/**
+ * Errors of a copy worker's Lambda itself, not of its code: out of time or memory (Lambda.Unknown,
+ * Sandbox.Timedout; States.Timeout should the task get a timeout). A new worker takes other chunks;
+ * the one the dead worker held is claimable once its heartbeat is silent.
+ */
+export const WORKER_LOST_ERRORS = ["States.Timeout", "Lambda.Unknown", "Sandbox.Timedout"];
+
+/** The share of copy workers (%) that may fail in one round before the full load stops (WorkflowProps). */
+export const DEFAULT_TOLERATED_WORKER_FAILURE_PERCENTAGE = 50;
+
+export interface WorkflowProps {
+  /**
+   * The share of copy workers (0-100 %) whose failure one round of CopyChunks tolerates: the
+   * chunks they held are copied by the next round. Default 50.
+   */
+  toleratedWorkerFailurePercentage?: number;
+}
+
 /** How long FullLoadDone? waits before the copy workers start again on the chunks left. */
 export const CHUNK_WAIT_SECONDS = 15;
 
@@ -49,7 +67,8 @@ export const CHUNK_WAIT_SECONDS = 15;
  * can the Step Functions console). Precheck, the first Task state, validates it first: a bad spec
  * fails the execution with error SpecError and a cause naming each JSON path, before any write.
  *
- *   Start -> Precheck -> PrecheckPassed? -> CapturePosition -> [Schema] -> [PlanChunks -> CopyChunks
+ *   Start -> Precheck -> PrecheckPassed? -> CapturePosition -> [Schema] -> [PlanChunks -> PlanDone? (PlanChunks
+ *   again until every table is planned) -> CopyChunks
  *   (Distributed Map of copy workers) -> FullLoadStatus -> FullLoadDone? (after WaitForChunks, again until every chunk is done)
  *   -> BuildIndexes -> IndexesBuilt? (after WaitForIndexes, again until every index exists)] -> [StartTailer (ECS RunTask of the binlog tailer; a child process locally)] -> Done
  *   Any Task error -> RecordFailure (reason stored on the task) -> TaskFailed
@@ -57,8 +76,13 @@ export const CHUNK_WAIT_SECONDS = 15;
 export class Workflow extends Construct {
   readonly stateMachine: StateMachine;
 
-  constructor(scope: Construct, id: string, fns: WorkflowFunctions) {
+  constructor(scope: Construct, id: string, fns: WorkflowFunctions, props: WorkflowProps = {}) {
     super(scope, id);
+    const tolerated = props.toleratedWorkerFailurePercentage ?? DEFAULT_TOLERATED_WORKER_FAILURE_PERCENTAGE;
+    if (!Number.isInteger(tolerated) || tolerated < 0 || tolerated > 100)
+      throw new Error(
+        `toleratedWorkerFailurePercentage is ${tolerated}: set it to a whole percentage from 0 to 100 (default ${DEFAULT_TOLERATED_WORKER_FAILURE_PERCENTAGE})`,
+      );
 
     const recordFailure = this.invoke("RecordFailure", fns.recordFailure, "$.failure", {
       spec: JsonPath.objectAt("$.spec"),
@@ -107,6 +131,14 @@ export class Workflow extends Construct {
       maxAttempts: 3,
       backoffRate: 2,
     });
+    // A worker that timed out or ran out of memory: start another after a while (a copy failing
+    // inside a worker never gets here: the worker gives the chunk back with a backoff and returns).
+    copyWorker.addRetry({
+      errors: WORKER_LOST_ERRORS,
+      interval: Duration.seconds(30),
+      maxAttempts: 2,
+      backoffRate: 2,
+    });
     // A Distributed Map: each copy worker runs as a child execution with its own event history, so
     // a days-long full load with many workers never meets the 25,000-event limit of the parent.
     // Its items are the workers (ItemsPath, no ItemReader), which the local runner executes as an
@@ -124,12 +156,21 @@ export class Workflow extends Construct {
         // Copy workers run up to 15 minutes: longer than Express child executions may.
         mapExecutionType: StateMachineType.STANDARD,
         label: "CopyWorkers",
+        // Workers that failed still leave the Map going: the next round copies what they held.
+        // FullLoadStatus stops the load once a chunk has failed for good, so the loop ends.
+        toleratedFailurePercentage: tolerated,
         resultPath: JsonPath.DISCARD,
       }).itemProcessor(copyWorker),
     );
     const fullLoadStatus = guarded(this.invoke("FullLoadStatus", fns.fullLoadStatus, "$.fullLoad", specOnly));
     const done = new Succeed(this, "Done");
-    const startTailer = guarded(this.invoke("StartTailer", fns.startTailer, "$.tailer", specOnly));
+    // The execution id keys RunTask's client token: a retried StartTailer starts one tailer.
+    const startTailer = guarded(
+      this.invoke("StartTailer", fns.startTailer, "$.tailer", {
+        ...specOnly,
+        execution: JsonPath.stringAt("$.execution"),
+      }),
+    );
     const incremental = new Choice(this, "IncrementalSelected?")
       .when(Condition.booleanEquals("$.precheck.phases.incremental", true), startTailer.next(done))
       .otherwise(done);
@@ -147,18 +188,23 @@ export class Workflow extends Construct {
     // Chunks left when every worker has returned: a worker at its deadline, one that died mid-chunk
     // (its chunk is claimable once its heartbeat is silent for the timeout, DTS_CHUNK_HEARTBEAT_TIMEOUT_MS),
     // or claim-index entries not yet visible. The workers start again after a wait, not at once.
-    const fullLoad = planChunks
-      .next(copyChunks)
-      .next(fullLoadStatus)
-      .next(
-        new Choice(this, "FullLoadDone?")
-          .when(Condition.booleanEquals("$.fullLoad.done", true), buildIndexes.next(indexesBuilt))
-          .otherwise(
-            new Wait(this, "WaitForChunks", {
-              time: WaitTime.duration(Duration.seconds(CHUNK_WAIT_SECONDS)),
-            }).next(copyChunks),
-          ),
-      );
+    copyChunks.next(fullLoadStatus).next(
+      new Choice(this, "FullLoadDone?")
+        .when(Condition.booleanEquals("$.fullLoad.done", true), buildIndexes.next(indexesBuilt))
+        .otherwise(
+          new Wait(this, "WaitForChunks", {
+            time: WaitTime.duration(Duration.seconds(CHUNK_WAIT_SECONDS)),
+          }).next(copyChunks),
+        ),
+    );
+    // Planning a large database takes longer than one Lambda may run: PlanChunks stops before its
+    // limit with done false, having saved the chunks it found and where it got to in the ledger,
+    // and runs again from there until every table is planned.
+    const fullLoad = planChunks.next(
+      new Choice(this, "PlanDone?")
+        .when(Condition.booleanEquals("$.plan.done", false), planChunks)
+        .otherwise(copyChunks),
+    );
     const afterSchema = new Choice(this, "FullSelected?")
       .when(Condition.booleanEquals("$.precheck.phases.full", true), fullLoad)
       .otherwise(incremental);

@@ -20,8 +20,8 @@ export interface TableCopyPlan {
   destinationColumns: string[];
   sourceKey: string[];
   destinationKey: string[];
-  /** The key is one integer column: chunks can be planned from its MIN and MAX (planner.ts). */
-  integerKey: boolean;
+  /** The key's first column is an integer: chunks can be planned from its MIN and MAX (planner.ts). */
+  integerLead: boolean;
   /** The expression that renders a row as a SQL tuple on the source (see tuple.ts). */
   tupleSelect: string;
   /** The expression that renders a row as a LOAD DATA line on the source (see load-data.ts). */
@@ -68,7 +68,7 @@ export function tableCopyPlan(route: TableRoute): TableCopyPlan {
     ),
     destinationColumns,
     sourceKey: route.key.map(quoteIdentifier),
-    integerKey: route.key.length === 1 && INTEGER_TYPES.has(keyType),
+    integerLead: INTEGER_TYPES.has(keyType),
     destinationKey: route.keyNames.map(quoteIdentifier),
     filterSql,
   };

@@ -5,9 +5,11 @@
  */
 function compare(columns: readonly string[], values: readonly string[], last: ">" | "<=" | "<"): string {
   const terms: string[] = [];
-  for (let i = 0; i < columns.length; i++) {
+  // A bound may name only the leading columns (a planner splitting on the first one): it compares those.
+  const width = Math.min(columns.length, values.length);
+  for (let i = 0; i < width; i++) {
     const equal = columns.slice(0, i).map((c, j) => `${c} = ${values[j]}`);
-    const isLast = i === columns.length - 1;
+    const isLast = i === width - 1;
     const op = last === ">" ? ">" : isLast ? last : "<";
     terms.push([...equal, `${columns[i]} ${op} ${values[i]}`].join(" AND "));
   }
@@ -15,7 +17,7 @@ function compare(columns: readonly string[], values: readonly string[], last: ">
 }
 
 export interface KeyRange {
-  /** Exclusive lower bound, or null for the start of the table. */
+  /** Exclusive lower bound, or null for the start of the table; a prefix of the key bounds its leading columns. */
   lower: string[] | null;
   /** Inclusive upper bound, or null for the end of the table. */
   upper: string[] | null;

@@ -256,6 +256,9 @@ export const etlSchema = z
 
 export const migrationTypeSchema = z.enum(["schema", "full", "incremental"]);
 
+/** A chunk holds about this many bytes at most (fullLoad.chunkBytes): 64 MiB. */
+export const DEFAULT_CHUNK_BYTES = 64 * 1024 * 1024;
+
 export const taskSpecSchema = z
   .strictObject({
     name: z
@@ -304,12 +307,31 @@ export const taskSpecSchema = z
     fullLoad: z
       .strictObject({
         chunkRows: z.number().int().min(100).max(10_000_000).default(100_000),
+        chunkBytes: z
+          .number({ error: "must be a number of bytes, e.g. 67108864 (64 MiB)" })
+          .int({ error: "must be a whole number of bytes, e.g. 67108864 (64 MiB)" })
+          .min(1_048_576, { error: "must be at least 1048576 (1 MiB); the default is 67108864 (64 MiB)" })
+          .max(1_073_741_824, {
+            error: "must be at most 1073741824 (1 GiB); the default is 67108864 (64 MiB)",
+          })
+          .default(DEFAULT_CHUNK_BYTES),
         parallelism: z.number().int().min(1).max(64).default(4),
         rateLimitRowsPerSecond: z.number().int().min(1).optional(),
+        maxChunkAttempts: z
+          .number({ error: "must be a number of attempts from 1 to 100, e.g. 5 (the default)" })
+          .int({ error: "must be a whole number of attempts from 1 to 100, e.g. 5 (the default)" })
+          .min(1, { error: "must be at least 1; the default is 5" })
+          .max(100, { error: "must be at most 100; the default is 5" })
+          .optional()
+          .meta({
+            description:
+              "Copies of one chunk that may fail (or be cut short) before the task stops with its range and error; 5 when unset.",
+          }),
       })
-      .default({ chunkRows: 100_000, parallelism: 4 })
+      .default({ chunkRows: 100_000, chunkBytes: DEFAULT_CHUNK_BYTES, parallelism: 4 })
       .meta({
-        description: "Full-load tuning: rows per chunk, chunks copied at once, optional rows/s limit.",
+        description:
+          "Full-load tuning: rows per chunk, bytes per chunk (wide rows give fewer rows), chunks copied at once, optional rows/s limit.",
       }),
     etl: etlSchema.optional(),
   })

@@ -15,6 +15,10 @@ import type { Chunk } from "./chunk.ts";
  * Claims never read the whole ledger: the chunks not done carry a claim key (a sparse index in
  * DynamoDB) that sorts the pending ones first, in id order, then the copying ones by heartbeat,
  * oldest first. Everything below the key of "copying, heartbeat at the timeout" is claimable.
+ *
+ * A chunk given back after a failed copy waits out a backoff: pending with a `retryAt`, it sorts
+ * after the copying ones by that time ("2#"), claimable once the time has come. A chunk that
+ * failed for good sorts last ("3#"): no claim takes it, FullLoadStatus finds it and stops the task.
  */
 
 /** How long a copying chunk's heartbeat may be silent before any worker may claim it: 3 minutes. */
@@ -32,11 +36,29 @@ export const CLAIM_INDEX_ATTRIBUTES = ["state", "execution", "updatedAt", "rows"
 /** Claim keys of copying chunks start with this; pending ones with "0#". */
 export const COPYING_KEYS = "1#";
 
+/** Above every copying chunk's claim key ("$" sorts right after "#"). */
+export const COPYING_END = "1$";
+
+/** Claim keys of pending chunks waiting out a backoff start with this, then their retryAt. */
+export const RETRY_KEYS = "2#";
+
+/** Claim keys of failed chunks start with this. */
+export const FAILED_KEYS = "3#";
+
 /** Where a chunk sorts in the claim index, or undefined when it is done (out of the index). */
-export function claimKey(chunk: Pick<Chunk, "id" | "state" | "updatedAt">): string | undefined {
-  if (chunk.state === "pending") return `0#${chunk.id}`;
+export function claimKey(
+  chunk: Pick<Chunk, "id" | "state" | "updatedAt"> & { retryAt?: string | undefined },
+): string | undefined {
+  if (chunk.state === "pending")
+    return chunk.retryAt ? `${RETRY_KEYS}${chunk.retryAt}#${chunk.id}` : `0#${chunk.id}`;
   if (chunk.state === "copying") return `${COPYING_KEYS}${chunk.updatedAt}#${chunk.id}`;
+  if (chunk.state === "failed") return `${FAILED_KEYS}${chunk.id}`;
   return undefined;
+}
+
+/** Backing-off chunks whose claim key sorts from RETRY_KEYS up to this are due at `now` (ISO 8601). */
+export function dueKey(now: string): string {
+  return `${RETRY_KEYS}${now}$`;
 }
 
 /** Every chunk whose claim key sorts below this is claimable by anyone: pending, or its heartbeat is older than `staleBefore`. */
@@ -70,13 +92,17 @@ export function claimOf(chunk: Chunk): ChunkClaim {
   return { task: chunk.task, id: chunk.id, execution: chunk.execution ?? "", attempt: chunk.attempts };
 }
 
-/** Whether `execution` may claim the chunk when heartbeats older than `stale` count as silent. */
+/**
+ * Whether `execution` may claim the chunk when heartbeats older than `stale` count as silent and
+ * it is `now` (ISO 8601): a backoff not over yet keeps a pending chunk back.
+ */
 export function claimable(
-  chunk: Pick<Chunk, "state" | "execution" | "updatedAt">,
+  chunk: Pick<Chunk, "state" | "execution" | "updatedAt" | "retryAt">,
   execution: string,
   stale: string,
+  now: string,
 ): boolean {
-  if (chunk.state === "pending") return true;
+  if (chunk.state === "pending") return !chunk.retryAt || chunk.retryAt <= now;
   return chunk.state === "copying" && (chunk.execution !== execution || chunk.updatedAt < stale);
 }
 

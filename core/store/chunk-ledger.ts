@@ -1,4 +1,4 @@
-import type { Chunk, LedgerSummary } from "./chunk.ts";
+import type { Chunk, ChunkError, LedgerSummary, PlanCursor } from "./chunk.ts";
 import type { ChunkClaim } from "./chunk-claim.ts";
 
 export * from "./chunk.ts";
@@ -13,8 +13,18 @@ export interface ChunkLedger {
   list(task: string, options?: { notDone?: boolean }): Promise<Chunk[]>;
   /** Counts (done chunks, rows) without reading the whole ledger. */
   summary(task: string): Promise<LedgerSummary>;
-  /** Replaces the task's ledger with a new plan. */
+  /** Replaces the task's ledger with a new plan (and drops its plan cursor). */
   replace(task: string, chunks: Chunk[]): Promise<void>;
+  /**
+   * Adds chunks as planning finds them, then moves the plan cursor past them (the counts grow with
+   * it). Chunks an append wrote without its cursor (cut short) are rewritten or dropped by the next.
+   */
+  append(task: string, chunks: Chunk[], cursor: PlanCursor): Promise<void>;
+  /**
+   * Where planning got to: undefined for no plan, or one planned whole before there were cursors.
+   * Drops chunks at or past the cursor (written by an append cut short before it moved the cursor).
+   */
+  planCursor(task: string): Promise<PlanCursor | undefined>;
   /**
    * Claims a chunk for `execution` (chunk-claim.ts: pending, silent heartbeat, or held by another
    * execution), reading a few entries of the claim index, never the whole ledger. Returns the chunk
@@ -24,8 +34,21 @@ export interface ChunkLedger {
   claim(task: string, execution: string, worker: number, workers: number): Promise<Chunk | undefined>;
   /** Rows copied so far, and the heartbeat; false (nothing written) when `claim` no longer holds the chunk. */
   progress(claim: ChunkClaim, rows: number): Promise<boolean>;
-  /** Gives a chunk whose copy failed back (pending) so any worker may take it at once; a lost hold is left alone. */
-  release(claim: ChunkClaim): Promise<void>;
+  /**
+   * Gives a chunk whose copy failed back (pending), a lost hold is left alone. Without `failure`
+   * any worker may take it at once; with it, the error is recorded and no claim takes the chunk
+   * before `retryAt` (ISO 8601).
+   */
+  release(claim: ChunkClaim, failure?: { error: ChunkError; retryAt: string }): Promise<void>;
+  /** Marks a chunk `claim` holds failed for good, with its error; false (nothing written) when it no longer holds it. */
+  fail(claim: ChunkClaim, error: ChunkError): Promise<boolean>;
+  /** The task's failed chunks, in id order (reads only those, through the claim index). */
+  failed(task: string): Promise<Chunk[]>;
+  /**
+   * Gives the chunks another execution marked failed back (pending, attempts counted from zero,
+   * no backoff): a resumed task tries them again. Returns how many.
+   */
+  reopen(task: string, execution: string): Promise<number>;
   /** Marks the chunk done; ChunkLostError (a FencedError) when it was claimed again since. */
   markDone(claim: ChunkClaim, rows: number): Promise<void>;
 }

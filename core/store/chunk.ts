@@ -1,6 +1,16 @@
 import type { KeyRange } from "../model/key-range.ts";
 
-export type ChunkState = "pending" | "copying" | "done";
+/** `failed`: its copy failed for good (a fatal error, or too many attempts); the task stops, a resume gives it back. */
+export type ChunkState = "pending" | "copying" | "done" | "failed";
+
+/** Why a chunk's last copy failed, recorded on the chunk (redacted, cut short). */
+export interface ChunkError {
+  message: string;
+  /** When it failed (ISO 8601). */
+  at: string;
+  /** The attempt that failed. */
+  attempt: number;
+}
 
 /** One chunk of the full load: a key range of one table and how far its copy got. */
 export interface Chunk extends KeyRange {
@@ -18,8 +28,13 @@ export interface Chunk extends KeyRange {
   /**
    * Claims so far. More than one means an earlier copy was interrupted: the range is copied again
    * whole over what it left (REPLACE or upsert, so the rows end the same; Kafka receives them again).
+   * A resume that gives a failed chunk back starts its count again.
    */
   attempts: number;
+  /** A chunk given back after a failed copy is not claimed again before this (ISO 8601): its backoff. */
+  retryAt?: string;
+  /** The last failed copy's error (kept once the chunk is done, for the record). */
+  lastError?: ChunkError;
   /** The execution that holds the chunk while copying (and that copied it, once done). */
   execution?: string;
   /** The last write; while copying, the holder's heartbeat. */
@@ -31,6 +46,24 @@ export interface LedgerSummary {
   done: number;
   estimatedRows: number;
   rowsCopied: number;
+}
+
+/**
+ * Where planning got to, kept in the plan record so a planner stopped at its deadline (or killed)
+ * goes on from there: tables before `table` are planned whole; of `table`, chunks before `chunk`,
+ * the last of them ending at `lower`.
+ */
+export interface PlanCursor {
+  /** The plan these chunks belong to (service.ts planId: the selection, not the chunk sizes). */
+  planId: string;
+  /** The table being planned (its tableIndex); the number of tables once `done`. */
+  table: number;
+  /** The index of the table's next chunk. */
+  chunk: number;
+  /** Where the table's next chunk starts (exclusive): the last boundary reached; null at the table's start. */
+  lower: string[] | null;
+  /** Every table is planned. */
+  done: boolean;
 }
 
 /** Every chunk id starts with this (the ledger's other item, the plan record, does not). */

@@ -8,12 +8,21 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { CHUNK_IDS, type Chunk, type LedgerSummary, PLAN_RECORD, summarize } from "./chunk.ts";
+import {
+  CHUNK_IDS,
+  type Chunk,
+  type ChunkError,
+  type LedgerSummary,
+  PLAN_RECORD,
+  type PlanCursor,
+  summarize,
+} from "./chunk.ts";
 import {
   type ChunkClaim,
   ChunkLostError,
   CLAIM_INDEX,
   CLAIM_ROUNDS,
+  COPYING_END,
   COPYING_KEYS,
   claimKey,
   claimOrder,
@@ -24,6 +33,16 @@ import {
   staleKey,
 } from "./chunk-claim.ts";
 import type { ChunkLedger, ChunkLedgerOptions } from "./chunk-ledger.ts";
+import {
+  dueRetries,
+  failedChunks,
+  ifHeld,
+  type LedgerTable,
+  markFailed,
+  releaseWithError,
+  reopenFailed,
+} from "./dynamo-chunk-failures.ts";
+import { appendPlanned, readPlanCursor } from "./dynamo-plan.ts";
 import {
   batchWrite,
   cancellationReasons,
@@ -42,6 +61,8 @@ interface PlanRecord {
   /** Chunks done and the rows they copied: added to by each markDone, in one transaction with it. */
   done: number;
   rowsDone: number;
+  /** Where planning got to; absent on a plan written whole by replace(). */
+  cursor?: PlanCursor;
 }
 
 /**
@@ -118,18 +139,27 @@ export class DynamoChunkLedger implements ChunkLedger {
     );
   }
 
+  append(task: string, chunks: Chunk[], cursor: PlanCursor): Promise<void> {
+    return appendPlanned(this.client, this.table, task, chunks, cursor);
+  }
+
+  planCursor(task: string): Promise<PlanCursor | undefined> {
+    return readPlanCursor(this.client, this.table, task);
+  }
+
   async claim(task: string, execution: string, worker: number, workers: number): Promise<Chunk | undefined> {
     for (let round = 0; round < CLAIM_ROUNDS; round++) {
       const now = this.now();
       const stale = staleBefore(now, this.heartbeatTimeoutMs);
-      const candidates = await this.candidates(task, execution, stale, claimPage(workers));
+      const at = new Date(now).toISOString();
+      const candidates = await this.candidates(task, execution, stale, at, claimPage(workers));
       if (candidates.length === 0) {
         // Nothing in the index: done, or a ledger planned before the index (legacy-ledger.ts).
         if (round > 0 || !(await indexLegacyLedger(this.client, this.table, task))) return undefined;
         continue;
       }
       for (const id of claimOrder(candidates, worker, workers)) {
-        const claimed = await this.take(task, id, execution, stale, new Date(now).toISOString());
+        const claimed = await this.take(task, id, execution, stale, at);
         if (claimed) return claimed;
       }
       // Every candidate went to another worker between the index read and the write: read again.
@@ -137,8 +167,14 @@ export class DynamoChunkLedger implements ChunkLedger {
     return undefined;
   }
 
-  /** Ids worth trying: the first claimable entries of the index; else fresh ones of other executions. */
-  private async candidates(task: string, execution: string, stale: string, page: number): Promise<string[]> {
+  /** Ids worth trying: the first claimable entries of the index, else retries due; else fresh ones of other executions. */
+  private async candidates(
+    task: string,
+    execution: string,
+    stale: string,
+    now: string,
+    page: number,
+  ): Promise<string[]> {
     const open = await this.client.send(
       new QueryCommand({
         TableName: this.table,
@@ -149,11 +185,13 @@ export class DynamoChunkLedger implements ChunkLedger {
       }),
     );
     if (open.Items?.length) return open.Items.map((c) => String(c.id));
+    const due = await dueRetries(this.at(), task, now, page);
+    if (due.length > 0) return due;
     // Only chunks with a live heartbeat are left (a few per worker): an interrupted execution's may be taken over.
     const fresh = await this.query({
       IndexName: CLAIM_INDEX,
-      KeyConditionExpression: "task = :task AND claimKey >= :stale",
-      ExpressionAttributeValues: { ":task": task, ":stale": staleKey(stale) },
+      KeyConditionExpression: "task = :task AND claimKey BETWEEN :stale AND :end",
+      ExpressionAttributeValues: { ":task": task, ":stale": staleKey(stale), ":end": COPYING_END },
     });
     return fresh.filter((c) => c.execution !== execution).map((c) => String(c.id));
   }
@@ -165,9 +203,10 @@ export class DynamoChunkLedger implements ChunkLedger {
           TableName: this.table,
           Key: { task, id },
           UpdateExpression:
-            "SET #state = :copying, execution = :me, updatedAt = :now, #rows = :zero, claimKey = :key ADD attempts :one",
+            "SET #state = :copying, execution = :me, updatedAt = :now, #rows = :zero, claimKey = :key REMOVE retryAt ADD attempts :one",
+          // A pending chunk waiting out its backoff is not taken before its retryAt.
           ConditionExpression:
-            "#state = :pending OR (#state = :copying AND (execution <> :me OR updatedAt < :stale))",
+            "(#state = :pending AND (attribute_not_exists(retryAt) OR retryAt <= :now)) OR (#state = :copying AND (execution <> :me OR updatedAt < :stale))",
           ExpressionAttributeNames: { "#state": "state", "#rows": "rows" },
           ExpressionAttributeValues: {
             ":copying": "copying",
@@ -191,16 +230,18 @@ export class DynamoChunkLedger implements ChunkLedger {
 
   async progress(claim: ChunkClaim, rows: number): Promise<boolean> {
     const now = this.timestamp();
-    return this.ifHeld(claim, "SET #rows = :rows, updatedAt = :now, claimKey = :key", {
+    return ifHeld(this.at(), claim, "SET #rows = :rows, updatedAt = :now, claimKey = :key", {
       ":rows": rows,
       ":now": now,
       ":key": claimKey({ id: claim.id, state: "copying", updatedAt: now }),
     });
   }
 
-  async release(claim: ChunkClaim): Promise<void> {
+  async release(claim: ChunkClaim, failure?: { error: ChunkError; retryAt: string }): Promise<void> {
     const now = this.timestamp();
-    await this.ifHeld(
+    if (failure) return releaseWithError(this.at(), claim, failure, now);
+    await ifHeld(
+      this.at(),
       claim,
       "SET #state = :pending, #rows = :zero, updatedAt = :now, claimKey = :key REMOVE execution",
       {
@@ -212,24 +253,16 @@ export class DynamoChunkLedger implements ChunkLedger {
     );
   }
 
-  /** One write to a chunk `claim` holds; false when it no longer does. */
-  private async ifHeld(claim: ChunkClaim, update: string, values: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { task: claim.task, id: claim.id },
-          UpdateExpression: update,
-          ConditionExpression: HELD,
-          ExpressionAttributeNames: { "#rows": "rows", "#state": "state" },
-          ExpressionAttributeValues: { ...values, ...held(claim) },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  fail(claim: ChunkClaim, error: ChunkError): Promise<boolean> {
+    return markFailed(this.at(), claim, error, this.timestamp());
+  }
+
+  failed(task: string): Promise<Chunk[]> {
+    return failedChunks(this.at(), task);
+  }
+
+  reopen(task: string, execution: string): Promise<number> {
+    return reopenFailed(this.at(), task, execution, this.timestamp());
   }
 
   async markDone(claim: ChunkClaim, rows: number): Promise<void> {
@@ -292,6 +325,11 @@ export class DynamoChunkLedger implements ChunkLedger {
 
   private batch(requests: Record<string, unknown>[]): Promise<void> {
     return batchWrite(this.client, this.table, requests);
+  }
+
+  /** Where the ledger lives, for the functions of dynamo-chunk-failures.ts. */
+  private at(): LedgerTable {
+    return { client: this.client, table: this.table };
   }
 
   private timestamp(): string {

@@ -137,8 +137,9 @@ export function schemaRule(
 
 /**
  * PlanChunks: a finished full load is not planned again; an unfinished one goes on from its chunk
- * ledger (the selection cannot have changed: resumeAction refuses that; new chunk sizes apply to
- * the next load); only a task without one (new, or restarted from scratch) plans a new load.
+ * ledger, planning included (the selection cannot have changed: resumeAction refuses that; new
+ * chunk sizes apply to the tables not planned yet); only a task without one (new, or restarted
+ * from scratch) plans a new load.
  */
 export function planRule(task: TaskRecord | undefined): "done" | "resume" | "new" {
   const fullLoad = task?.fullLoad;

@@ -1,6 +1,6 @@
 import type { Connection } from "mysql2/promise";
 import { taskStep } from "#core/api/task-step.ts";
-import { runCopyWorker } from "#core/fullload/copy-worker.ts";
+import { type CopyWorkerResult, runCopyWorker } from "#core/fullload/copy-worker.ts";
 import { emfMetrics, type Metrics } from "#core/incremental/metrics.ts";
 import { processLogger } from "#core/logger.ts";
 import type { KafkaWriter } from "#core/sinks/kafka/writer.ts";
@@ -29,11 +29,15 @@ async function chunkMetrics(
 /** Leave two minutes of Lambda's time for the chunk in progress. */
 const SAFETY_MS = 120_000;
 
-/** Lambda `copy-chunk`: one copy worker; claims chunks from the ledger and copies them. */
+/**
+ * Lambda `copy-chunk`: one copy worker; claims chunks from the ledger and copies them. A chunk
+ * whose copy fails is given back with a backoff (or marked failed) and the worker returns without
+ * an error: the Map goes on, and FullLoadStatus decides whether the load goes on or stops.
+ */
 export function handler(
   event: CopyEvent,
   context?: { getRemainingTimeInMillis(): number },
-): Promise<{ copied: number; more: boolean }> {
+): Promise<CopyWorkerResult> {
   return taskStep(
     "copy-chunk",
     event,
@@ -42,8 +46,8 @@ export function handler(
       const destination = spec.destination;
       const task = await store.get(spec.name);
       const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - SAFETY_MS : undefined;
-      const worker = (source: Connection, target: Connection | KafkaWriter) =>
-        runCopyWorker({
+      const worker = async (source: Connection, target: Connection | KafkaWriter) => {
+        const result = await runCopyWorker({
           spec,
           execution: event.execution,
           worker: event.worker,
@@ -55,7 +59,16 @@ export function handler(
           startedAt: task?.fullLoad?.startedAt ? Date.parse(task.fullLoad.startedAt) : undefined,
           onChunkDone: metrics.enabled ? (rows) => chunkMetrics(metrics, ledger, spec.name, rows) : undefined,
           log: processLogger(),
+          retry: { backoffMs: config.fullLoad.chunkRetryBackoffMs },
         });
+        // A copy that failed may leave a connection mid-statement (a write to a killed server
+        // that never answers): closing it politely could wait until Lambda's timeout.
+        if (result.released || result.failed) {
+          source.destroy();
+          if (!("writeRows" in target)) target.destroy();
+        }
+        return result;
+      };
       if (destination.type === "kafka") {
         return withConnections([() => openSource(spec.source)], (source) =>
           withKafkaWriter(spec, task, (writer) => worker(source as never, writer)),
@@ -66,6 +79,6 @@ export function handler(
         (source, target) => worker(source as never, target as never),
       );
     },
-    (r) => ({ worker: event.worker, copied: r.copied, more: r.more }),
+    (r) => ({ worker: event.worker, copied: r.copied, more: r.more, failed: r.failed, released: r.released }),
   );
 }

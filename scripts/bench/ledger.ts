@@ -11,11 +11,11 @@
  * deletes its ledger afterwards.
  */
 import { parseArgs } from "node:util";
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { type Chunk, chunkId, claimOf, DynamoChunkLedger } from "#core/store/chunk-ledger.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
 import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { localEnvironment } from "../../local/environment.ts";
+import { countCapacity, markdownTable, resetTally, tally } from "./capacity.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -27,32 +27,6 @@ const SIZES = args.sizes.split(",").map(Number);
 const WORKERS = Number(args.workers);
 for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
-const READS = new Set(["GetCommand", "QueryCommand", "ScanCommand", "BatchGetCommand"]);
-
-/** Requests and consumed capacity, by reads and writes, since the last reset. */
-const tally = { requests: 0, rcu: 0, wcu: 0, reported: false };
-
-type Consumed = { CapacityUnits?: number } | { CapacityUnits?: number }[] | undefined;
-
-/** Counts every request the client sends and asks DynamoDB for the capacity each consumed. */
-function count(client: DynamoDBDocumentClient): void {
-  client.middlewareStack.add(
-    (next, context) => async (request) => {
-      const input = request.input as { ReturnConsumedCapacity?: string };
-      input.ReturnConsumedCapacity ??= "TOTAL";
-      const result = await next(request);
-      const consumed = (result.output as { ConsumedCapacity?: Consumed }).ConsumedCapacity;
-      const units = [consumed ?? []].flat().reduce((n, c) => n + (c.CapacityUnits ?? 0), 0);
-      if (consumed !== undefined) tally.reported = true;
-      tally.requests++;
-      if (READS.has(context.commandName ?? "")) tally.rcu += units;
-      else tally.wcu += units;
-      return result;
-    },
-    { step: "initialize", name: "benchLedgerCount" },
-  );
-}
 
 function plan(task: string, chunks: number): Chunk[] {
   const now = new Date().toISOString();
@@ -82,7 +56,7 @@ interface Row {
 async function run(ledger: DynamoChunkLedger, chunks: number): Promise<Row> {
   const task = `bench-ledger-${chunks}-${process.pid}-${Date.now().toString(36)}`;
   await ledger.replace(task, plan(task, chunks));
-  Object.assign(tally, { requests: 0, rcu: 0, wcu: 0 });
+  resetTally();
   const execution = `bench-${task}`;
   const started = performance.now();
   const worker = async (index: number) => {
@@ -112,11 +86,7 @@ function table(rows: Row[]): string {
     Math.round(r.ms).toLocaleString("en-US"),
     (r.ms / r.chunks).toFixed(2),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
-  const format = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i] ?? 0)).join(" | ")} |`;
-  return [format(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...lines.map(format)].join(
-    "\n",
-  );
+  return markdownTable(header, lines);
 }
 
 const client = documentClient();
@@ -124,7 +94,7 @@ await ensureLocalTables(client, tableNames()).catch((error: unknown) => {
   console.error(`DynamoDB Local does not answer (${(error as Error).message}): run npm run stack:up first`);
   process.exit(1);
 });
-count(client);
+countCapacity(client);
 const ledger = new DynamoChunkLedger(client, tableNames().chunks);
 const rows: Row[] = [];
 for (const size of SIZES) {

@@ -78,7 +78,12 @@ describe("the task state machine", () => {
       Choices: [{ Variable: "$.precheck.phases.full", BooleanEquals: true, Next: "PlanChunks" }],
       Default: "IncrementalSelected?",
     });
-    expect(States.PlanChunks).toMatchObject({ Type: "Task", ResultPath: "$.plan", Next: "CopyChunks" });
+    expect(States.PlanChunks).toMatchObject({ Type: "Task", ResultPath: "$.plan", Next: "PlanDone?" });
+    // A plan longer than one Lambda may run: PlanChunks again, from the ledger's plan cursor.
+    expect(States["PlanDone?"]).toMatchObject({
+      Choices: [{ Variable: "$.plan.done", BooleanEquals: false, Next: "PlanChunks" }],
+      Default: "CopyChunks",
+    });
     // Chunks left after the workers returned (a worker died mid-chunk, or stopped at its deadline):
     // the workers start again after a wait, not in a tight loop.
     expect(States["FullLoadDone?"]).toMatchObject({

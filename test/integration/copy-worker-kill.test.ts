@@ -64,7 +64,7 @@ describe("a copy worker killed with SIGKILL in the middle of a chunk", () => {
     const spec = taskSpec(SPEC);
     const source = await openSource(spec.source);
     try {
-      expect((await planChunks(spec, source, ledger)).length).toBe(4);
+      expect((await planChunks(spec, source, ledger)).chunks).toBe(4);
     } finally {
       await source.end();
     }

@@ -58,6 +58,7 @@ describe("the task state machine, run locally", () => {
       "Schema",
       "FullSelected?",
       "PlanChunks",
+      "PlanDone?",
       "CopyChunks",
       "FullLoadStatus",
       "FullLoadDone?",

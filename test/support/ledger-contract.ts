@@ -1,6 +1,13 @@
 import { expect, it } from "vitest";
 import { FencedError } from "#core/errors.ts";
-import { type Chunk, type ChunkLedger, ChunkLostError, chunkId, claimOf } from "#core/store/chunk-ledger.ts";
+import {
+  type Chunk,
+  type ChunkLedger,
+  ChunkLostError,
+  chunkId,
+  claimOf,
+  type PlanCursor,
+} from "#core/store/chunk-ledger.ts";
 
 /** What the chunk ledger cases of the store contract work with (test/support/store-contract.ts). */
 export interface LedgerContext {
@@ -191,6 +198,87 @@ export function ledgerContract(context: LedgerContext): void {
     await expect(ledger().markDone(claimOf(first), 1)).rejects.toThrow(FencedError);
   });
 
+  it("gives a failed copy's chunk back with its error, and no claim takes it before its backoff is over", async () => {
+    const task = unique("backoff");
+    await ledger().replace(task, plan(task, 2));
+    const first = (await claim(task, "exec-1")) as Chunk;
+    await ledger().progress(claimOf(first), 50);
+    const error = {
+      message: "PROTOCOL_CONNECTION_LOST: Connection lost",
+      at: iso(context.now()),
+      attempt: 1,
+    };
+    const retryAt = iso(context.now() + 60_000);
+    await ledger().release(claimOf(first), { error, retryAt });
+    expect((await ledger().list(task))[0]).toMatchObject({
+      state: "pending",
+      rows: 0,
+      attempts: 1,
+      retryAt,
+      lastError: error,
+    });
+    // The other chunk is claimed; the backing-off one is not, by any execution, until its time.
+    expect((await claim(task, "exec-1"))?.id).toBe(chunkId(0, 1));
+    context.advance(59_999);
+    expect(await claim(task, "exec-1")).toBeUndefined();
+    expect(await claim(task, "exec-2")).toMatchObject({ id: chunkId(0, 1) }); // a takeover of the live one
+    context.advance(1);
+    const again = (await claim(task, "exec-2")) as Chunk;
+    expect(again).toMatchObject({ id: first.id, state: "copying", attempts: 2, lastError: error });
+    expect(again.retryAt).toBeUndefined();
+    // The first holder's late release with an error leaves the new holder alone.
+    await ledger().release(claimOf(first), { error, retryAt: iso(context.now() + 1) });
+    expect((await ledger().list(task))[0]).toMatchObject({ state: "copying", execution: "exec-2" });
+  });
+
+  it("claims backing-off chunks in the order their backoff ends, after the pending ones", async () => {
+    const task = unique("retry-order");
+    await ledger().replace(task, plan(task, 3));
+    const a = (await claim(task, "exec-1")) as Chunk;
+    const b = (await claim(task, "exec-1")) as Chunk;
+    const error = { message: "lock wait", at: iso(context.now()), attempt: 1 };
+    await ledger().release(claimOf(a), { error, retryAt: iso(context.now() + 2000) });
+    await ledger().release(claimOf(b), { error, retryAt: iso(context.now() + 1000) });
+    context.advance(5000);
+    const next = [];
+    for (let i = 0; i < 3; i++) next.push((await claim(task, "exec-1"))?.id);
+    expect(next).toEqual([chunkId(0, 2), b.id, a.id]);
+  });
+
+  it("marks a chunk failed for its holder only, keeps every claim off it, and gives it back to another execution", async () => {
+    const task = unique("failed");
+    await ledger().replace(task, plan(task, 2));
+    const first = (await claim(task, "exec-1")) as Chunk;
+    const error = { message: "FatalError: Unknown column 'x'", at: iso(context.now()), attempt: 1 };
+    expect(await ledger().fail({ ...claimOf(first), attempt: 9 }, error)).toBe(false); // not its hold
+    expect(await ledger().fail(claimOf(first), error)).toBe(true);
+    expect(await ledger().failed(task)).toEqual([
+      expect.objectContaining({
+        id: first.id,
+        state: "failed",
+        attempts: 1,
+        execution: "exec-1",
+        lastError: error,
+      }),
+    ]);
+    context.advance(3_600_000); // no heartbeat matters: a failed chunk is never claimed
+    expect((await claim(task, "exec-1"))?.id).toBe(chunkId(0, 1));
+    expect(await claim(task, "exec-2")).toMatchObject({ id: chunkId(0, 1) });
+    expect(await claim(task, "exec-3")).toMatchObject({ id: chunkId(0, 1) });
+    await expect(ledger().markDone(claimOf(first), 1)).rejects.toThrow(FencedError);
+    expect(await ledger().summary(task)).toEqual(totals(2, 0, 200, 0));
+
+    // The execution that failed it gives nothing back; a resumed one does, its attempts from zero.
+    expect(await ledger().reopen(task, "exec-1")).toBe(0);
+    expect(await ledger().reopen(task, "exec-4")).toBe(1);
+    expect(await ledger().reopen(task, "exec-4")).toBe(0);
+    expect(await ledger().failed(task)).toEqual([]);
+    const retried = (await claim(task, "exec-4")) as Chunk;
+    expect(retried).toMatchObject({ id: first.id, attempts: 1, execution: "exec-4", lastError: error });
+    await ledger().markDone(claimOf(retried), 100);
+    expect(await ledger().summary(task)).toMatchObject({ done: 1, rowsCopied: 100 });
+  });
+
   it("claims pending chunks first, then silent ones, oldest heartbeat first", async () => {
     const task = unique("order");
     const timeout = ledger().heartbeatTimeoutMs;
@@ -215,5 +303,50 @@ export function ledgerContract(context: LedgerContext): void {
     expect(await ledger().summary(task)).toEqual(totals(3, 1, 300, 125));
     await ledger().markDone(claimOf(b), 90);
     expect(await ledger().summary(task)).toEqual(totals(3, 2, 300, 190));
+  });
+  it("appends planned chunks batch by batch with the plan cursor, counting them as they come", async () => {
+    const task = unique("append");
+    const cursor = (table: number, chunk: number, lower: string[] | null, done = false): PlanCursor => ({
+      planId: "p1",
+      table,
+      chunk,
+      lower,
+      done,
+    });
+    await ledger().replace(task, []);
+    expect(await ledger().planCursor(task)).toBeUndefined();
+    const [a, b, c] = plan(task, 3);
+    await ledger().append(task, [a as Chunk, b as Chunk], cursor(0, 2, ["200"]));
+    expect(await ledger().planCursor(task)).toEqual(cursor(0, 2, ["200"]));
+    expect(await ledger().summary(task)).toEqual(totals(2, 0, 200, 0));
+    // Chunks planned so far may be claimed and finished while planning goes on.
+    const first = (await claim(task, "exec-1")) as Chunk;
+    await ledger().markDone(claimOf(first), 100);
+    await ledger().append(task, [c as Chunk], cursor(1, 0, null));
+    await ledger().append(task, plan(task, 1, 1), cursor(2, 0, null, true));
+    expect(await ledger().planCursor(task)).toEqual(cursor(2, 0, null, true));
+    expect((await ledger().list(task)).map((x) => x.id)).toEqual([
+      ...plan(task, 3).map((x) => x.id),
+      chunkId(1, 0),
+    ]);
+    expect(await ledger().summary(task)).toEqual(totals(4, 1, 400, 100));
+    // The last append may carry no chunk: only the cursor moves.
+    await ledger().append(task, [], cursor(2, 0, null, true));
+    expect(await ledger().summary(task)).toEqual(totals(4, 1, 400, 100));
+    // A new plan drops the cursor with the chunks.
+    await ledger().replace(task, []);
+    expect(await ledger().planCursor(task)).toBeUndefined();
+    expect(await ledger().summary(task)).toEqual(totals(0, 0, 0, 0));
+  });
+
+  it("reads the plan cursor without losing a chunk before it, and a whole plan has none", async () => {
+    const task = unique("cursor");
+    await ledger().replace(task, plan(task, 2));
+    expect(await ledger().planCursor(task)).toBeUndefined();
+    await ledger().replace(task, []);
+    const chunks = plan(task, 3);
+    await ledger().append(task, chunks, { planId: "p1", table: 0, chunk: 3, lower: ["300"], done: false });
+    expect((await ledger().planCursor(task))?.chunk).toBe(3);
+    expect((await ledger().list(task)).map((x) => x.id)).toEqual(chunks.map((x) => x.id));
   });
 }

@@ -409,6 +409,8 @@ const cases: Case[] = [
   ["a retry window of 5 minutes", { retryWindowMinutes: 5 }, "$.retryWindowMinutes", /between 10 and 1440/],
   ["parallelism 1000", { fullLoad: { parallelism: 1000 } }, "$.fullLoad.parallelism", /64/],
   ["chunks of one row", { fullLoad: { chunkRows: 1 } }, "$.fullLoad.chunkRows", /100/],
+  ["chunks of 1000 bytes", { fullLoad: { chunkBytes: 1000 } }, "$.fullLoad.chunkBytes", /1 MiB.*64 MiB/],
+  ["chunk bytes as text", { fullLoad: { chunkBytes: "64MB" } }, "$.fullLoad.chunkBytes", /number of bytes/],
   ["an unknown capitalization", { capitalization: "weird" }, "$.capitalization", /dts-default/],
 ];
 

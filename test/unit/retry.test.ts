@@ -66,6 +66,33 @@ describe("the retry classifier", () => {
     ],
     ["a DynamoDB 500", new InternalServerError({ message: "oops", $metadata: { httpStatusCode: 500 } })],
     ["a transaction that met another", cancelled("None", "TransactionConflict")],
+    // Mid-chunk: a statement cut short by a failover, a timeout or the network, a server that is full.
+    ["an interrupted query", mysqlError("ER_QUERY_INTERRUPTED", "Query execution was interrupted")],
+    [
+      "MySQL's statement timeout",
+      mysqlError(
+        "ER_QUERY_TIMEOUT",
+        "Query execution was interrupted, maximum statement execution time exceeded",
+      ),
+    ],
+    [
+      "MariaDB's statement timeout",
+      Object.assign(new Error("Query execution was interrupted (max_statement_time exceeded)"), {
+        errno: 1969,
+      }),
+    ],
+    ["mysql2's query timeout", mysqlError("PROTOCOL_SEQUENCE_TIMEOUT", "Query inactivity timeout", true)],
+    [
+      "a network read that failed",
+      mysqlError("ER_NET_READ_ERROR", "Got an error reading communication packets"),
+    ],
+    [
+      "a write interrupted",
+      mysqlError("ER_NET_WRITE_INTERRUPTED", "Got timeout writing communication packets"),
+    ],
+    ["a server with no connection to spare", mysqlError("ER_CON_COUNT_ERROR", "Too many connections")],
+    ["a server gone away", Object.assign(new Error("MySQL server has gone away"), { errno: 2006 })],
+    ["an aborted socket", mysqlError("ECONNABORTED", "socket aborted")],
     [
       "an error caused by a lost connection",
       new Error("copy failed", { cause: mysqlError("ECONNRESET", "reset") }),

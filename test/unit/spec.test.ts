@@ -23,7 +23,7 @@ describe("task spec", () => {
     expect(spec.retryWindowMinutes).toBe(720);
     expect(spec.heartbeat).toBe(true);
     expect(spec.source.port).toBe(33061);
-    expect(spec.fullLoad).toEqual({ chunkRows: 100_000, parallelism: 4 });
+    expect(spec.fullLoad).toEqual({ chunkRows: 100_000, chunkBytes: 64 * 1024 * 1024, parallelism: 4 });
     expect(spec.destination).toMatchObject({ format: "dts-avro", partitionPolicy: "partition-0" });
   });
 

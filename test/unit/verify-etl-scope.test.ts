@@ -27,7 +27,7 @@ const PLAN: TableCopyPlan = {
   destinationKey: ["`id`"],
   tupleSelect: "",
   lineSelect: "",
-  integerKey: true,
+  integerLead: true,
   source: { database: "app", table: "people" },
   loadTarget: "",
   filterSql: undefined,
