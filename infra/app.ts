@@ -1,36 +1,26 @@
 import { App, Aspects } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { stackPropsFromContext } from "./context.ts";
 import { applyNagSuppressions } from "./nag.ts";
-import { DtsStack, type DtsStackProps } from "./stack.ts";
+import { DtsStack } from "./stack.ts";
 
 const app = new App();
-/** `cdk deploy -c vpcId=vpc-0abc -c alarmEmail=ops@example.com ...`; docs/deploy.md lists them. */
-const context = (key: string): string | undefined => {
-  const value = app.node.tryGetContext(key) as unknown;
-  return value === undefined || value === "" ? undefined : String(value);
-};
-const number = (key: string): number | undefined => {
-  const value = context(key);
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new Error(`context ${key} must be a number, not "${value}"`);
-  return parsed;
-};
-const props: DtsStackProps = {
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  vpcId: context("vpcId"),
-  natGateways: number("natGateways"),
-  secretNamePrefix: context("secretNamePrefix"),
-  latencyThresholdSeconds: number("latencyThresholdSeconds"),
-  alarmEmail: context("alarmEmail"),
-  tailerArchitecture: context("tailerArchitecture") === "ARM64" ? "ARM64" : undefined,
-};
-if (context("tailerArchitecture") && !["ARM64", "X86_64"].includes(context("tailerArchitecture") ?? "")) {
-  throw new Error(
-    `context tailerArchitecture must be ARM64 or X86_64, not "${context("tailerArchitecture")}"`,
-  );
+/**
+ * `cdk deploy -c vpcId=vpc-0abc -c alarmEmail=ops@example.com ...`: the keys are CONTEXT_KEYS in
+ * context.ts (each sets the stack prop of the same name); docs/deploy.md lists them.
+ */
+const read = (key: string): unknown => app.node.tryGetContext(key);
+let stack: DtsStack;
+try {
+  stack = new DtsStack(app, (read("stackName") as string | undefined) || "Dts", {
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    ...stackPropsFromContext(read),
+  });
+} catch (error) {
+  // A bad context value or prop: its message names the key and the fix; a stack trace would bury it.
+  process.stderr.write(`dts: ${(error as Error).message}\n`);
+  process.exit(1);
 }
-const stack = new DtsStack(app, context("stackName") ?? "Dts", props);
 // AwsSolutions checks run at every synth; accepted findings are listed, with reasons, in nag.ts.
 Aspects.of(app).add(new AwsSolutionsChecks());
 applyNagSuppressions(stack);

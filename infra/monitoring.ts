@@ -21,26 +21,10 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { StateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { METRICS, METRICS_NAMESPACE } from "./metric-names.ts";
+import { tailerAlarms } from "./tailer-alarms.ts";
 
-/**
- * The custom metrics namespace. What emits each metric (CloudWatch embedded metric format lines
- * on stdout, dimension sets [["Task"], []]) is listed in docs/deploy.md.
- */
-export const METRICS_NAMESPACE = "DTS";
-export const METRICS = {
-  /** Tailer: now minus the source commit time of the last applied change (seconds). */
-  latency: "ReplicationLatencySeconds",
-  /** Tailer: row changes applied per second. */
-  appliedRowsPerSecond: "AppliedRowsPerSecond",
-  /** Tailer: 1 while latency is above the task's alerts.latencyThresholdSeconds, else 0. */
-  latencyThresholdBreached: "LatencyThresholdBreached",
-  /** copy-chunk: rows written by a finished chunk (Sum per period = rows copied). */
-  fullLoadRowsCopied: "FullLoadRowsCopied",
-  /** copy-chunk: rows copied of rows planned, in percent, after each chunk. */
-  fullLoadProgress: "FullLoadProgressPercent",
-  /** From the tailer's log (metric filter): error lines, e.g. the tailer gave up. */
-  tailerErrors: "TailerErrors",
-} as const;
+export { METRICS, METRICS_NAMESPACE } from "./metric-names.ts";
 
 export interface MonitoringProps {
   stateMachine: StateMachine;
@@ -54,6 +38,16 @@ export interface MonitoringProps {
   latencyThresholdSeconds?: number;
   /** An address subscribed to the alerts topic (it must confirm the subscription). */
   alarmEmail?: string;
+  /**
+   * Seconds a task in incremental migration may be without a live tailer (dead, reconnecting,
+   * relaunching) before the alarm (default 600: a relaunch or a database failover takes 1-3 minutes).
+   */
+  tailerSilenceAlarmSeconds?: number;
+  /**
+   * The binlog retention alarm fires when a task's oldest needed binlog may be purged within this
+   * many seconds (default 21600, 6 hours: time to fix a stalled tailer or raise the retention).
+   */
+  binlogHeadroomAlarmSeconds?: number;
 }
 
 const metric = (name: string, statistic: string, label?: string) =>
@@ -75,13 +69,15 @@ const perTask = (name: string, statistic: string, label: string) =>
 
 /**
  * Alerts and the dashboard: an SNS topic (KMS-encrypted, TLS only); alarms for failed or timed-out
- * executions, tailer errors and replication latency (stack-wide threshold and each task's own);
+ * executions, tailer errors and replication latency (stack-wide threshold and each task's own),
+ * silent tailers, tailers without heartbeats, tailers that stopped, and binlog retention;
  * an EventBridge rule naming each failed execution; a dashboard with progress, rows/s and latency.
  */
 export class Monitoring extends Construct {
   readonly topic: Topic;
   readonly alarms: Alarm[];
   readonly dashboard: Dashboard;
+  private readonly headroomSeconds: number;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -155,9 +151,14 @@ export class Monitoring extends Construct {
       evaluationPeriods: 3,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.alarms = [taskFailed, tailerFailed, latency, taskLatency];
+    this.headroomSeconds = props.binlogHeadroomAlarmSeconds ?? 21_600;
+    const tailers = tailerAlarms(this, {
+      silenceSeconds: props.tailerSilenceAlarmSeconds ?? 600,
+      headroomSeconds: this.headroomSeconds,
+    });
+    this.alarms = [taskFailed, tailerFailed, latency, taskLatency, ...tailers.all];
     for (const alarm of this.alarms) alarm.addAlarmAction(notify);
-    for (const alarm of [latency, taskLatency]) alarm.addOkAction(notify);
+    for (const alarm of [latency, taskLatency, ...tailers.recovering]) alarm.addOkAction(notify);
 
     // The alarm says that a task failed; this names it.
     new Rule(this, "ExecutionFailedRule", {
@@ -237,7 +238,31 @@ export class Monitoring extends Construct {
       }),
     );
     this.dashboard.addWidgets(
-      new AlarmStatusWidget({ title: "Alarms", alarms: this.alarms, width: 24, height: 3 }),
+      new GraphWidget({
+        title: "Incremental: tasks and tailers without a lease",
+        left: [
+          metric(METRICS.incrementalTasks, "Maximum", "tasks in incremental"),
+          metric(METRICS.stalledTailers, "Maximum", "without a live tailer"),
+        ],
+        right: [perTask(METRICS.tailerSilence, "Maximum", "")],
+        rightYAxis: { label: "silence (s)", showUnits: false },
+        width: 8,
+      }),
+      new GraphWidget({
+        title: "Incremental: binlog retention headroom (s)",
+        left: [perTask(METRICS.binlogRetentionHeadroom, "Minimum", "")],
+        leftAnnotations: [{ value: this.headroomSeconds, label: "retention alarm" }],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: "Incremental: tailer stops and heartbeats",
+        left: [perTask(METRICS.tailerStoppedUnexpectedly, "Sum", "")],
+        right: [metric(METRICS.tailerHeartbeat, "Sum", "heartbeats")],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new AlarmStatusWidget({ title: "Alarms", alarms: this.alarms, width: 24, height: 4 }),
     );
   }
 }

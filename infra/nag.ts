@@ -1,5 +1,20 @@
 import type { Stack } from "aws-cdk-lib";
+import { CfnPolicy } from "aws-cdk-lib/aws-iam";
 import { NagSuppressions } from "cdk-nag";
+
+/**
+ * The default policies of the functions' execution roles: Tracing.ACTIVE (infra/task-function.ts)
+ * adds X-Ray's two write actions on '*' to each, and nothing else of theirs is a wildcard
+ * resource (test/infra/access.test.ts checks both).
+ */
+export function functionPolicies(stack: Stack): CfnPolicy[] {
+  return stack.node
+    .findAll()
+    .filter(
+      (c): c is CfnPolicy =>
+        c instanceof CfnPolicy && /Function[^/]*\/ServiceRole\/DefaultPolicy\/Resource$/.test(c.node.path),
+    );
+}
 
 /**
  * The cdk-nag AwsSolutions findings this stack accepts, each with its reason. Everything else is
@@ -81,6 +96,16 @@ export function applyNagSuppressions(stack: Stack): void {
       },
     ],
   );
+  for (const policy of functionPolicies(stack)) {
+    NagSuppressions.addResourceSuppressions(policy, [
+      {
+        id: "AwsSolutions-IAM5",
+        reason:
+          "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords accept no narrower resource than '*'.",
+        appliesTo: ["Resource::*"],
+      },
+    ]);
+  }
   NagSuppressions.addResourceSuppressionsByPath(
     stack,
     `/${stack.stackName}/Tailer/TaskDefinition/ExecutionRole/DefaultPolicy/Resource`,

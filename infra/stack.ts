@@ -1,21 +1,45 @@
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicies, Stack, type StackProps } from "aws-cdk-lib";
 import { CpuArchitecture } from "aws-cdk-lib/aws-ecs";
 import type { Construct } from "constructs";
+import { FUNCTION_TABLES, type FunctionName, grantTables } from "./access.ts";
 import { Api } from "./api.ts";
-import { Monitoring } from "./monitoring.ts";
-import { Network } from "./network.ts";
+import { Monitoring, type MonitoringProps } from "./monitoring.ts";
+import { Network, type NetworkProps } from "./network.ts";
 import { SecretsAccess } from "./secrets.ts";
 import { TailerSupervision } from "./supervision.ts";
 import { Tables } from "./tables.ts";
 import { TailerService } from "./tailer-service.ts";
+import { TailerWatch } from "./tailer-watch.ts";
 import { taskFunction } from "./task-function.ts";
 import { Workflow } from "./workflow.ts";
 
-export interface DtsStackProps extends StackProps {
+export interface DtsStackProps
+  extends StackProps,
+    Pick<
+      NetworkProps,
+      | "subnetIds"
+      | "subnetGroupName"
+      | "subnetGroupNameTag"
+      | "subnetType"
+      | "interfaceEndpoints"
+      | "gatewayEndpoints"
+      | "egressPorts"
+      | "egressCidrs"
+    >,
+    Pick<MonitoringProps, "tailerSilenceAlarmSeconds" | "binlogHeadroomAlarmSeconds"> {
   /** Run in this existing VPC (your databases' VPC) instead of a new one; see NetworkProps.vpcId. */
   vpcId?: string;
-  /** NAT gateways of a new VPC (default 1). */
+  /** NAT gateways of a new VPC (default 1; 2 recommended in production: egress survives a zone). */
   natGateways?: number;
+  /** The tailer's Fargate CPU units (default 1024 = 1 vCPU); see TailerServiceProps.cpu. */
+  tailerCpu?: number;
+  /** The tailer's Fargate memory in MiB (default 2048); see TailerServiceProps.memoryMiB. */
+  tailerMemoryMiB?: number;
+  /**
+   * The share of copy workers (percent) whose failure the full load's Distributed Map tolerates;
+   * the loop picks their chunks up again (see infra/workflow.ts).
+   */
+  toleratedWorkerFailurePercentage?: number;
   /** Secrets the functions and the tailer may read start with this name (default "dts/"). */
   secretNamePrefix?: string;
   /** Stack-wide replication latency alarm threshold in seconds (default 300). */
@@ -38,15 +62,27 @@ export class DtsStack extends Stack {
   readonly workflow: Workflow;
   readonly tailer: TailerService;
   readonly supervision: TailerSupervision;
+  readonly watch: TailerWatch;
   readonly api: Api;
   readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props: DtsStackProps = {}) {
     super(scope, id, props);
     this.network = new Network(this, "Network", {
-      ...(props.vpcId ? { vpcId: props.vpcId } : {}),
-      ...(props.natGateways !== undefined ? { natGateways: props.natGateways } : {}),
+      vpcId: props.vpcId,
+      natGateways: props.natGateways,
+      subnetIds: props.subnetIds,
+      subnetGroupName: props.subnetGroupName,
+      subnetGroupNameTag: props.subnetGroupNameTag,
+      subnetType: props.subnetType,
+      interfaceEndpoints: props.interfaceEndpoints,
+      gatewayEndpoints: props.gatewayEndpoints,
+      egressPorts: props.egressPorts,
+      egressCidrs: props.egressCidrs,
     });
+    // Every log group (functions, tailer, state machine, API, flow logs) outlives the stack: the
+    // evidence of what went wrong is what one reads after deleting a failed deployment.
+    RemovalPolicies.of(this).retain({ applyToResourceTypes: ["AWS::Logs::LogGroup"] });
     this.tables = new Tables(this, "Tables", { retain: props.retainTables ?? true });
     const secrets = new SecretsAccess(this, "Secrets", {
       ...(props.secretNamePrefix ? { namePrefix: props.secretNamePrefix } : {}),
@@ -58,6 +94,8 @@ export class DtsStack extends Stack {
       tables: this.tables,
       secrets,
       architecture: props.tailerArchitecture === "ARM64" ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64,
+      cpu: props.tailerCpu,
+      memoryMiB: props.tailerMemoryMiB,
     });
     const environment = {
       DTS_TASKS_TABLE: this.tables.tasks.tableName,
@@ -70,9 +108,9 @@ export class DtsStack extends Stack {
       securityGroup: this.network.securityGroup,
     };
 
-    /** A phase Lambda: the three tables, and the secrets when it connects to the databases. */
+    /** A phase Lambda: its tables (infra/access.ts), and the secrets when it connects to the databases. */
     const fn = (
-      name: string,
+      name: FunctionName,
       memoryMb: number,
       timeout: Duration,
       options: { databases?: boolean; environment?: Record<string, string> } = {},
@@ -85,9 +123,7 @@ export class DtsStack extends Stack {
         environment: { ...environment, ...options.environment },
         network,
       });
-      this.tables.tasks.grantReadWriteData(created);
-      this.tables.chunks.grantReadWriteData(created);
-      this.tables.checkpoints.grantReadWriteData(created);
+      grantTables(this.tables, created, FUNCTION_TABLES[name]);
       if (options.databases) secrets.grantRead(created);
       return created;
     };
@@ -100,7 +136,8 @@ export class DtsStack extends Stack {
       }),
       capturePosition: fn("capture-position", 256, Duration.minutes(1), databases),
       schema: fn("schema", 512, Duration.minutes(10), databases),
-      planChunks: fn("plan-chunks", 512, Duration.minutes(10), databases),
+      // Planning goes on from its cursor over as many calls as it needs; 15 minutes makes them fewest.
+      planChunks: fn("plan-chunks", 512, Duration.minutes(15), databases),
       // Copy workers stop claiming chunks two minutes before Lambda's 15-minute limit.
       copyChunk: fn("copy-chunk", 1769, Duration.minutes(15), databases),
       fullLoadStatus: fn("full-load-status", 256, Duration.minutes(1)),
@@ -119,7 +156,9 @@ export class DtsStack extends Stack {
       network,
       environment,
     });
-    this.workflow = new Workflow(this, "Workflow", functions);
+    this.workflow = new Workflow(this, "Workflow", functions, {
+      toleratedWorkerFailurePercentage: props.toleratedWorkerFailurePercentage,
+    });
 
     // The API answers within API Gateway's 29 s; POST /tasks/{name}/precheck connects to both databases.
     const apiFunction = taskFunction(this, "ApiFunction", {
@@ -134,9 +173,7 @@ export class DtsStack extends Stack {
       },
       network,
     });
-    this.tables.tasks.grantReadWriteData(apiFunction);
-    this.tables.chunks.grantReadData(apiFunction);
-    this.tables.checkpoints.grantReadWriteData(apiFunction);
+    grantTables(this.tables, apiFunction, FUNCTION_TABLES.api);
     secrets.grantRead(apiFunction);
     // Start, find (by input) and stop this state machine's executions; nothing else in Step Functions.
     this.workflow.stateMachine.grantStartExecution(apiFunction);
@@ -148,7 +185,10 @@ export class DtsStack extends Stack {
     );
     this.api = new Api(this, "Api", { handler: apiFunction });
 
+    this.watch = new TailerWatch(this, "Watch", { tables: this.tables, network, environment });
     this.monitoring = new Monitoring(this, "Monitoring", {
+      tailerSilenceAlarmSeconds: props.tailerSilenceAlarmSeconds,
+      binlogHeadroomAlarmSeconds: props.binlogHeadroomAlarmSeconds,
       stateMachine: this.workflow.stateMachine,
       tailerLogGroup: this.tailer.logGroup,
       copyFunction: functions.copyChunk,

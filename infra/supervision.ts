@@ -3,6 +3,7 @@ import { Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import type { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { Construct } from "constructs";
+import { FUNCTION_TABLES, grantTables } from "./access.ts";
 import type { Tables } from "./tables.ts";
 import type { TailerService } from "./tailer-service.ts";
 import { type FunctionNetwork, taskFunction } from "./task-function.ts";
@@ -37,8 +38,7 @@ export class TailerSupervision extends Construct {
       network: props.network,
     });
     // Reads the task and its checkpoint; writes the phase, the streak or the failure, and the stop flag.
-    tables.tasks.grant(this.function, "dynamodb:GetItem", "dynamodb:UpdateItem");
-    tables.checkpoints.grant(this.function, "dynamodb:GetItem", "dynamodb:UpdateItem");
+    grantTables(tables, this.function, FUNCTION_TABLES["relaunch-tailer"]);
     tailer.grantLaunch(this.function);
 
     // Any revision of the tailer's family: a tailer started before a deploy is supervised too.

@@ -7,7 +7,11 @@ export interface TablesProps {
   retain?: boolean;
 }
 
-/** DynamoDB tables: tasks (spec, phase, progress, last error), the chunk ledger, checkpoints + leases. */
+/**
+ * DynamoDB tables: tasks (an item per task with its spec, phase, progress and last error, beside
+ * it part items for its bulky fields and a small item for its incremental figures:
+ * core/store/task-items.ts), the chunk ledger, checkpoints + leases.
+ */
 export class Tables extends Construct {
   readonly tasks: Table;
   readonly chunks: Table;

@@ -13,6 +13,7 @@ import {
 import { type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { grantTables, TAILER_TABLES } from "./access.ts";
 import { REPO_ROOT } from "./paths.ts";
 import type { SecretsAccess } from "./secrets.ts";
 import type { Tables } from "./tables.ts";
@@ -38,9 +39,15 @@ export interface TailerServiceProps {
   securityGroup: ISecurityGroup;
   tables: Tables;
   secrets: SecretsAccess;
-  /** Fargate CPU units (default 512 = 0.5 vCPU: the tailer applies ~50,000 rows/s on one core). */
+  /**
+   * Fargate CPU units (default 1024 = 1 vCPU: the tailer needs about one core at 35,000 changes/s;
+   * 512 halves the Fargate price for small sources). One of 256, 512, 1024, 2048, 4096, 8192, 16384.
+   */
   cpu?: number;
-  /** Fargate memory (default 1024 MiB: the tailer peaks near 400 MB while draining a backlog). */
+  /**
+   * Fargate memory in MiB (default 2048: the tailer peaks near 400 MB while draining a backlog, and
+   * large transactions are held whole). Fargate allows only some amounts per CPU size (FARGATE_MEMORY).
+   */
   memoryMiB?: number;
   /**
    * CPU architecture (default X86_64, which any Docker builder can build; ARM64 is ~20 % cheaper
@@ -49,6 +56,38 @@ export interface TailerServiceProps {
   architecture?: CpuArchitecture;
   /** How long the tailer's logs are kept (default one month). */
   logRetention?: RetentionDays;
+}
+
+/** The memory (MiB) Fargate accepts with each CPU size: [min, max, step]. */
+export const FARGATE_MEMORY: Record<number, [number, number, number]> = {
+  256: [512, 2048, 512],
+  512: [1024, 4096, 1024],
+  1024: [2048, 8192, 1024],
+  2048: [4096, 16384, 1024],
+  4096: [8192, 30720, 1024],
+  8192: [16384, 61440, 4096],
+  16384: [32768, 122880, 8192],
+};
+export const DEFAULT_TAILER_CPU = 1024;
+export const DEFAULT_TAILER_MEMORY_MIB = 2048;
+
+/** A clear error for a CPU and memory pair Fargate would refuse at deploy time. */
+export function checkTailerSize(cpu: number, memoryMiB: number): void {
+  const range = FARGATE_MEMORY[cpu];
+  if (!range)
+    throw new Error(
+      `tailerCpu must be one of ${Object.keys(FARGATE_MEMORY).join(", ")} (CPU units, 1024 = 1 vCPU), not ${cpu}`,
+    );
+  const [min, max, step] = range;
+  // 256 CPU units take 512, 1024 or 2048 MiB only.
+  const fits =
+    cpu === 256
+      ? [512, 1024, 2048].includes(memoryMiB)
+      : memoryMiB >= min && memoryMiB <= max && (memoryMiB - min) % step === 0;
+  if (!fits)
+    throw new Error(
+      `tailerMemoryMiB ${memoryMiB} does not fit tailerCpu ${cpu}: Fargate takes ${cpu === 256 ? "512, 1024 or 2048 MiB" : `${min} to ${max} MiB in steps of ${step}`} with it`,
+    );
 }
 
 /**
@@ -71,13 +110,17 @@ export class TailerService extends Construct {
       vpc: props.vpc,
       containerInsightsV2: ContainerInsights.ENABLED,
     });
+    const cpu = props.cpu ?? DEFAULT_TAILER_CPU;
+    const memoryMiB = props.memoryMiB ?? DEFAULT_TAILER_MEMORY_MIB;
+    checkTailerSize(cpu, memoryMiB);
+    // Kept when the stack is deleted: why a tailer stopped outlives the stack.
     this.logGroup = new LogGroup(this, "Logs", {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.taskDefinition = new FargateTaskDefinition(this, "TaskDefinition", {
-      cpu: props.cpu ?? 512,
-      memoryLimitMiB: props.memoryMiB ?? 1024,
+      cpu,
+      memoryLimitMiB: memoryMiB,
       runtimePlatform: { cpuArchitecture: architecture, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
     this.taskDefinition.addContainer(TAILER_CONTAINER, {
@@ -99,8 +142,7 @@ export class TailerService extends Construct {
       readonlyRootFilesystem: true,
     });
     const role = this.taskDefinition.taskRole;
-    props.tables.tasks.grantReadWriteData(role);
-    props.tables.checkpoints.grantReadWriteData(role);
+    grantTables(props.tables, role, TAILER_TABLES);
     props.secrets.grantRead(role);
   }
 

@@ -1,7 +1,7 @@
 import { join } from "node:path";
-import { type Duration, Tags } from "aws-cdk-lib";
+import { type Duration, RemovalPolicy, Tags } from "aws-cdk-lib";
 import type { ISecurityGroup, IVpc, SubnetSelection } from "aws-cdk-lib/aws-ec2";
-import { Architecture, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
@@ -24,7 +24,10 @@ export interface TaskFunctionProps {
   network: FunctionNetwork;
 }
 
-/** One Lambda per functions/<name>/handler.ts, bundled by the local esbuild (no Docker), in the VPC. */
+/**
+ * One Lambda per functions/<name>/handler.ts, bundled by the local esbuild (no Docker), in the VPC,
+ * traced with X-Ray, its log group kept after the stack. It gets no table: infra/access.ts grants each its own.
+ */
 export function taskFunction(scope: Construct, id: string, props: TaskFunctionProps): NodejsFunction {
   const fn = new NodejsFunction(scope, id, {
     entry: functionEntry(props.name),
@@ -36,7 +39,13 @@ export function taskFunction(scope: Construct, id: string, props: TaskFunctionPr
     memorySize: props.memoryMb,
     timeout: props.timeout,
     environment: { NODE_OPTIONS: "--enable-source-maps", ...props.environment },
-    logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+    // Kept when the stack is deleted: the evidence of a crash outlives the stack that crashed.
+    logGroup: new LogGroup(scope, `${id}Logs`, {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.RETAIN,
+    }),
+    // Traced like the state machine, so an execution's trace shows each function's time.
+    tracing: Tracing.ACTIVE,
     bundling: { format: OutputFormat.CJS, target: "node22", sourceMap: true, minify: false },
     vpc: props.network.vpc,
     vpcSubnets: props.network.subnets,

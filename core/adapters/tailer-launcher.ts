@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { RunTaskCommandInput, RunTaskCommandOutput } from "@aws-sdk/client-ecs";
 import { childEnvironment, type EcsLauncherConfig, type LauncherConfig } from "../config.ts";
 import { FatalError } from "../errors.ts";
 import type { TailerLauncher } from "../task/tailer-start.ts";
@@ -69,36 +71,46 @@ export async function stopLocalTailer(task: string, pid: number, timeoutMs = 60_
   }
 }
 
+/**
+ * RunTask's clientToken for a launch: ECS answers a repeated request with the same token with the
+ * task it started the first time, so a retried launch starts no second tailer. ECS takes up to 64
+ * printable ASCII characters; a SHA-256 in hex is exactly that, whatever the task name and key.
+ */
+export function runTaskToken(task: string, launchKey: string): string {
+  return createHash("sha256").update(`dts tailer\0${task}\0${launchKey}`).digest("hex");
+}
+
 /** AWS: ECS RunTask of the tailer's Fargate task definition, as the stack configures it. */
-export function ecsLauncher(config: Omit<EcsLauncherConfig, "mode">): TailerLauncher {
+export function ecsLauncher(
+  config: Omit<EcsLauncherConfig, "mode">,
+  send: (command: RunTaskCommandInput) => Promise<RunTaskCommandOutput> = runTask,
+): TailerLauncher {
   return {
-    async launch(task) {
+    async launch(task, launchKey) {
       const { cluster, taskDefinition, subnets, securityGroups } = config;
       if (!cluster || !taskDefinition || subnets.length === 0) {
         throw new FatalError(
           "the tailer's ECS service is not configured (DTS_TAILER_CLUSTER, DTS_TAILER_TASK_DEFINITION, DTS_TAILER_SUBNETS): deploy the stack's tailer service",
         );
       }
-      const { ECSClient, RunTaskCommand } = await import("@aws-sdk/client-ecs");
-      const result = await new ECSClient({}).send(
-        new RunTaskCommand({
-          cluster,
-          taskDefinition,
-          launchType: "FARGATE",
-          count: 1,
-          networkConfiguration: {
-            awsvpcConfiguration: {
-              subnets,
-              securityGroups,
-              assignPublicIp: "DISABLED",
-            },
+      const result = await send({
+        cluster,
+        taskDefinition,
+        launchType: "FARGATE",
+        count: 1,
+        networkConfiguration: {
+          awsvpcConfiguration: {
+            subnets,
+            securityGroups,
+            assignPublicIp: "DISABLED",
           },
-          overrides: {
-            containerOverrides: [{ name: "tailer", environment: [{ name: "DTS_TASK", value: task }] }],
-          },
-          startedBy: `dts-${task}`.slice(0, 36),
-        }),
-      );
+        },
+        overrides: {
+          containerOverrides: [{ name: "tailer", environment: [{ name: "DTS_TASK", value: task }] }],
+        },
+        startedBy: `dts-${task}`.slice(0, 36),
+        ...(launchKey ? { clientToken: runTaskToken(task, launchKey) } : {}),
+      });
       const failure = result.failures?.[0];
       if (failure)
         throw new FatalError(
@@ -107,6 +119,11 @@ export function ecsLauncher(config: Omit<EcsLauncherConfig, "mode">): TailerLaun
       return { mode: "ecs", id: result.tasks?.[0]?.taskArn ?? "", alreadyRunning: false };
     },
   };
+}
+
+async function runTask(input: RunTaskCommandInput): Promise<RunTaskCommandOutput> {
+  const { ECSClient, RunTaskCommand } = await import("@aws-sdk/client-ecs");
+  return new ECSClient({}).send(new RunTaskCommand(input));
 }
 
 /** The launcher the config names (DTS_TAILER_LAUNCH: local, or ecs by default). */

@@ -1,3 +1,4 @@
+import { emfLine } from "../incremental/metrics.ts";
 import { PhaseMoveError } from "../model/phase.ts";
 import type { CheckpointRecord, CheckpointStore } from "../store/checkpoint-store.ts";
 import type { TaskRecord, TaskStore } from "../store/task-store.ts";
@@ -207,6 +208,18 @@ export function decideRelaunch(facts: RelaunchFacts): RelaunchDecision {
   };
 }
 
+/**
+ * The metric (namespace DTS, dimension sets [["Task"], []]) counting tailers that stopped when
+ * nothing asked them to: each stop supervision relaunches or gives up on. infra/monitoring.ts
+ * alarms on it under the same name.
+ */
+export const TAILER_STOPPED_METRIC = "TailerStoppedUnexpectedly";
+
+/** An unexpected stop as a CloudWatch embedded metric format line. */
+export function stoppedTailerMetricsLine(task: string, now: number): string {
+  return emfLine(task, { [TAILER_STOPPED_METRIC]: { value: 1, unit: "Count" } }, now);
+}
+
 /** What answering a stopped tailer needs: the stores, the ECS launcher and where tailers run. */
 export interface RelaunchPorts {
   store: Pick<TaskStore, "get" | "setPhase" | "recordFailure" | "saveOutcome">;
@@ -216,6 +229,11 @@ export interface RelaunchPorts {
   leaseTtlMs: number;
   /** Epoch milliseconds now. */
   clock: () => number;
+  /**
+   * Told of every stop decided unexpected (relaunched or given up on), before the relaunch is
+   * tried: a relaunch that fails still counts. An event delivered again may count twice.
+   */
+  stoppedUnexpectedly?: (task: string, decision: "relaunch" | "give-up") => void;
 }
 
 export interface RelaunchOutcome {
@@ -246,12 +264,14 @@ export async function answerStoppedTailer(
   const now = ports.clock();
   const decision = decideRelaunch({ stop, task, checkpoint, now, leaseTtlMs: ports.leaseTtlMs });
   const outcome: RelaunchOutcome = { action: decision.action, task: stop.task, reason: decision.reason };
+  if (decision.action !== "leave") ports.stoppedUnexpectedly?.(stop.task, decision.action);
   if (decision.action === "give-up") await ports.store.recordFailure(stop.task, decision.failure);
   if (decision.action !== "relaunch") return outcome;
   let launched: LaunchedTailer;
   try {
     // As StartTailer does: a pause asked for since the decision is not undone.
-    launched = await startTailer(stop.task, ports, "execution");
+    // Keyed by the stopped task: the same stop delivered twice launches one tailer.
+    launched = await startTailer(stop.task, ports, "execution", stop.taskArn);
   } catch (error) {
     if (error instanceof PhaseMoveError) return { action: "leave", task: stop.task, reason: error.message };
     throw error;

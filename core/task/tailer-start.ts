@@ -12,7 +12,12 @@ export interface LaunchedTailer {
  * (core/adapters/tailer-launcher.ts). A launcher that can see its tailer running leaves it alone.
  */
 export interface TailerLauncher {
-  launch(task: string): Promise<LaunchedTailer>;
+  /**
+   * `launchKey` names this launch (the execution that starts the tailer, the stopped tailer it
+   * replaces): a launch repeated with the same key (a retried step, an event delivered twice)
+   * starts no second tailer where the launcher can tell (ECS RunTask's clientToken).
+   */
+  launch(task: string, launchKey?: string): Promise<LaunchedTailer>;
 }
 
 /** What starting a tailer writes: the stop flag in the checkpoint store, the task's phase. */
@@ -36,13 +41,14 @@ export async function startTailer(
   task: string,
   ports: TailerStartPorts,
   by: "execution" | "resume",
+  launchKey?: string,
 ): Promise<LaunchedTailer> {
   // The StartTailer step of an execution that was paused meanwhile does not undo the pause.
   const phase = (await ports.store.get(task))?.phase;
   if (by === "execution" && phase && (phase === "paused" || phase === "failed"))
     throw moveRefused(task, phase, "incremental");
   await ports.checkpoints.clearStop(task);
-  const launched = await ports.launcher.launch(task);
+  const launched = await ports.launcher.launch(task, launchKey);
   await ports.store.setPhase(task, "incremental");
   return launched;
 }

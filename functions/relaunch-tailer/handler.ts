@@ -3,7 +3,12 @@ import { callConfig } from "#core/config.ts";
 import { FatalError } from "#core/errors.ts";
 import { handlerCall } from "#core/logger.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
-import { answerStoppedTailer, type EcsTaskStateChange, type RelaunchOutcome } from "#core/task/relaunch.ts";
+import {
+  answerStoppedTailer,
+  type EcsTaskStateChange,
+  type RelaunchOutcome,
+  stoppedTailerMetricsLine,
+} from "#core/task/relaunch.ts";
 
 /**
  * Lambda `relaunch-tailer`: the target of the EventBridge rule on stopped tailer tasks
@@ -28,6 +33,10 @@ export function handler(event: EcsTaskStateChange): Promise<RelaunchOutcome> {
         tailers: { cluster: launcher.cluster, taskDefinition: launcher.taskDefinition },
         leaseTtlMs: config.tailer.leaseTtlMs,
         clock: Date.now,
+        // TailerStoppedUnexpectedly: the alarm on tailers that stop when nothing asked them to.
+        stoppedUnexpectedly: (task) => {
+          if (config.metrics.emf) process.stdout.write(`${stoppedTailerMetricsLine(task, Date.now())}\n`);
+        },
       });
     },
     (outcome) => ({ ...outcome, stoppedTask: event.detail?.taskArn }),

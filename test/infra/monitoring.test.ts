@@ -1,6 +1,10 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SYNTH_TIMEOUT, synthStack, text } from "./template.ts";
+import { METRICS_NAMESPACE as CORE_NAMESPACE, METRIC_NAMES } from "#core/incremental/metrics.ts";
+import { TAILER_STOPPED_METRIC } from "#core/task/relaunch.ts";
+import { WATCH_METRICS } from "#core/task/watch.ts";
+import { METRICS, METRICS_NAMESPACE } from "#infra/monitoring.ts";
+import { functionId, SYNTH_TIMEOUT, synthStack, text } from "./template.ts";
 
 let template: Template;
 
@@ -115,13 +119,114 @@ describe("alerts", () => {
   });
 
   it("sends every alarm to the topic, and latency recoveries too", () => {
-    expect(alarms()).toHaveLength(4);
+    expect(alarms()).toHaveLength(8);
     for (const alarm of alarms()) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlerts/) }]);
     }
     expect(alarmNamed(/MonitoringLatencyAlarm/).Properties.OKActions).toEqual([
       { Ref: expect.stringMatching(/^MonitoringAlerts/) },
     ]);
+  });
+
+  it("alarms when a task in incremental migration has had no live tailer for 10 minutes, or the watchdog stopped reporting", () => {
+    expect(alarmNamed(/TailerSilentAlarm/).Properties).toMatchObject({
+      Namespace: "DTS",
+      MetricName: "OldestTailerSilenceSeconds",
+      Statistic: "Maximum",
+      Period: 300,
+      Threshold: 600,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 1,
+      // The watchdog reports every minute, tasks or not: silence is a dead watchdog.
+      TreatMissingData: "breaching",
+      OKActions: [{ Ref: expect.stringMatching(/^MonitoringAlerts/) }],
+    });
+    expect(alarmNamed(/TailerSilentAlarm/).Properties).not.toHaveProperty("Dimensions");
+    synthStack({ tailerSilenceAlarmSeconds: 180 }).template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "OldestTailerSilenceSeconds",
+      Threshold: 180,
+    });
+    expect(() => synthStack({ tailerSilenceAlarmSeconds: 0 })).toThrow(
+      /tailerSilenceAlarmSeconds must be a positive/,
+    );
+  });
+
+  it("alarms when tasks were in incremental migration a whole period and no tailer sent a heartbeat, missing data breaching", () => {
+    const alarm = alarmNamed(/TailerHeartbeatAlarm/).Properties;
+    expect(alarm).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, TreatMissingData: "breaching" });
+    const metrics = alarm.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: Record<string, unknown>;
+    }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe(
+      "IF(FILL(tasks, 0) > 0 AND FILL(beats, 0) == 0, 1, 0)",
+    );
+    const stat = (id: string) => metrics.find((m) => m.Id === id)?.MetricStat;
+    expect(stat("tasks")).toEqual({
+      Metric: { Namespace: "DTS", MetricName: "IncrementalTasks" },
+      Period: 300,
+      Stat: "Minimum",
+    });
+    expect(stat("beats")).toEqual({
+      Metric: { Namespace: "DTS", MetricName: "TailerHeartbeat" },
+      Period: 300,
+      Stat: "Sum",
+    });
+  });
+
+  it("alarms on a tailer that stopped unexpectedly (relaunch-tailer's count), and on binlogs about to be purged", () => {
+    expect(alarmNamed(/TailerStoppedAlarm/).Properties).toMatchObject({
+      Namespace: "DTS",
+      MetricName: "TailerStoppedUnexpectedly",
+      Statistic: "Sum",
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      TreatMissingData: "notBreaching",
+    });
+    expect(alarmNamed(/BinlogRetentionAlarm/).Properties).toMatchObject({
+      Namespace: "DTS",
+      MetricName: "BinlogRetentionHeadroomSeconds",
+      Statistic: "Minimum",
+      Threshold: 21_600,
+      ComparisonOperator: "LessThanThreshold",
+      TreatMissingData: "notBreaching",
+    });
+    synthStack({ binlogHeadroomAlarmSeconds: 7200 }).template.hasResourceProperties(
+      "AWS::CloudWatch::Alarm",
+      {
+        MetricName: "BinlogRetentionHeadroomSeconds",
+        Threshold: 7200,
+      },
+    );
+  });
+
+  it("runs the watchdog every minute (EventBridge schedule, no retries: the next minute comes)", () => {
+    template.hasResourceProperties("AWS::Events::Rule", {
+      ScheduleExpression: "rate(1 minute)",
+      State: "ENABLED",
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [functionId(template, "watch-tasks"), "Arn"] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        }),
+      ],
+    });
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Tags: Match.arrayWith([{ Key: "dts:function", Value: "watch-tasks" }]),
+      Timeout: 50,
+    });
+  });
+
+  it("alarms on the metric names core emits", () => {
+    for (const [key, name] of Object.entries(METRIC_NAMES))
+      expect(METRICS[key as keyof typeof METRICS], key).toBe(name);
+    expect(METRICS.incrementalTasks).toBe(WATCH_METRICS.incrementalTasks);
+    expect(METRICS.stalledTailers).toBe(WATCH_METRICS.stalledTailers);
+    expect(METRICS.oldestTailerSilence).toBe(WATCH_METRICS.oldestTailerSilence);
+    expect(METRICS.tailerSilence).toBe(WATCH_METRICS.tailerSilence);
+    expect(METRICS.tailerStoppedUnexpectedly).toBe(TAILER_STOPPED_METRIC);
+    expect(METRICS_NAMESPACE).toBe(CORE_NAMESPACE);
   });
 
   it("names each failed or timed-out execution on the topic (EventBridge)", () => {
@@ -174,6 +279,10 @@ describe("the dashboard", () => {
       "ReplicationLatencySeconds",
       "AppliedRowsPerSecond",
       "ExecutionsFailed",
+      "TailerSilenceSeconds",
+      "BinlogRetentionHeadroomSeconds",
+      "TailerStoppedUnexpectedly",
+      "IncrementalTasks",
     ]) {
       expect(body).toContain(metric);
     }

@@ -3,12 +3,15 @@ import { Annotations, Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { applyNagSuppressions } from "#infra/nag.ts";
-import { DtsStack } from "#infra/stack.ts";
+import { DtsStack, type DtsStackProps } from "#infra/stack.ts";
 
 describe("cdk-nag AwsSolutions", () => {
-  it("finds no unsuppressed error or warning in the stack", () => {
+  it.each([
+    ["as deployed by default", {}],
+    ["without NAT (interface endpoints, limited egress)", { natGateways: 0, egressCidrs: ["10.0.0.0/8"] }],
+  ] as [string, DtsStackProps][])("finds no unsuppressed error or warning in the stack %s", (_, props) => {
     const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-    const stack = new DtsStack(app, "Dts");
+    const stack = new DtsStack(app, "Dts", props);
     Aspects.of(stack).add(new AwsSolutionsChecks());
     applyNagSuppressions(stack);
     const findings = [

@@ -34,10 +34,15 @@ const FUNCTIONS = [
   "api",
   // Outside the state machine: EventBridge invokes it when a tailer's Fargate task stops.
   "relaunch-tailer",
+  // Outside the state machine: an EventBridge schedule invokes the tailers' watchdog every minute.
+  "watch-tasks",
 ];
 
-function definition(): { StartAt: string; States: Record<string, Record<string, unknown>> } {
-  const machines = template.findResources("AWS::StepFunctions::StateMachine");
+function definition(of: Template = template): {
+  StartAt: string;
+  States: Record<string, Record<string, unknown>>;
+} {
+  const machines = of.findResources("AWS::StepFunctions::StateMachine");
   const [machine] = Object.values(machines);
   const join = machine?.Properties.DefinitionString["Fn::Join"] as [string, unknown[]];
   const definitionText = join[1].map((p) => (typeof p === "string" ? p : "ARN")).join("");
@@ -197,6 +202,11 @@ describe("the task state machine", () => {
     });
   });
 
+  it("takes the share of copy workers the Map tolerates failing from the stack's props (context toleratedWorkerFailurePercentage)", () => {
+    const { States } = definition(synthStack({ toleratedWorkerFailurePercentage: 25 }).template);
+    expect(States.CopyChunks).toMatchObject({ Type: "Map", ToleratedFailurePercentage: 25 });
+  });
+
   it("logs every transition without execution data and traces with X-Ray", () => {
     template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
       LoggingConfiguration: { Level: "ALL", IncludeExecutionData: false },
@@ -291,22 +301,15 @@ describe("the tables", () => {
     expect(onIndex.flatMap(actionsOf)).toContain("dynamodb:Query");
   });
 
-  it("lets the phase functions use the three tables, and the API read the chunk ledger without writing it", () => {
-    // The relaunch function reads tasks and checkpoints only (test/infra/supervision.test.ts).
-    for (const name of FUNCTIONS.filter((n) => n !== "api" && n !== "relaunch-tailer")) {
-      const statements = roleStatements(template, roleOf(template, name));
-      for (const table of ["TablesTasks", "TablesChunks", "TablesCheckpoints"]) {
-        expect(
-          statements.some(
-            (s) => actionsOf(s).includes("dynamodb:UpdateItem") && text(s.Resource).includes(table),
-          ),
-        ).toBe(true);
-      }
-    }
-    const api = roleStatements(template, roleOf(template, "api"));
-    const onChunks = api.filter((s) => text(s.Resource).includes("TablesChunks")).flatMap(actionsOf);
-    expect(onChunks).toContain("dynamodb:Query");
-    expect(onChunks.filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+  it("gives each function only the tables it uses (test/infra/access.test.ts has the whole table)", () => {
+    const onChunks = (name: string) =>
+      roleStatements(template, roleOf(template, name))
+        .filter((s) => text(s.Resource).includes("TablesChunks"))
+        .flatMap(actionsOf);
+    expect(onChunks("copy-chunk")).toContain("dynamodb:UpdateItem");
+    expect(onChunks("full-load-status")).toContain("dynamodb:Query");
+    expect(onChunks("full-load-status").filter((a) => /Put|Update|Delete|Write/.test(a))).toEqual([]);
+    expect(onChunks("record-failure")).toEqual([]);
   });
 });
 

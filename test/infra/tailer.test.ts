@@ -4,6 +4,7 @@ import type { App } from "aws-cdk-lib";
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { AssetManifestArtifact } from "aws-cdk-lib/cx-api";
 import { beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "#infra/paths.ts";
 import {
   actionsOf,
   allStatements,
@@ -51,8 +52,9 @@ describe("the tailer's Fargate service", () => {
     template.hasResourceProperties("AWS::ECS::TaskDefinition", {
       RequiresCompatibilities: ["FARGATE"],
       NetworkMode: "awsvpc",
-      Cpu: "512",
-      Memory: "1024",
+      // One vCPU and 2 GB: the tailer needs about one core at 35,000 changes/s.
+      Cpu: "1024",
+      Memory: "2048",
       RuntimePlatform: { CpuArchitecture: "X86_64", OperatingSystemFamily: "LINUX" },
       ContainerDefinitions: [
         Match.objectLike({
@@ -87,6 +89,30 @@ describe("the tailer's Fargate service", () => {
     expect(existsSync(join(context, "container", "Dockerfile"))).toBe(true);
     expect(existsSync(join(context, "container", "main.ts"))).toBe(true);
     expect(existsSync(join(context, "core", "incremental", "service.ts"))).toBe(true);
+  });
+
+  it("takes its CPU and memory as props, and refuses a pair Fargate would refuse at deploy time", () => {
+    synthStack({ tailerCpu: 2048, tailerMemoryMiB: 8192 }).template.hasResourceProperties(
+      "AWS::ECS::TaskDefinition",
+      { Cpu: "2048", Memory: "8192" },
+    );
+    synthStack({ tailerCpu: 512, tailerMemoryMiB: 1024 }).template.hasResourceProperties(
+      "AWS::ECS::TaskDefinition",
+      { Cpu: "512", Memory: "1024" },
+    );
+    expect(() => synthStack({ tailerCpu: 1000 })).toThrow(/tailerCpu must be one of 256, 512, 1024/);
+    expect(() => synthStack({ tailerCpu: 4096 })).toThrow(
+      /tailerMemoryMiB 2048 does not fit tailerCpu 4096: Fargate takes 8192 to 30720 MiB/,
+    );
+    expect(() => synthStack({ tailerCpu: 256, tailerMemoryMiB: 1536 })).toThrow(/does not fit tailerCpu 256/);
+  });
+
+  it("pins its base image by digest (container/Dockerfile)", () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, "container", "Dockerfile"), "utf8");
+    const froms = dockerfile.split("\n").filter((line) => line.startsWith("FROM "));
+    expect(froms.length).toBeGreaterThan(0);
+    for (const line of froms) expect(line).toMatch(/^FROM \$\{NODE_IMAGE\}( AS \w+)?$/);
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:22-slim@sha256:[0-9a-f]{64}$/m);
   });
 
   it("builds for ARM64 when asked (cheaper Fargate, needs an arm64 builder)", () => {
@@ -194,6 +220,8 @@ describe("secrets", () => {
       "full-load-status",
       "start-tailer",
       "record-failure",
+      "relaunch-tailer",
+      "watch-tasks",
     ]) {
       const statements = roleStatements(template, roleOf(template, name)).filter((s) =>
         actionsOf(s).some((a) => a.startsWith("secretsmanager:")),

@@ -7,6 +7,8 @@ import {
   type EcsTaskStateChange,
   type RelaunchPorts,
   readStoppedTailer,
+  stoppedTailerMetricsLine,
+  TAILER_STOPPED_METRIC,
 } from "#core/task/relaunch.ts";
 import type { LaunchedTailer, TailerLauncher } from "#core/task/tailer-start.ts";
 import { spec } from "../support/spec-fixtures.ts";
@@ -188,8 +190,10 @@ function event(taskArn: string, stop: Stop, stoppedAt: number): EcsTaskStateChan
 /** RunTask as the ECS launcher answers it: a new task ARN each time. */
 class FakeEcsLauncher implements TailerLauncher {
   launched: string[] = [];
-  async launch(task: string): Promise<LaunchedTailer> {
+  keys: (string | undefined)[] = [];
+  async launch(task: string, launchKey?: string): Promise<LaunchedTailer> {
     this.launched.push(task);
+    this.keys.push(launchKey);
     return {
       mode: "ecs",
       id: `arn:aws:ecs:us-east-1:${ACCOUNT}:task/Dts-TailerClusterF7BC699E-q8Wc3kZ1b2Xy/relaunched${this.launched.length}`,
@@ -202,8 +206,11 @@ let clock: { now: number };
 let stores: ReturnType<typeof memoryStores>;
 let launcher: FakeEcsLauncher;
 let ports: RelaunchPorts;
+/** What the stoppedUnexpectedly port was told, in order. */
+let counted: string[];
 
 beforeEach(() => {
+  counted = [];
   clock = { now: NOW };
   stores = memoryStores(() => clock.now);
   launcher = new FakeEcsLauncher();
@@ -214,6 +221,7 @@ beforeEach(() => {
     tailers: { cluster: CLUSTER, taskDefinition: TASK_DEFINITION },
     leaseTtlMs: TTL,
     clock: () => clock.now,
+    stoppedUnexpectedly: (task, decision) => counted.push(`${task} ${decision}`),
   };
 });
 
@@ -488,5 +496,54 @@ describe("leaving a tailer stopped", () => {
       reason: `no task named ${TASK}`,
     });
     expect(launcher.launched).toEqual([]);
+  });
+});
+
+describe("counting unexpected stops (the TailerStoppedUnexpectedly alarm) and launching once per stop", () => {
+  it("counts each stop it relaunches or gives up on, and none it leaves", async () => {
+    await taskIn("incremental", 30);
+    await stopsAt(NOW, FIRST_TAILER, STOPS.oom);
+    const relaunched = lastRelaunched();
+    // The same stop delivered again is answered already: not counted twice.
+    await stopsAt(NOW + 1000, FIRST_TAILER, STOPS.oom);
+    await stopsAt(NOW + 31 * MINUTE, relaunched, STOPS.crash);
+    expect(counted).toEqual([`${TASK} relaunch`, `${TASK} give-up`]);
+    // A fenced tailer, or one of a failed task, stopped as it should.
+    await stopsAt(NOW + 32 * MINUTE, lastRelaunched(), STOPS.fenced);
+    expect(counted).toHaveLength(2);
+  });
+
+  it("does not count a tailer that ended in order or was asked to stop", async () => {
+    await taskIn("incremental");
+    await stopsAt(NOW, FIRST_TAILER, STOPS.ended);
+    await stores.checkpoints.requestStop(TASK);
+    await stopsAt(NOW + MINUTE, FIRST_TAILER, STOPS.stopTask);
+    expect(counted).toEqual([]);
+  });
+
+  it("keys each relaunch by the stopped task, so a launch retried for the same stop starts one tailer", async () => {
+    await taskIn("incremental");
+    await stopsAt(NOW, FIRST_TAILER, STOPS.crash);
+    const second = lastRelaunched();
+    await stopsAt(NOW + MINUTE, second, STOPS.crash);
+    expect(launcher.keys).toEqual([FIRST_TAILER, second]);
+  });
+
+  it("writes the count as a CloudWatch metric of the task (embedded metric format)", () => {
+    const line = JSON.parse(stoppedTailerMetricsLine(TASK, NOW));
+    expect(line).toMatchObject({
+      _aws: {
+        Timestamp: NOW,
+        CloudWatchMetrics: [
+          {
+            Namespace: "DTS",
+            Dimensions: [["Task"], []],
+            Metrics: [{ Name: TAILER_STOPPED_METRIC, Unit: "Count" }],
+          },
+        ],
+      },
+      Task: TASK,
+      [TAILER_STOPPED_METRIC]: 1,
+    });
   });
 });
