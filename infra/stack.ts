@@ -170,9 +170,12 @@ export class DtsStack extends Stack {
         DTS_STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
         DTS_SECRET_PREFIX: secrets.namePrefix,
         DTS_REQUIRE_SECRET_ARNS: "true",
+        // POST /tasks/{name}/resume of a task past its full load starts only its tailer (RunTask).
+        ...this.tailer.launchEnvironment(),
       },
       network,
     });
+    this.tailer.grantLaunch(apiFunction);
     grantTables(this.tables, apiFunction, FUNCTION_TABLES.api);
     secrets.grantRead(apiFunction);
     // Start, find (by input) and stop this state machine's executions; nothing else in Step Functions.

@@ -1,3 +1,4 @@
+import { tailerLauncher } from "#core/adapters/tailer-launcher.ts";
 import { stepFunctionsStarter } from "#core/api/step-functions.ts";
 import { processStores } from "#core/api/task-step.ts";
 import { TaskApi } from "#core/api/tasks.ts";
@@ -10,13 +11,15 @@ import type { ApiRequest, ApiResponse } from "./routes.ts";
 
 let api: TaskApi | undefined;
 
-/** The task operations as deployed: Step Functions runs executions; passwords only from secrets. */
+/** The task operations as deployed: Step Functions runs executions, ECS the tailers; passwords only from secrets. */
 function deployedApi(): TaskApi {
   if (!api) {
     const config = processConfig();
     api = new TaskApi({
       ...processStores(),
       executions: stepFunctionsStarter(config.api.stateMachineArn),
+      // A resumed task past its full load starts only its tailer: ECS RunTask, as StartTailer does.
+      launcher: tailerLauncher(config.launcher),
       precheck: (spec, options) => runPrecheck(spec, livePrecheckPorts, options),
       secrets: config.secrets,
     });

@@ -121,9 +121,9 @@ describe("supervision of the tailers", () => {
         Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
       },
     ]);
-    // Only the two launchers may run a tailer.
+    // Only the three launchers may run a tailer: start-tailer, relaunch-tailer and the API (resume).
     const launchers = allStatements(template).filter((s) => actionsOf(s).includes("ecs:RunTask"));
-    expect(launchers).toHaveLength(2);
+    expect(launchers).toHaveLength(3);
   });
 
   it("runs outside the state machine: the state machine invokes every other task function, and none of them is relaunch-tailer", () => {

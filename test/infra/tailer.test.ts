@@ -162,7 +162,7 @@ describe("the tailer's Fargate service", () => {
     });
   });
 
-  it("lets only the launchers (start-tailer, and relaunch-tailer for supervision) run the task definition, in that cluster, passing only its two roles to ECS", () => {
+  it("lets only the launchers (start-tailer, relaunch-tailer for supervision, and the API for a resume past the full load) run the task definition, in that cluster, passing only its two roles to ECS", () => {
     const statements = roleStatements(template, roleOf(template, "start-tailer"));
     const runTask = statements.filter((s) => actionsOf(s).includes("ecs:RunTask"));
     expect(runTask).toEqual([
@@ -187,13 +187,27 @@ describe("the tailer's Fargate service", () => {
         Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
       },
     ]);
-    const launchers = [roleOf(template, "start-tailer"), roleOf(template, "relaunch-tailer")];
+    const launchers = ["start-tailer", "relaunch-tailer", "api"].map((name) => roleOf(template, name));
     const launching = (statements: Statement[]) =>
       statements.filter((s) => actionsOf(s).some((a) => a === "ecs:RunTask" || a === "iam:PassRole"));
     const everywhere = launching(allStatements(template));
     expect(everywhere).toHaveLength(2 * launchers.length);
     for (const role of launchers)
       expect(launching(roleStatements(template, role))).toEqual([...runTask, ...passRole]);
+  });
+
+  it("gives the API what the launcher reads, so POST /tasks/{name}/resume can start a paused task's tailer", () => {
+    const [api] = Object.values(template.findResources("AWS::Lambda::Function")).filter((f) =>
+      ((f.Properties.Tags ?? []) as { Key: string; Value: string }[]).some((t) => t.Value === "api"),
+    );
+    const variables = Object.keys(api?.Properties.Environment.Variables ?? {});
+    for (const name of [
+      "DTS_TAILER_CLUSTER",
+      "DTS_TAILER_TASK_DEFINITION",
+      "DTS_TAILER_SUBNETS",
+      "DTS_TAILER_SECURITY_GROUPS",
+    ])
+      expect(variables).toContain(name);
   });
 });
 
