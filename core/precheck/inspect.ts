@@ -1,4 +1,5 @@
 import type { RowDataPacket } from "mysql2/promise";
+import { readBinlogRetention } from "../incremental/binlog-retention.ts";
 import { readCatalog } from "../source/catalog-reader.ts";
 import { describeConnectionError, openConnection } from "../source/connection.ts";
 import { detectServerVersion } from "../source/flavour.ts";
@@ -59,7 +60,9 @@ export function inspectMysqlSource(
     const variables: Record<string, string> = {};
     for (const row of variableRows) variables[String(row.Variable_name).toLowerCase()] = String(row.Value);
     const catalog = await readCatalog(connection, databases);
-    return { ok: true as const, server, variables, grants, catalog };
+    // Reads RDS's own retention too, which the variables do not show.
+    const binlogRetentionSeconds = await readBinlogRetention(connection);
+    return { ok: true as const, server, variables, grants, catalog, binlogRetentionSeconds };
   });
 }
 

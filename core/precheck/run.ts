@@ -27,6 +27,7 @@ import {
   sourceHeartbeat,
   sourcePrivileges,
 } from "./rules/privileges.ts";
+import { sourceBinlogRetentionFullLoad } from "./rules/retention.ts";
 import type {
   CheckResult,
   CheckStatus,
@@ -46,6 +47,7 @@ export const RULES: readonly Rule[] = [
   sourceBinlogFormat,
   sourceBinlogRowImage,
   sourceBinlogRetention,
+  sourceBinlogRetentionFullLoad,
   sourceBinlogRowMetadata,
   sourcePrivileges,
   sourceHeartbeat,

@@ -16,6 +16,11 @@ export interface SourceFacts {
   variables: Record<string, string>;
   grants: string[];
   catalog: Catalog;
+  /**
+   * Seconds the source keeps binlogs, RDS's "binlog retention hours" included (Infinity: never
+   * purged); undefined when not read, and the variables above decide.
+   */
+  binlogRetentionSeconds?: number | undefined;
 }
 
 export interface MysqlDestinationFacts {

@@ -334,6 +334,20 @@ export const taskSpecSchema = z
           "Full-load tuning: rows per chunk, bytes per chunk (wide rows give fewer rows), chunks copied at once, optional rows/s limit.",
       }),
     etl: etlSchema.optional(),
+    precheck: z
+      .strictObject({
+        strictBinlogRetention: z
+          .boolean({
+            error:
+              "must be true or false (default false): true fails precheck, instead of warning, when the source's binlog retention is shorter than the estimated full load",
+          })
+          .default(false),
+      })
+      .optional()
+      .meta({
+        description:
+          "Precheck options: strictBinlogRetention fails (instead of warns) when binlogs would be purged before the estimated full load ends.",
+      }),
   })
   .meta({ title: "TaskSpec", description: "A data migration task." });
 

@@ -412,6 +412,12 @@ const cases: Case[] = [
   ["chunks of 1000 bytes", { fullLoad: { chunkBytes: 1000 } }, "$.fullLoad.chunkBytes", /1 MiB.*64 MiB/],
   ["chunk bytes as text", { fullLoad: { chunkBytes: "64MB" } }, "$.fullLoad.chunkBytes", /number of bytes/],
   ["an unknown capitalization", { capitalization: "weird" }, "$.capitalization", /dts-default/],
+  [
+    "strict binlog retention as text",
+    { precheck: { strictBinlogRetention: "yes" } },
+    "$.precheck.strictBinlogRetention",
+    /true or false/,
+  ],
 ];
 
 describe("bad specs: a clear refusal naming the field, never a secret or a stack trace", () => {
