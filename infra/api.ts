@@ -50,7 +50,7 @@ const GATEWAY_ERRORS: { type: ResponseType; code: string; message: string }[] = 
     type: ResponseType.MISSING_AUTHENTICATION_TOKEN,
     code: "MissingAuthentication",
     message:
-      "sign the request with SigV4 (service execute-api, see docs/deploy.md) and check the path: the API has /tasks, /tasks/{name}, and /tasks/{name}/ precheck, pause, resume and restart",
+      "sign the request with SigV4 (service execute-api, see docs/deploy.md) and check the path: the API has /tasks, /tasks/{name}, /tasks/{name}/ precheck, pause, resume and restart, and /openapi.json",
   },
   {
     type: ResponseType.INVALID_SIGNATURE,
@@ -89,6 +89,7 @@ const gatewayErrorBody = (code: string, message: string) =>
  *   POST   /tasks/{name}/pause     stop its steps, let the tailer checkpoint and stop (also /stop)
  *   POST   /tasks/{name}/resume    go on from the checkpoint
  *   POST   /tasks/{name}/restart   {"fromScratch": true}: schema and full load again
+ *   GET    /openapi.json           the OpenAPI 3.1 document of these routes
  */
 export class Api extends Construct {
   readonly restApi: RestApi;

@@ -1,4 +1,5 @@
 import { ApiError, errorResponse } from "#core/api/errors.ts";
+import { openApiDocument } from "#core/api/openapi.ts";
 import type { TaskApi } from "#core/api/tasks.ts";
 import { asLogger, type Logger, type LogSink } from "#core/logger.ts";
 import { jsonSyntaxProblem } from "#core/spec/json.ts";
@@ -42,7 +43,17 @@ function taskName(request: ApiRequest): string {
   return name;
 }
 
-async function run(api: TaskApi, operation: Operation, request: ApiRequest): Promise<ApiResponse> {
+let document: Record<string, unknown> | undefined;
+
+/** The OpenAPI document of these routes (built once: the schemas do not change while running). */
+export function apiDocument(): Record<string, unknown> {
+  document ??= openApiDocument(API_ROUTES);
+  return document;
+}
+
+async function run(tasks: () => TaskApi, operation: Operation, request: ApiRequest): Promise<ApiResponse> {
+  if (operation === "openapi") return respond(200, apiDocument());
+  const api = tasks();
   switch (operation) {
     case "create": {
       const created = await api.create(parseBody(request));
@@ -96,7 +107,7 @@ export function apiHandler(api: () => TaskApi, log: ApiLog): (request: ApiReques
           { allow: allowed },
         );
       }
-      return await run(api(), route.operation, request);
+      return await run(api, route.operation, request);
     } catch (error) {
       const { status, body } = errorResponse(error, requestId);
       if (status >= 500) {

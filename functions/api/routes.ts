@@ -13,6 +13,8 @@ export const API_ROUTES = [
   { method: "POST", resource: "/tasks/{name}/stop", operation: "stop" },
   { method: "POST", resource: "/tasks/{name}/resume", operation: "resume" },
   { method: "POST", resource: "/tasks/{name}/restart", operation: "restart" },
+  // The API's OpenAPI 3.1 document (core/api/openapi.ts), behind the same authorization as the rest.
+  { method: "GET", resource: "/openapi.json", operation: "openapi" },
 ] as const;
 
 export type ApiRoute = (typeof API_ROUTES)[number];
