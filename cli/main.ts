@@ -28,6 +28,17 @@ program
   );
 
 program
+  .command("plan")
+  .description(
+    "show what a task would do: names, sizes, chunks, columns, DDL, full-load ETA (writes nothing)",
+  )
+  .argument("<spec>", "task spec JSON file")
+  .option("--json", "print the plan as JSON")
+  .action((spec: string, options: { json?: boolean }) =>
+    run(async () => (await import("./plan.ts")).planCommand(spec, options))(),
+  );
+
+program
   .command("run")
   .description("run a new task on the local stack; an existing task goes on from where it is (as resume)")
   .argument("<spec>", "task spec JSON file")
@@ -85,7 +96,9 @@ program
   .description("show a task's phase, precheck report and last error")
   .argument("<task>", "task name")
   .option("--json", "print the task as JSON")
-  .action((task: string, options: { json?: boolean }) =>
+  .option("--watch", "redraw it until Ctrl-C or until it ends: progress bar, latency sparkline")
+  .option("--interval <seconds>", "with --watch, seconds between two refreshes (default 2)")
+  .action((task: string, options: { json?: boolean; watch?: boolean; interval?: string }) =>
     run(async (config) => (await import("./status.ts")).statusCommand(task, options, config))(),
   );
 

@@ -1,6 +1,6 @@
 import type { TaskView } from "#core/api/view.ts";
 import type { DtsConfig } from "#core/config.ts";
-import { DtsError } from "#core/errors.ts";
+import { DtsError, SpecError } from "#core/errors.ts";
 import { precheckLine, renderPrecheckReport } from "#core/precheck/render.ts";
 import { redact, redactText } from "#core/redact.ts";
 import type { TaskRecord } from "#core/store/task-store.ts";
@@ -63,13 +63,59 @@ function statusLines(view: TaskView, precheck: TaskRecord["precheck"]): string[]
   return lines;
 }
 
-/** `dts status <task-name> [--json]`: the task as the API's view shows it; --json prints its record. */
+export interface StatusOptions {
+  json?: boolean;
+  watch?: boolean;
+  /** Seconds between two refreshes of --watch, as typed. */
+  interval?: string;
+}
+
+/** The refresh interval of --watch in milliseconds (2 s unless --interval says otherwise). */
+export function watchIntervalMs(options: StatusOptions): number {
+  if (options.interval === undefined) return 2000;
+  if (!options.watch) {
+    throw new SpecError("--interval sets how often --watch refreshes: add --watch, or leave --interval out");
+  }
+  const seconds = Number(options.interval);
+  if (options.interval.trim() === "" || !Number.isFinite(seconds) || seconds < 0.5 || seconds > 3600) {
+    throw new SpecError(
+      `--interval takes a number of seconds from 0.5 to 3600, not "${options.interval}" (e.g. --interval 5)`,
+    );
+  }
+  return seconds * 1000;
+}
+
+/**
+ * `dts status <task-name> [--json] [--watch [--interval <seconds>]]`: the task as the API's view
+ * shows it; --json prints its record; --watch redraws it until Ctrl-C or until it ends (cli/watch.ts).
+ */
 export async function statusCommand(
   name: string,
-  options: { json?: boolean },
+  options: StatusOptions,
   config: DtsConfig,
 ): Promise<number> {
+  const intervalMs = watchIntervalMs(options);
+  if (options.watch && options.json) {
+    throw new SpecError(
+      "--watch draws the task for a person to read; for JSON, run `dts status <task> --json` again (or GET /tasks/{name}) as often as needed",
+    );
+  }
   const { tasks } = cliTasks(config);
+  if (options.watch) {
+    const { watchTask, processInterrupts, watchTicker } = await import("./watch.ts");
+    return watchTask({
+      name,
+      read: async () => {
+        const task = await tasks.find(name);
+        return task ? { view: await tasks.view(task), precheck: task.precheck } : undefined;
+      },
+      out: process.stdout,
+      ticker: watchTicker,
+      interrupts: processInterrupts,
+      now: Date.now,
+      intervalMs,
+    });
+  }
   const task = await tasks.find(name);
   if (!task) throw new DtsError(`no task named ${name}: start it with \`dts run <spec.json>\` first`);
   if (options.json) {

@@ -1,9 +1,10 @@
 /**
  * npm run bench:full — full-load throughput against the peers, in one run on the same servers:
  * `dts run` (schema + full), mydumper + myloader at their best thread count, and
- * `mariadb-dump | mariadb`. Prints rows/s, MB/s, the ratio of ours to each peer, and peak RSS.
+ * `mariadb-dump | mariadb`. Prints rows/s, MB/s, the ratio of ours to each peer, and peak RSS,
+ * and the full-load ETA `dts plan` gave before each run against the chunked copy's measured time.
  *
- *   npm run bench:full -- [--rows 1000000] [--threads 2,4,8] [--regenerate]
+ *   npm run bench:full -- [--rows 1000000] [--threads 2,4,8] [--regenerate] [--only-dts]
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,6 +27,8 @@ const { values: args } = parseArgs({
     threads: { type: "string", default: "2,4,8" },
     regenerate: { type: "boolean", default: false },
     repeat: { type: "string", default: "3" },
+    // dts alone (no peers, no mydumper needed): its time and the plan's ETA.
+    "only-dts": { type: "boolean", default: false },
   },
 });
 const ROWS = Number(args.rows);
@@ -41,6 +44,7 @@ async function query(server: typeof SOURCE, sql: string): Promise<Record<string,
 
 function ensureTools(): void {
   execFileSync("bash", [join(REPO, "scripts/stack/stack.sh"), "up"], { stdio: "inherit" });
+  if (args["only-dts"]) return;
   const missing = ["mydumper", "myloader", "mariadb-dump"].filter((tool) => {
     try {
       execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
@@ -139,6 +143,9 @@ async function checkCopied(tool: string): Promise<void> {
   if (Number(row?.n) !== ROWS) throw new Error(`${tool} copied ${row?.n} rows, expected ${ROWS}`);
 }
 
+/** `dts plan`'s ETA and the measured chunked copy of each measured run (seconds). */
+const etaRuns: { eta: number; measured: number }[] = [];
+
 async function runDts(): Promise<Result[]> {
   const dir = mkdtempSync(join(tmpdir(), "bench-dts-"));
   const spec = join(dir, "spec.json");
@@ -155,6 +162,10 @@ async function runDts(): Promise<Result[]> {
   );
   await resetDestination();
   freshTask("bench-full");
+  // What `dts plan` predicts for the chunked copy, read just before the run (it writes nothing).
+  const plan = JSON.parse(
+    execFileSync("node", ["bin/dts.js", "plan", spec, "--json"], { cwd: REPO, encoding: "utf8" }),
+  ) as { eta?: { seconds?: number } };
   const run = await timed(`node bin/dts.js run ${spec}`);
   await checkCopied("dts");
   const status = JSON.parse(
@@ -165,6 +176,7 @@ async function runDts(): Promise<Result[]> {
   const copySeconds =
     (Date.parse(status.fullLoad.completedAt) - Date.parse(status.fullLoad.startedAt)) / 1000;
   rmSync(dir, { recursive: true, force: true });
+  etaRuns.push({ eta: plan.eta?.seconds ?? Number.NaN, measured: copySeconds });
   return [
     { tool: "dts run (schema + full, whole command)", seconds: run.seconds, peakRssMb: run.peakRssMb },
     { tool: "  of which the chunked copy", seconds: copySeconds },
@@ -247,23 +259,33 @@ function table(results: Result[], bytes: number): string {
 ensureTools();
 const { bytes } = await generate();
 await warmUp();
+etaRuns.length = 0;
 // Rounds interleave the contenders, so a slow minute of the machine does not fall on one of them.
 const threadCounts = String(args.threads).split(",").map(Number);
 const dtsRuns: Result[][] = [];
 const mydumperRuns = new Map<number, Result[][]>(threadCounts.map((t) => [t, []]));
 for (let round = 0; round < REPEAT; round++) {
   dtsRuns.push(await runDts());
+  if (args["only-dts"]) continue;
   for (const threads of threadCounts) mydumperRuns.get(threads)?.push([await runMydumper(threads)]);
 }
 const results: Result[] = median(dtsRuns);
 const mydumper: Result[] = [...mydumperRuns.values()].flatMap(median);
-const best = mydumper.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-results.push(best, await runMariadbDump());
+if (!args["only-dts"]) {
+  const best = mydumper.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  results.push(best, await runMariadbDump());
+}
 console.log(
   `\nFull load of ${ROWS.toLocaleString("en-US")} rows (${(bytes / 1048576).toFixed(0)} MB of InnoDB data), same servers, same run, median of ${REPEAT} runs`,
 );
-console.log(
-  `mydumper thread counts tried: ${mydumper.map((m) => `${m.tool.split(", ")[1]} ${m.seconds.toFixed(2)} s`).join("; ")}\n`,
-);
+if (mydumper.length > 0)
+  console.log(
+    `mydumper thread counts tried: ${mydumper.map((m) => `${m.tool.split(", ")[1]} ${m.seconds.toFixed(2)} s`).join("; ")}\n`,
+  );
 console.log(table(results, bytes));
 console.log("\n'ours vs this' > 1 means dts was faster (the peer took that many times as long).");
+console.log(
+  `\ndts plan's full-load ETA vs the measured chunked copy, per run: ${etaRuns
+    .map((r) => `${r.eta.toFixed(2)} s vs ${r.measured.toFixed(2)} s (${(r.eta / r.measured).toFixed(2)}x)`)
+    .join("; ")}`,
+);
