@@ -16,7 +16,7 @@ export function registerServe(
   program
     .command("serve")
     .description(
-      "serve the task API on this machine (loopback only, with a per-run token): the API's handlers against the local stack",
+      "serve the task API and its web console on this machine (loopback only, with a per-run token): the API's handlers against the local stack",
     )
     .option("--port <port>", "TCP port to listen on", "8080")
     .option("--host <address>", "loopback address to listen on (127.0.0.0/8, ::1, localhost)", "127.0.0.1")
@@ -61,6 +61,9 @@ export async function serveCommand(
   process.stdout.write(
     [
       `dts API on ${server.url} (the local stack; loopback only)`,
+      envToken
+        ? `web console: ${server.url}/ (paste the token from DTS_API_TOKEN)`
+        : `web console: ${server.url}/#token=${server.token}`,
       envToken
         ? "every request needs the token from DTS_API_TOKEN: authorization: Bearer $DTS_API_TOKEN"
         : `every request needs this run's token: authorization: Bearer ${server.token}`,

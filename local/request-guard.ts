@@ -95,9 +95,8 @@ function refuse(status: number, error: string, message: string): GuardVerdict {
   return { allow: false, status, error, message };
 }
 
-/** Decides whether `dts serve` may handle a request. Pure: no I/O, never echoes the token. */
-export function guardRequest(request: GuardRequest, context: GuardContext): GuardVerdict {
-  const { port } = context;
+/** The checks every request passes, token or not: loopback Host, no preflight, same Origin. */
+function guardOrigin(request: GuardRequest, port: number): GuardVerdict {
   const expected = `127.0.0.1:${port}, localhost:${port} or [::1]:${port}`;
   const hostHeader = single(request.headers, "host");
   const host = hostHeader === undefined ? undefined : parseHost(hostHeader.trim());
@@ -125,6 +124,29 @@ export function guardRequest(request: GuardRequest, context: GuardContext): Guar
       `requests from web pages are refused (Origin ${JSON.stringify(origin.slice(0, 100))}): call the API from curl or a script on this machine`,
     );
   }
+  return { allow: true };
+}
+
+/**
+ * Decides whether `dts serve` may send one of the console's static files (local/console/). They
+ * carry no data, so no token is needed (a browser cannot attach one to a navigation), but the Host
+ * and Origin checks still apply and only GET and HEAD are answered.
+ */
+export function guardAsset(request: GuardRequest, context: Pick<GuardContext, "port">): GuardVerdict {
+  const verdict = guardOrigin(request, context.port);
+  if (!verdict.allow) return verdict;
+  const method = request.method.toUpperCase();
+  if (method !== "GET" && method !== "HEAD") {
+    return refuse(405, "MethodNotAllowed", `the console's files are read with GET, not ${method}`);
+  }
+  return { allow: true };
+}
+
+/** Decides whether `dts serve` may handle a request. Pure: no I/O, never echoes the token. */
+export function guardRequest(request: GuardRequest, context: GuardContext): GuardVerdict {
+  const verdict = guardOrigin(request, context.port);
+  if (!verdict.allow) return verdict;
+  const method = request.method.toUpperCase();
   if (!tokenMatches(presentedToken(request.headers), context.token)) {
     return refuse(
       401,

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tailerLauncher } from "#core/adapters/tailer-launcher.ts";
 import { processStores } from "#core/api/task-step.ts";
 import { TaskApi } from "#core/api/tasks.ts";
 import { SpecError } from "#core/errors.ts";
@@ -11,6 +12,8 @@ import { ensureLocalTables } from "#core/store/local-tables.ts";
 import { type ApiLog, apiHandler } from "#functions/api/app.ts";
 import { type ApiRequest, resolvePath } from "#functions/api/routes.ts";
 import { type LocalStarter, localStarter } from "./api-starter.ts";
+import { TaskHistory } from "./console-history.ts";
+import { handleConsole, startHistorySampler } from "./console-routes.ts";
 import { localDefinition } from "./definition.ts";
 import { localConfig } from "./environment.ts";
 import { generateToken, guardRequest, isLoopbackHost, tokenProblem } from "./request-guard.ts";
@@ -25,6 +28,8 @@ export interface LocalApiServer {
   token: string;
   server: Server;
   executions: LocalStarter;
+  /** The console's bounded metrics history (local/console-history.ts). */
+  history: TaskHistory;
   /** Stops accepting requests and waits for executions this server started to end. */
   close(): Promise<void>;
 }
@@ -89,7 +94,14 @@ function toApiRequest(request: IncomingMessage, body: string, requestId: string)
  * loopback Host and Origin, the per-run token (options.token, else a random one), JSON bodies.
  */
 export async function startApiServer(
-  options: { port?: number; host?: string; token?: string; log?: ApiLog } = {},
+  options: {
+    port?: number;
+    host?: string;
+    token?: string;
+    log?: ApiLog;
+    /** How often the console's history samples every task (default 5 s). */
+    historyIntervalMs?: number;
+  } = {},
 ): Promise<LocalApiServer> {
   const listenHost = options.host ?? "127.0.0.1";
   if (!isLoopbackHost(listenHost)) {
@@ -98,7 +110,7 @@ export async function startApiServer(
     );
   }
   const token = chooseToken(options.token);
-  localConfig();
+  const config = localConfig();
   const log = options.log ? asLogger(options.log) : silentLogger;
   await ensureLocalTables(documentClient(), tableNames());
   // Synthesizing the state machine holds the event loop for seconds (3 s here, more on a busy
@@ -109,11 +121,15 @@ export async function startApiServer(
   const api = new TaskApi({
     ...stores,
     executions,
+    // Resuming a task in its incremental phase starts its tailer again, as `dts resume` does.
+    launcher: tailerLauncher(config.launcher),
     precheck: (spec, precheckOptions) => runPrecheck(spec, livePrecheckPorts, precheckOptions),
     // Locally a spec may carry passwords (the demo's do); any secret ARN is read with the caller's credentials.
     secrets: { requireSecretArns: false },
   });
   const handle = apiHandler(() => api, log);
+  const history = new TaskHistory();
+  const stopSampling = startHistorySampler(api, history, options.historyIntervalMs ?? 5000, log);
   let sequence = 0;
   let port = 0;
   const server = createServer((request, response) => {
@@ -121,6 +137,8 @@ export async function startApiServer(
     const started = Date.now();
     void (async () => {
       let status: number;
+      // The web console's files and history (local/console-routes.ts), each behind its guard.
+      if (await handleConsole(request, response, { guard: () => ({ port, token }), history })) return;
       const verdict = guardRequest(
         { method: request.method ?? "GET", headers: request.headers },
         { port, token },
@@ -184,7 +202,9 @@ export async function startApiServer(
     token,
     server,
     executions,
+    history,
     async close() {
+      stopSampling();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await executions.idle();
     },

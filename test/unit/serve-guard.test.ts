@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   generateToken,
+  guardAsset,
   guardRequest,
   type Headers,
   isLoopbackHost,
@@ -146,5 +147,28 @@ describe("the dts serve request guard", () => {
     expect(tokenProblem(TOKEN)).toBeUndefined();
     expect(tokenProblem("short")).toMatch(/16 to 512 characters/);
     expect(tokenProblem("has a space in it, long enough")).toMatch(/16 to 512/);
+  });
+
+  it("serves the console's files without the token, but only by GET to this loopback origin", () => {
+    const asset = (method: string, headers: Headers) => guardAsset({ method, headers }, { port: PORT });
+    // A browser's navigation and its same-origin script loads carry no token.
+    expect(asset("GET", { host: good.host })).toEqual({ allow: true });
+    expect(asset("HEAD", { host: `localhost:${PORT}` })).toEqual({ allow: true });
+    expect(asset("GET", { host: good.host, origin: `http://127.0.0.1:${PORT}` })).toEqual({ allow: true });
+    // DNS rebinding, a foreign page, a preflight and any change are refused as for the API.
+    expect(asset("GET", { host: `evil.example:${PORT}` })).toMatchObject({
+      status: 403,
+      error: "ForbiddenHost",
+    });
+    expect(asset("GET", { host: good.host, origin: "https://evil.example" })).toMatchObject({
+      status: 403,
+      error: "ForbiddenOrigin",
+    });
+    expect(asset("OPTIONS", { host: good.host })).toMatchObject({ status: 403, error: "CorsNotAllowed" });
+    for (const method of ["POST", "PUT", "DELETE"]) {
+      expect(asset(method, good)).toMatchObject({ allow: false, status: 405, error: "MethodNotAllowed" });
+    }
+    // The API itself still needs the token for a GET: the files carry no data, the API does.
+    expect(guard("GET", { host: good.host })).toMatchObject({ status: 401 });
   });
 });
