@@ -5,6 +5,7 @@ import { FUNCTION_TABLES, type FunctionName, grantTables } from "./access.ts";
 import { Api } from "./api.ts";
 import { Monitoring, type MonitoringProps } from "./monitoring.ts";
 import { Network, type NetworkProps } from "./network.ts";
+import { STACK_OUTPUTS } from "./outputs.ts";
 import { SecretsAccess } from "./secrets.ts";
 import { TailerSupervision } from "./supervision.ts";
 import { Tables } from "./tables.ts";
@@ -210,5 +211,19 @@ export class DtsStack extends Stack {
       value: this.network.securityGroup.securityGroupId,
       description: "Allow this security group into your databases and Kafka brokers",
     });
+    // What `dts serve --stack` reads to run the API's code on the operator's machine: the same
+    // values the API function is configured with (StateMachineArn is output above).
+    const served: Record<string, string> = {
+      ...environment,
+      DTS_STATE_MACHINE_ARN: this.workflow.stateMachine.stateMachineArn,
+      DTS_SECRET_PREFIX: secrets.namePrefix,
+      ...this.tailer.launchEnvironment(),
+    };
+    for (const [name, variable] of Object.entries(STACK_OUTPUTS)) {
+      const value = served[variable];
+      if (value === undefined) throw new Error(`stack output ${name}: nothing sets ${variable}`);
+      if (name !== "StateMachineArn")
+        new CfnOutput(this, name, { value, description: `${variable} for dts serve --stack` });
+    }
   }
 }

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tailerLauncher } from "#core/adapters/tailer-launcher.ts";
+import type { ExecutionStarter } from "#core/api/ports.ts";
 import { processStores } from "#core/api/task-step.ts";
 import { TaskApi } from "#core/api/tasks.ts";
 import { SpecError } from "#core/errors.ts";
-import { asLogger, silentLogger } from "#core/logger.ts";
+import { asLogger, type Logger, silentLogger } from "#core/logger.ts";
 import { livePrecheckPorts } from "#core/precheck/live-ports.ts";
 import { runPrecheck } from "#core/precheck/run.ts";
 import { documentClient, tableNames } from "#core/store/dynamodb.ts";
@@ -15,6 +16,7 @@ import { type LocalStarter, localStarter } from "./api-starter.ts";
 import { TaskHistory } from "./console-history.ts";
 import { handleConsole, startHistorySampler } from "./console-routes.ts";
 import { localDefinition } from "./definition.ts";
+import type { ServeBackend } from "./deployed-stack.ts";
 import { localConfig } from "./environment.ts";
 import { generateToken, guardRequest, isLoopbackHost, tokenProblem } from "./request-guard.ts";
 
@@ -27,7 +29,9 @@ export interface LocalApiServer {
   /** The token every request must carry (`Authorization: Bearer <token>`); never logged. */
   token: string;
   server: Server;
-  executions: LocalStarter;
+  /** What it serves: "the local stack", or "stack Dts in eu-west-1". */
+  label: string;
+  executions: ExecutionStarter;
   /** The console's bounded metrics history (local/console-history.ts). */
   history: TaskHistory;
   /** Stops accepting requests and waits for executions this server started to end. */
@@ -87,9 +91,30 @@ function toApiRequest(request: IncomingMessage, body: string, requestId: string)
   };
 }
 
+/** The local stack: DynamoDB Local, and the local runner in place of Step Functions. */
+async function localBackend(log: Logger): Promise<ServeBackend> {
+  const config = localConfig();
+  await ensureLocalTables(documentClient(), tableNames());
+  // Synthesizing the state machine holds the event loop for seconds (3 s here, more on a busy
+  // machine); done now, before the first request, it does not stall a running API.
+  await localDefinition();
+  const stores = processStores();
+  const executions: LocalStarter = localStarter({ store: stores.store, log });
+  return {
+    label: "the local stack",
+    stores,
+    executions,
+    launcher: tailerLauncher(config.launcher),
+    // Locally a spec may carry passwords (the demo's do); any secret ARN is read with the caller's credentials.
+    secrets: { requireSecretArns: false },
+    idle: () => executions.idle(),
+  };
+}
+
 /**
  * `dts serve`: the API's handler (functions/api) behind node:http, against the local stack
- * (DynamoDB Local, the MariaDB servers) with the local runner in place of Step Functions.
+ * (DynamoDB Local, the MariaDB servers) with the local runner in place of Step Functions, or
+ * against a deployed stack's tables, state machine and tailer cluster (options.backend).
  * It listens on a loopback address only, and every request passes local/request-guard.ts: a
  * loopback Host and Origin, the per-run token (options.token, else a random one), JSON bodies.
  */
@@ -101,6 +126,8 @@ export async function startApiServer(
     log?: ApiLog;
     /** How often the console's history samples every task (default 5 s). */
     historyIntervalMs?: number;
+    /** Where the tasks are: a deployed stack (local/deployed-stack.ts); the local stack by default. */
+    backend?: ServeBackend;
   } = {},
 ): Promise<LocalApiServer> {
   const listenHost = options.host ?? "127.0.0.1";
@@ -110,22 +137,17 @@ export async function startApiServer(
     );
   }
   const token = chooseToken(options.token);
-  const config = localConfig();
   const log = options.log ? asLogger(options.log) : silentLogger;
-  await ensureLocalTables(documentClient(), tableNames());
-  // Synthesizing the state machine holds the event loop for seconds (3 s here, more on a busy
-  // machine); done now, before the first request, it does not stall a running API.
-  await localDefinition();
-  const stores = processStores();
-  const executions = localStarter({ store: stores.store, log });
+  const backend = options.backend ?? (await localBackend(log));
+  const { executions } = backend;
   const api = new TaskApi({
-    ...stores,
+    ...backend.stores,
     executions,
     // Resuming a task in its incremental phase starts its tailer again, as `dts resume` does.
-    launcher: tailerLauncher(config.launcher),
+    launcher: backend.launcher,
+    // Deployed too, the precheck runs here: it connects to the databases from this machine.
     precheck: (spec, precheckOptions) => runPrecheck(spec, livePrecheckPorts, precheckOptions),
-    // Locally a spec may carry passwords (the demo's do); any secret ARN is read with the caller's credentials.
-    secrets: { requireSecretArns: false },
+    secrets: backend.secrets,
   });
   const handle = apiHandler(() => api, log);
   const history = new TaskHistory();
@@ -201,12 +223,13 @@ export async function startApiServer(
     url: `http://${host}:${address.port}`,
     token,
     server,
+    label: backend.label,
     executions,
     history,
     async close() {
       stopSampling();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await executions.idle();
+      await backend.idle();
     },
   };
 }
