@@ -10,7 +10,7 @@ export interface TablesProps {
 /**
  * DynamoDB tables: tasks (an item per task with its spec, phase, progress and last error, beside
  * it part items for its bulky fields and a small item for its incremental figures:
- * core/store/task-items.ts), the chunk ledger, checkpoints + leases.
+ * core/store/task-items.ts, and its metrics history by the hour), the chunk ledger, checkpoints + leases.
  */
 export class Tables extends Construct {
   readonly tasks: Table;
@@ -19,8 +19,9 @@ export class Tables extends Construct {
 
   constructor(scope: Construct, id: string, props: TablesProps = {}) {
     super(scope, id);
-    const table = (name: string, partitionKey: string, sortKey?: string) =>
+    const table = (name: string, partitionKey: string, sortKey?: string, ttl?: string) =>
       new Table(this, name, {
+        ...(ttl ? { timeToLiveAttribute: ttl } : {}),
         partitionKey: { name: partitionKey, type: AttributeType.STRING },
         ...(sortKey ? { sortKey: { name: sortKey, type: AttributeType.STRING } } : {}),
         billingMode: BillingMode.PAY_PER_REQUEST,
@@ -28,7 +29,9 @@ export class Tables extends Construct {
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         removalPolicy: props.retain === false ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
       });
-    this.tasks = table("Tasks", "name");
+    // The tasks' metrics history items (core/store/task-history.ts) carry an expiry, epoch seconds:
+    // DynamoDB deletes them, free of charge, a day after their hour. No other item has the attribute.
+    this.tasks = table("Tasks", "name", undefined, "expiresAt");
     this.chunks = table("Chunks", "task", "id");
     // The chunks not done, by claim key (core/store/chunk-claim.ts: pending first, then copying by
     // heartbeat): a claim reads a few entries here, never the whole ledger. Sparse: a done chunk

@@ -18,7 +18,8 @@ export interface HistoryOptions {
 /**
  * The bounded metrics history `dts serve` keeps in memory for the console: a ring of samples per
  * task, taken from GET /tasks every few seconds, so a page opened late still draws the last hours.
- * It lives as long as the server does; a deployed stack would keep it in DynamoDB with a TTL.
+ * It lives as long as the server does, and sees the full load too: the charts draw it after the
+ * tailer's stored minute samples (GET /tasks/{name}/history, 24 hours, kept across restarts).
  */
 export class TaskHistory {
   private readonly rings = new Map<string, HistorySample[]>();

@@ -78,13 +78,17 @@ async function readBody(request: IncomingMessage): Promise<string> {
 
 /** The node:http request as the API Gateway proxy event the Lambda receives. */
 function toApiRequest(request: IncomingMessage, body: string, requestId: string): ApiRequest {
-  const path = new URL(request.url ?? "/", "http://localhost").pathname;
+  const url = new URL(request.url ?? "/", "http://localhost");
+  const path = url.pathname;
   const resolved = resolvePath(path);
+  // As API Gateway passes them: the query string's parameters (GET /tasks/{name}/history?since=).
+  const query = Object.fromEntries(url.searchParams);
   return {
     httpMethod: request.method ?? "GET",
     resource: resolved?.resource ?? path,
     path,
     pathParameters: resolved?.pathParameters ?? null,
+    queryStringParameters: Object.keys(query).length > 0 ? query : null,
     body: body === "" ? null : body,
     isBase64Encoded: false,
     requestContext: { requestId },

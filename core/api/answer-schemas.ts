@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PHASES } from "../model/phase.ts";
 import type { ApiErrorBody } from "./errors.ts";
-import type { CreatedTask, PrecheckOutcome, StopOutcome } from "./tasks.ts";
+import type { CreatedTask, PrecheckOutcome, StopOutcome, TaskHistory } from "./tasks.ts";
 import type { TaskSummary, TaskView } from "./view.ts";
 
 /**
@@ -182,3 +182,19 @@ export const restartBody = documented(
   "The confirmation that the task loads again from scratch",
   z.object({ fromScratch: z.literal(true) }),
 )<{ fromScratch: true }>();
+
+export const taskHistory = documented(
+  "TaskHistory",
+  "The tailer's metrics, one sample a minute, kept 24 hours, oldest first (after `since` when given)",
+  z.object({
+    name: z.string(),
+    samples: z.array(
+      z.object({
+        at: z.string(),
+        latencySeconds: z.number(),
+        rowsPerSecond: z.number(),
+        appliedRows: z.number(),
+      }),
+    ),
+  }),
+)<TaskHistory>();

@@ -8,6 +8,7 @@ import {
   paused,
   precheck,
   restartBody,
+  taskHistory,
   taskList,
   taskView,
 } from "./answer-schemas.ts";
@@ -23,6 +24,8 @@ type Answer = [status: number, schema: string, description: string];
 interface OperationDoc {
   summary: string;
   body?: string;
+  /** Query parameters, as OpenAPI parameter objects. */
+  query?: Record<string, unknown>[];
   answers: Answer[];
 }
 
@@ -82,6 +85,24 @@ const OPERATIONS = {
       [400, id(errorBody), 'The body is not {"fromScratch": true}'],
       notFound,
       running,
+    ],
+  },
+  history: {
+    summary: "The tailer's latency and throughput, one sample a minute for the last 24 hours",
+    query: [
+      {
+        name: "since",
+        in: "query",
+        required: false,
+        description:
+          "Only samples after this time (ISO 8601 or epoch milliseconds): a chart polls what is new",
+        schema: { type: "string" },
+      },
+    ],
+    answers: [
+      [200, id(taskHistory), "The samples, oldest first"],
+      [400, id(errorBody), "since is not a time"],
+      notFound,
     ],
   },
   openapi: {
@@ -155,7 +176,7 @@ export function openApiDocument(routes: readonly DocumentedRoute[]): Record<stri
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const doc: OperationDoc = OPERATIONS[route.operation];
-    const parameters = pathParameters(route.resource);
+    const parameters = [...pathParameters(route.resource), ...(doc.query ?? [])];
     const responses = Object.fromEntries(
       doc.answers.map(([status, schema, description]) => [
         String(status),

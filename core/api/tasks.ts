@@ -1,5 +1,6 @@
 import { parseTaskSpec, specErrorFrom } from "../spec/load.ts";
-import type { TaskRecord } from "../store/task-store.ts";
+import { parseSince } from "../store/task-history.ts";
+import type { HistorySample, TaskRecord } from "../store/task-store.ts";
 import { ApiError, ExecutionStartError, notFound } from "./errors.ts";
 import type { TaskApiDeps } from "./ports.ts";
 import { secretProblems } from "./secret-policy.ts";
@@ -23,6 +24,12 @@ export interface StopOutcome {
   name: string;
   stopping: { executions: string[]; tailer: boolean };
   message: string;
+}
+
+export interface TaskHistory {
+  name: string;
+  /** Oldest first: when, latency (s), rows/s and rows applied by the tailer run that took it. */
+  samples: HistorySample[];
 }
 
 export interface PrecheckOutcome {
@@ -106,6 +113,17 @@ export class TaskApi {
   /** GET /tasks/{name}. */
   async get(name: string): Promise<TaskView> {
     return this.tasks.view(await this.find(name));
+  }
+
+  /**
+   * GET /tasks/{name}/history: the tailer's samples (one a minute, the last 24 hours at most),
+   * after `since` (ISO time or epoch ms) when given, so a chart polls only what is new.
+   */
+  async history(name: string, since?: string): Promise<TaskHistory> {
+    const after = parseSince(since);
+    if (after instanceof Error) throw new ApiError(400, "InvalidRequest", after.message);
+    await this.find(name);
+    return { name, samples: await this.deps.store.history(name, after) };
   }
 
   /** POST /tasks/{name}/precheck: runs every check against the stored spec and stores the report. */

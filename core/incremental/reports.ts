@@ -1,4 +1,6 @@
 import type { Logger } from "../logger.ts";
+import { HISTORY_INTERVAL_MS } from "../store/task-history.ts";
+import type { HistorySample } from "../store/task-store.ts";
 import type { Metrics } from "./metrics.ts";
 import { TAILER_REPORT_INTERVAL_MS, type TailerWatch } from "./watch.ts";
 
@@ -19,12 +21,40 @@ export function startReports(input: {
   clock: () => number;
   /** Saves the outcome with the warning given, while no tailer is connected to save it itself. */
   saveWarning: (warning: string | undefined) => Promise<void>;
+  /**
+   * The task's metrics history (the console's charts): a sample is appended on the first report
+   * with a latency and then once a minute. A failed append is logged; the tailer goes on.
+   */
+  history?: { append(sample: HistorySample): Promise<void>; appliedRows(): number };
 }): () => void {
   const { watch, logger, clock } = input;
   let warned = false;
   let loggedAt = 0;
+  let sampledAt: number | undefined;
+  const sample = (report: ReturnType<TailerWatch["report"]>) => {
+    const history = input.history;
+    const at = clock();
+    if (!history || report.latencyMs === undefined) return;
+    if (sampledAt !== undefined && at - sampledAt < HISTORY_INTERVAL_MS) return;
+    sampledAt = at;
+    const value: HistorySample = {
+      at: new Date(at).toISOString(),
+      latencySeconds: report.latencyMs / 1000,
+      rowsPerSecond: report.rowsPerSecond,
+      appliedRows: history.appliedRows(),
+    };
+    void Promise.resolve()
+      .then(() => history.append(value))
+      .catch((error: unknown) =>
+        logger.warn("metrics history sample not saved; the tailer goes on", {
+          phase: "incremental",
+          error: { message: (error as Error).message },
+        }),
+      );
+  };
   const tick = () => {
     const report = watch.report();
+    sample(report);
     input.metrics.tailer(input.task, report, input.thresholdSeconds);
     const warning = watch.warning();
     // Logged when it starts and every half hour while it lasts; its words (hours left) change as it goes.

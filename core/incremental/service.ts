@@ -89,6 +89,10 @@ export function runTaskTailer(task: string, options: TailerRunOptions): TailerRu
       saveWarning: async (warning) => {
         if (outcome) await saveOutcome({ ...outcome, warning, updatedAt: new Date(now()).toISOString() });
       },
+      history: {
+        append: (sample) => store.appendHistory(task, sample),
+        appliedRows: () => outcome?.appliedRows ?? 0,
+      },
     });
     // A stop asked for (dts pause) pauses the task; a signal alone leaves it in incremental migration.
     const ended = async (): Promise<TailerExit> => {

@@ -10,6 +10,7 @@ import { moveRefused, type Phase, PhaseMoveError, phasesInto, storedPhase } from
 import type { PrecheckReport } from "../model/precheck-report.ts";
 import type { TaskSpec } from "../spec/schema.ts";
 import { batchWrite, cancellationReasons, isConditionFailure } from "./dynamo-requests.ts";
+import { appendHistoryItem, historyKeysAround, readHistory } from "./dynamo-task-history.ts";
 import { batchGet, type Item, recordOf } from "./dynamo-task-items.ts";
 import {
   BULKY_FIELDS,
@@ -23,6 +24,7 @@ import {
   unpackField,
 } from "./task-items.ts";
 import {
+  type HistorySample,
   type OutcomeField,
   RESTART_FORGETS,
   storedFailure,
@@ -164,7 +166,7 @@ export class DynamoTaskStore implements TaskStore {
       { ":phase": "created" },
       Object.fromEntries(forget.map((field) => [`#${field}`, field])),
     );
-    await this.deleteKeys([incrementalKey(name), ...indexParts]);
+    await this.deleteKeys([incrementalKey(name), ...indexParts, ...this.historyKeys(name)]);
     // The tables it created are kept (the new run may recreate them); their completion is not.
     if (schema?.completedAt) {
       const { completedAt: _forgotten, ...kept } = schema;
@@ -176,7 +178,19 @@ export class DynamoTaskStore implements TaskStore {
     // Every key a part may have, not only the counted ones: two writers of one field at once can
     // leave a part no count names.
     const parts = BULKY_FIELDS.flatMap((field) => this.partKeys(name, field, MAX_PARTS, 0));
-    await this.deleteKeys([...parts, incrementalKey(name), name]);
+    await this.deleteKeys([...parts, incrementalKey(name), ...this.historyKeys(name), name]);
+  }
+
+  async appendHistory(name: string, sample: HistorySample): Promise<void> {
+    await appendHistoryItem(this.client, this.table, name, sample);
+  }
+
+  async history(name: string, since?: number): Promise<HistorySample[]> {
+    return readHistory(this.client, this.table, name, this.now(), since);
+  }
+
+  private historyKeys(name: string): string[] {
+    return historyKeysAround(name, this.now());
   }
 
   /** Every item the task occupies (task item, parts, incremental figures), as stored: for size checks. */

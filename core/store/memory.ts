@@ -13,8 +13,17 @@ import {
 } from "./checkpoint-store.ts";
 import { MemoryChunkLedger } from "./memory-ledger.ts";
 import { type Clock, roundTrip, stored } from "./round-trip.ts";
+import {
+  HISTORY_KEEP_MS,
+  historyFloor,
+  hourOf,
+  packSample,
+  samplesAfter,
+  unpackSample,
+} from "./task-history.ts";
 import { BULKY_FIELDS, packField, packSpec, taskItems } from "./task-items.ts";
 import {
+  type HistorySample,
   type OutcomeField,
   RESTART_FORGETS,
   storedFailure,
@@ -36,6 +45,7 @@ export { MemoryChunkLedger, stored };
 
 export class MemoryTaskStore implements TaskStore {
   private readonly tasks = new Map<string, TaskRecord>();
+  private readonly samples = new Map<string, HistorySample[]>();
 
   constructor(private readonly now: Clock = Date.now) {}
 
@@ -118,11 +128,29 @@ export class MemoryTaskStore implements TaskStore {
     const record = this.tasks.get(name) as TaskRecord;
     for (const field of RESTART_FORGETS) delete record[field];
     if (record.schema) delete record.schema.completedAt;
+    this.samples.delete(name);
   }
 
   async remove(name: string): Promise<void> {
     await roundTrip();
     this.tasks.delete(name);
+    this.samples.delete(name);
+  }
+
+  async appendHistory(name: string, sample: HistorySample): Promise<void> {
+    await roundTrip();
+    // The same bound as the TTL in DynamoDB: a day of samples, no more.
+    const kept = (this.samples.get(name) ?? []).filter(
+      (s) => Date.parse(s.at) > this.now() - HISTORY_KEEP_MS,
+    );
+    // Rounded as the DynamoDB adapter packs it (core/store/task-history.ts).
+    const at = Date.parse(sample.at);
+    this.samples.set(name, [...kept, unpackSample(hourOf(at), packSample(sample))]);
+  }
+
+  async history(name: string, since?: number): Promise<HistorySample[]> {
+    await roundTrip();
+    return samplesAfter(this.samples.get(name) ?? [], historyFloor(this.now(), since)).map(stored);
   }
 
   /** One conditional write: the task exists and, for a move to `phase`, its phase allows it. */

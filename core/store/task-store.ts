@@ -143,11 +143,27 @@ export interface TaskStore {
   /**
    * Back to "created" for a restart from scratch: what the task did (position, full load, index
    * builds, incremental figures, last error, schema completion) is forgotten; the spec and the
-   * tables the task created (so the new run may recreate them) are kept.
+   * tables the task created (so the new run may recreate them) are kept. Its history goes too.
    */
   restart(name: string): Promise<void>;
-  /** Removes the task record (the destination's data is left alone). */
+  /** Removes the task record and its history (the destination's data is left alone). */
   remove(name: string): Promise<void>;
+  /**
+   * Adds one sample to the task's metrics history (the tailer, once a minute). Kept 24 hours
+   * (core/store/task-history.ts); not checked against the task's existence, to stay one write.
+   */
+  appendHistory(name: string, sample: HistorySample): Promise<void>;
+  /** The task's samples after `since` (epoch ms), at most 24 hours back, oldest first; none for no task. */
+  history(name: string, since?: number): Promise<HistorySample[]>;
+}
+
+/** One point of a task's metrics history, as the tailer saw it. */
+export interface HistorySample {
+  at: string;
+  latencySeconds: number;
+  rowsPerSecond: number;
+  /** Rows applied by the tailer run that took the sample. */
+  appliedRows: number;
 }
 
 /** The outcomes a restart from scratch forgets. */

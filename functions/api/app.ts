@@ -77,6 +77,8 @@ async function run(tasks: () => TaskApi, operation: Operation, request: ApiReque
       return respond(202, await api.restart(taskName(request), request.body ? parseBody(request) : null));
     case "delete":
       return respond(200, await api.remove(taskName(request)));
+    case "history":
+      return respond(200, await api.history(taskName(request), request.queryStringParameters?.since));
   }
 }
 

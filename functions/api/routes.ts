@@ -13,6 +13,8 @@ export const API_ROUTES = [
   { method: "POST", resource: "/tasks/{name}/stop", operation: "stop" },
   { method: "POST", resource: "/tasks/{name}/resume", operation: "resume" },
   { method: "POST", resource: "/tasks/{name}/restart", operation: "restart" },
+  // The tailer's metrics, one sample a minute for the last 24 hours (core/store/task-history.ts).
+  { method: "GET", resource: "/tasks/{name}/history", operation: "history" },
   // The API's OpenAPI 3.1 document (core/api/openapi.ts), behind the same authorization as the rest.
   { method: "GET", resource: "/openapi.json", operation: "openapi" },
 ] as const;
@@ -28,6 +30,8 @@ export interface ApiRequest {
   path: string;
   pathParameters: Record<string, string | undefined> | null;
   body: string | null;
+  /** The query string (API Gateway passes it; GET /tasks/{name}/history reads `since`). */
+  queryStringParameters?: Record<string, string | undefined> | null;
   isBase64Encoded?: boolean;
   requestContext?: { requestId?: string };
 }

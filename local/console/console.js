@@ -2,9 +2,11 @@
 // and a task page. The token arrives once in the URL fragment (never sent to the server in a URL),
 // is kept in sessionStorage for this tab, and goes out only as the Authorization header.
 import uPlot from "./uplot.js";
-import { count, h, phaseBadge, seconds, taskCards, taskList } from "./view.js";
+import { chartPoints, count, h, phaseBadge, seconds, taskCards, taskList } from "./view.js";
 
 const REFRESH_MS = 2000;
+// The tailer stores a history sample a minute: reading it more often finds nothing new.
+const STORED_HISTORY_MS = 60_000;
 const TOKEN_KEY = "dts-token";
 const main = document.getElementById("main");
 const status = document.getElementById("status");
@@ -166,23 +168,45 @@ function taskPage(name) {
     title,
     actions,
     cards,
-    h("h2", {}, "Incremental latency and throughput (sampled by dts serve every 5 s while it runs)"),
+    h(
+      "h2",
+      {},
+      "Incremental latency and throughput (the tailer's sample a minute for the last 24 h, then dts serve's every 5 s)",
+    ),
     h("div", { className: "grid" }, latencyTarget, rateTarget),
   );
   const latencyChart = chart("Latency (s)", "latency s", latencyTarget);
   const rateChart = chart("Throughput (rows/s)", "rows/s", rateTarget);
   const path = encodeURIComponent(name);
+  let stored = { samples: [], readAt: 0 };
+  // Only what is new is asked for (since the last sample held); a failed read leaves the charts to
+  // the live samples, never fails the page.
+  const storedHistory = async () => {
+    if (Date.now() - stored.readAt < STORED_HISTORY_MS) return stored.samples;
+    const last = stored.samples.at(-1);
+    const query = last ? `?since=${encodeURIComponent(last.at)}` : "";
+    const answer = await api("GET", `/tasks/${path}/history${query}`).catch(() => ({ samples: [] }));
+    const byTime = new Map([...stored.samples, ...answer.samples].map((s) => [s.at, s]));
+    const dayAgo = Date.now() - 24 * 3600_000;
+    const samples = [...byTime.values()]
+      .filter((s) => Date.parse(s.at) > dayAgo)
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    stored = { samples, readAt: Date.now() };
+    return samples;
+  };
   schedule(async () => {
-    const [view, history] = await Promise.all([
+    const [view, history, samples] = await Promise.all([
       api("GET", `/tasks/${path}`),
       api("GET", `/console/history/${path}`),
+      storedHistory(),
     ]);
     title.replaceChildren(`${view.name} `, phaseBadge(view.phase));
     actions.replaceChildren(actionButtons(view, name));
     cards.replaceChildren(taskCards(view));
-    const xs = history.samples.map((s) => s.at / 1000);
-    latencyChart.setData([xs, history.samples.map((s) => s.latencySeconds)]);
-    rateChart.setData([xs, history.samples.map((s) => s.rowsPerSecond)]);
+    const points = chartPoints(samples, history.samples);
+    const xs = points.map((s) => s.at / 1000);
+    latencyChart.setData([xs, points.map((s) => s.latencySeconds)]);
+    rateChart.setData([xs, points.map((s) => s.rowsPerSecond)]);
     document.title = `${view.name} · ${view.phase} · ${seconds(view.latencySeconds)} · ${count(view.rows)} rows`;
   });
 }

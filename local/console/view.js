@@ -228,3 +228,19 @@ export function taskCards(view) {
       ),
   );
 }
+
+/**
+ * The chart's points: the tailer's stored samples (one a minute, the last 24 hours, kept across
+ * `dts serve` restarts) up to where this server's own 5 s samples begin, then those. Each point is
+ * {at (epoch ms), latencySeconds, rowsPerSecond}.
+ */
+export function chartPoints(stored, live) {
+  const liveFrom = live.length > 0 ? live[0].at : Number.POSITIVE_INFINITY;
+  const older = stored
+    .map((s) => ({ at: Date.parse(s.at), latencySeconds: s.latencySeconds, rowsPerSecond: s.rowsPerSecond }))
+    .filter((s) => s.at < liveFrom);
+  return [
+    ...older,
+    ...live.map(({ at, latencySeconds, rowsPerSecond }) => ({ at, latencySeconds, rowsPerSecond })),
+  ];
+}

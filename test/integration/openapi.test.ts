@@ -28,3 +28,17 @@ describe("GET /openapi.json under dts serve", () => {
     expect(await anonymous.json()).toMatchObject({ error: "Unauthorized" });
   });
 });
+
+describe("query parameters under dts serve", () => {
+  it("reach the API as API Gateway passes them: a bad `since` of GET /tasks/{name}/history is named", async () => {
+    const response = await fetch(`${server.url}/tasks/no-such-task/history?since=yesterday`, {
+      headers: { authorization: `Bearer ${server.token}` },
+    });
+    // Without the query string the task would be looked up first, and answered 404.
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: "InvalidRequest",
+      message: expect.stringContaining("since"),
+    });
+  });
+});

@@ -6,6 +6,7 @@ import type { CheckpointStore, Lease } from "#core/store/checkpoint-store.ts";
 import type { ChunkLedger } from "#core/store/chunk-ledger.ts";
 import { ITEM_LIMIT_BYTES, itemBytes } from "#core/store/task-items.ts";
 import type { TaskStore } from "#core/store/task-store.ts";
+import { historyContract } from "./history-contract.ts";
 import { largeTask } from "./large-task.ts";
 import { ledgerContract } from "./ledger-contract.ts";
 import { spec } from "./spec-fixtures.ts";
@@ -46,6 +47,17 @@ export function storeContract(factory: StoreFactory): void {
     now = START;
     stores = await factory(() => now);
   });
+
+  historyContract(
+    () => stores.tasks,
+    {
+      now: () => now,
+      advance: (ms) => {
+        now += ms;
+      },
+    },
+    unique,
+  );
 
   describe("task records", () => {
     const counts = { pass: 1, warn: 0, fail: 0, skipped: 0 };
