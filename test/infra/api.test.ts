@@ -1,7 +1,15 @@
 import { Match, type Template } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { API_ROUTES } from "#functions/api/routes.ts";
-import { actionsOf, roleOf, roleStatements, SYNTH_TIMEOUT, synthStack, text } from "./template.ts";
+import {
+  actionsOf,
+  apiResourcePath,
+  roleOf,
+  roleStatements,
+  SYNTH_TIMEOUT,
+  synthStack,
+  text,
+} from "./template.ts";
 
 let template: Template;
 
@@ -9,21 +17,12 @@ beforeAll(() => {
   template = synthStack().template;
 }, SYNTH_TIMEOUT);
 
-/** Path of an API Gateway resource, from its PathPart and its parents'. */
-function resourcePath(id: string): string {
-  const resources = template.findResources("AWS::ApiGateway::Resource");
-  const resource = resources[id];
-  if (!resource) return "";
-  const parent = resource.Properties.ParentId as { Ref?: string };
-  return `${parent.Ref && resources[parent.Ref] ? resourcePath(parent.Ref) : ""}/${resource.Properties.PathPart}`;
-}
-
 describe("the task API", () => {
   it("has exactly the handler's routes, each with IAM (SigV4) authorization and a Lambda proxy integration", () => {
     const methods = Object.values(template.findResources("AWS::ApiGateway::Method"));
     const routes = methods.map((m) => ({
       method: m.Properties.HttpMethod as string,
-      resource: resourcePath((m.Properties.ResourceId as { Ref: string }).Ref),
+      resource: apiResourcePath(template, (m.Properties.ResourceId as { Ref: string }).Ref),
       operation: m.Properties.OperationName as string,
     }));
     expect(routes.sort((a, b) => a.operation.localeCompare(b.operation))).toEqual(

@@ -62,3 +62,13 @@ export const text = (value: unknown) => JSON.stringify(value);
 
 /** Synthesizing the stack takes seconds, more while other suites run: hooks that do get this long. */
 export const SYNTH_TIMEOUT = 120_000;
+
+/** The path of an API Gateway resource of `template`, from its PathPart and its parents'. */
+export function apiResourcePath(template: Template, id: string): string {
+  const resources = template.findResources("AWS::ApiGateway::Resource");
+  const resource = resources[id];
+  if (!resource) return "";
+  const parent = resource.Properties.ParentId as { Ref?: string };
+  const above = parent.Ref && resources[parent.Ref] ? apiResourcePath(template, parent.Ref) : "";
+  return `${above}/${resource.Properties.PathPart}`;
+}
