@@ -3,11 +3,10 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import type { ExecutionStarter } from "#core/api/ports.ts";
-import { TaskApi } from "#core/api/tasks.ts";
 import { specJsonSchema } from "#core/spec/load.ts";
-import { memoryStores } from "#core/store/memory.ts";
 import { apiDocument, apiHandler } from "#functions/api/app.ts";
-import { API_ROUTES, type ApiRequest, resolvePath } from "#functions/api/routes.ts";
+import { API_ROUTES, resolvePath } from "#functions/api/routes.ts";
+import { memoryApi } from "../support/api-handler.ts";
 import { specInput } from "../support/spec-fixtures.ts";
 
 interface Operation {
@@ -30,7 +29,6 @@ const NOW = Date.UTC(2031, 0, 1);
 
 /** The API handler over in-memory stores; executions only record that they started. */
 function localApi() {
-  const stores = memoryStores(() => NOW);
   let live: string[] = [];
   const executions: ExecutionStarter = {
     async start() {
@@ -44,32 +42,8 @@ function localApi() {
       return { stopped };
     },
   };
-  const api = new TaskApi({
-    store: stores.tasks,
-    ledger: stores.ledger,
-    checkpoints: stores.checkpoints,
-    executions,
-    now: () => NOW,
-    precheck: async () => {
-      throw new Error("not used");
-    },
-    secrets: { requireSecretArns: false },
-  });
-  const handle = apiHandler(
-    () => api,
-    () => undefined,
-  );
-  return (method: string, path: string, body?: unknown) => {
-    const resolved = resolvePath(path);
-    const request: ApiRequest = {
-      httpMethod: method,
-      resource: resolved?.resource ?? path,
-      path,
-      pathParameters: resolved?.pathParameters ?? null,
-      body: body === undefined ? null : JSON.stringify(body),
-    };
-    return handle(request);
-  };
+  const { call } = memoryApi({ now: () => NOW, executions });
+  return (method: string, path: string, body?: unknown) => call(method, path, { body });
 }
 
 describe("the API's OpenAPI document", () => {

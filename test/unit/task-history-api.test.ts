@@ -1,8 +1,6 @@
 import { expect, it } from "vitest";
-import { TaskApi } from "#core/api/tasks.ts";
-import { memoryStores } from "#core/store/memory.ts";
-import { apiDocument, apiHandler } from "#functions/api/app.ts";
-import { resolvePath } from "#functions/api/routes.ts";
+import { apiDocument } from "#functions/api/app.ts";
+import { memoryApi } from "../support/api-handler.ts";
 import { spec } from "../support/spec-fixtures.ts";
 
 const START = Date.UTC(2031, 0, 1);
@@ -11,36 +9,9 @@ const MINUTE = 60_000;
 /** The API handler over in-memory stores on a clock the test moves. */
 function historyApi() {
   let now = START;
-  const stores = memoryStores(() => now);
-  const api = new TaskApi({
-    store: stores.tasks,
-    ledger: stores.ledger,
-    checkpoints: stores.checkpoints,
-    executions: {
-      start: async () => ({ executionId: "e" }),
-      running: async () => [],
-      stop: async () => ({ stopped: [] }),
-    },
-    now: () => now,
-    precheck: async () => {
-      throw new Error("not used");
-    },
-    secrets: { requireSecretArns: false },
-  });
-  const handle = apiHandler(
-    () => api,
-    () => undefined,
-  );
+  const { stores, call } = memoryApi({ now: () => now });
   const get = async (path: string, query?: Record<string, string>) => {
-    const resolved = resolvePath(path);
-    const response = await handle({
-      httpMethod: "GET",
-      resource: resolved?.resource ?? path,
-      path,
-      pathParameters: resolved?.pathParameters ?? null,
-      queryStringParameters: query ?? null,
-      body: null,
-    });
+    const response = await call("GET", path, query ? { query } : {});
     return { status: response.statusCode, body: JSON.parse(response.body) };
   };
   const advance = (ms: number) => {
