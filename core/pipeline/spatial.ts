@@ -5,16 +5,28 @@ import { quoteIdentifier, quoteQualified } from "../sql/identifiers.ts";
 import { sqlValue } from "../sql/values.ts";
 import type { TableRoute } from "./table-route.ts";
 
+const spatialByRoute = new WeakMap<TableRoute, string[]>();
+
+/** The route's spatial columns (looked up once per route: every upsert of a batch asks). */
 export function spatialColumns(route: TableRoute): string[] {
-  return [...route.types].filter(([, type]) => SPATIAL_TYPES.has(type)).map(([name]) => name);
+  let columns = spatialByRoute.get(route);
+  if (!columns) {
+    columns = [...route.types].filter(([, type]) => SPATIAL_TYPES.has(type)).map(([name]) => name);
+    spatialByRoute.set(route, columns);
+  }
+  return columns;
 }
 
 /** Spatial values zongji decoded into coordinates (it does for GEOMETRY in row images). */
 function decodedSpatial(route: TableRoute, row: Row): boolean {
-  return spatialColumns(route).some((c) => {
-    const value = row[c];
-    return value !== null && value !== undefined && !Buffer.isBuffer(value);
-  });
+  const columns = spatialColumns(route);
+  return (
+    columns.length > 0 &&
+    columns.some((c) => {
+      const value = row[c];
+      return value !== null && value !== undefined && !Buffer.isBuffer(value);
+    })
+  );
 }
 
 /**

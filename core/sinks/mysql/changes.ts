@@ -30,10 +30,17 @@ export function destinationChanges(changes: readonly SelectedChange[]): Destinat
   return out;
 }
 
+const onlyKey = new WeakMap<TableRoute, boolean>();
+
 /** Whether a table's rows are matched on the destination by its key alone (no other unique key). */
 function keyIsTheOnlyUniqueKey(route: TableRoute): boolean {
-  const key = route.keyNames.join("\0");
-  return route.uniqueKeys.every((unique) => unique.columns.join("\0") === key);
+  let only = onlyKey.get(route);
+  if (only === undefined) {
+    const key = route.keyNames.join("\0");
+    only = route.uniqueKeys.every((unique) => unique.columns.join("\0") === key);
+    onlyKey.set(route, only);
+  }
+  return only;
 }
 
 /**
