@@ -47,6 +47,8 @@ interface ZongjiEvent {
   getEventName(): string;
   timestamp: number;
   nextPosition: number;
+  /** Size of the event's body in the binlog. */
+  size?: number;
   /** Heartbeat: the binlog the server is at (and, past 4 GiB on MariaDB, the position). */
   binlogName?: string;
   position?: number;
@@ -68,6 +70,7 @@ interface ZongjiInstance {
   connection: {
     pause(): void;
     resume(): void;
+    stream?: NodeJS.ReadableStream;
     query(sql: string, callback: (error: Error | null) => void): void;
   } | null;
   /** ZongJi's control connection (a callback-style mysql2 connection), created by start(). */
@@ -119,12 +122,33 @@ export function zongjiOptions(endpoint: MysqlEndpoint, password: string): Record
   };
 }
 
+/**
+ * Lets `stream` deliver one chunk per turn of the event loop (while `mayResume` says so). Node
+ * reads up to 32 chunks of a busy socket in one go, and decoding that many row events takes long
+ * enough that the destination's answers, and so its next statement, wait behind them: the
+ * destination would idle while the binlog is decoded. The chunks wait in the socket's buffer.
+ */
+export function oneChunkPerTurn(stream: NodeJS.ReadableStream, mayResume: () => boolean): void {
+  let scheduled = false;
+  stream.on("data", () => {
+    if (scheduled) return;
+    scheduled = true;
+    stream.pause();
+    setImmediate(() => {
+      scheduled = false;
+      if (mayResume()) stream.resume();
+    });
+  });
+}
+
 /** How often an idle source sends the reader its binlog position. */
 const HEARTBEAT_PERIOD_S = 2;
 
 /** Reads the source binlog with @vlasky/zongji and assembles committed transactions. */
 export class ZongjiBinlogReader implements BinlogReader {
   private zongji: ZongjiInstance | undefined;
+  /** Paused by the tailer (backpressure): the chunk-by-chunk yield must not resume the stream. */
+  private held = false;
 
   constructor(
     private readonly endpoint: MysqlEndpoint,
@@ -161,6 +185,7 @@ export class ZongjiBinlogReader implements BinlogReader {
     );
     this.zongji = zongji;
     let changes: RowChange[] = [];
+    let bytes = 0;
     const position = (e: ZongjiEvent): BinlogPosition => {
       const gtid = zongji.gtidSet;
       return {
@@ -179,6 +204,7 @@ export class ZongjiBinlogReader implements BinlogReader {
       if (op) {
         const table = e.tableMap?.[e.tableId ?? -1];
         if (!table) return;
+        bytes += e.size ?? 0;
         const rows = table.columns?.some((c) => c.name === PROTO_STANDIN)
           ? e.rows?.map((row) => restoreRow(row, op === "update"))
           : e.rows;
@@ -213,19 +239,22 @@ export class ZongjiBinlogReader implements BinlogReader {
         return;
       }
       if (name === "xid") {
-        onTransaction({ position: position(e), timestamp: e.timestamp, changes });
+        onTransaction({ position: position(e), timestamp: e.timestamp, changes, bytes });
         changes = [];
+        bytes = 0;
         return;
       }
       if (name === "query") {
         const sql = (e.query ?? "").trim();
         if (/^BEGIN$/i.test(sql)) {
           changes = [];
+          bytes = 0;
           return;
         }
         if (/^COMMIT$/i.test(sql)) {
-          onTransaction({ position: position(e), timestamp: e.timestamp, changes });
+          onTransaction({ position: position(e), timestamp: e.timestamp, changes, bytes });
           changes = [];
+          bytes = 0;
           return;
         }
         onTransaction({
@@ -278,13 +307,21 @@ export class ZongjiBinlogReader implements BinlogReader {
         zongji.ctrlConnection.query(sessionStatement("source"), (error) => (error ? fail(error) : started()));
       else started();
     });
+    this.yieldBetweenChunks(zongji);
+  }
+
+  private yieldBetweenChunks(zongji: ZongjiInstance): void {
+    const stream = zongji.connection?.stream;
+    if (stream) oneChunkPerTurn(stream, () => !this.held && this.zongji === zongji);
   }
 
   pause(): void {
+    this.held = true;
     this.zongji?.connection?.pause();
   }
 
   resume(): void {
+    this.held = false;
     this.zongji?.connection?.resume();
   }
 

@@ -28,6 +28,8 @@ export interface SourceTransaction {
   timestamp: number;
   changes: RowChange[];
   ddl?: { database: string; sql: string };
+  /** Size of its row events in the binlog, when the reader knows it (bounds the tailer's queue). */
+  bytes?: number;
   /**
    * Not a transaction: the source said its binlog is at `position` and nothing is waiting (an idle
    * source's heartbeat). The tailer checkpoints it, so positions advance without writes.

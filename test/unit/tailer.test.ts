@@ -114,7 +114,9 @@ async function advance(ms: number, step = 50): Promise<void> {
   await settle();
 }
 
-function startTailer(options: { maxQueuedChanges?: number; checkpoints?: RecordingCheckpoints } = {}) {
+function startTailer(
+  options: { maxQueuedChanges?: number; maxQueuedBytes?: number; checkpoints?: RecordingCheckpoints } = {},
+) {
   const reader = new FakeReader();
   const sink = new FakeSink();
   const checkpoints = options.checkpoints ?? new RecordingCheckpoints(clock);
@@ -131,6 +133,7 @@ function startTailer(options: { maxQueuedChanges?: number; checkpoints?: Recordi
     clock,
     leaseTtlMs: TTL,
     maxQueuedChanges: options.maxQueuedChanges,
+    maxQueuedBytes: options.maxQueuedBytes,
     loadRoutes: async () => {
       routeLoads++;
       return new Map();
@@ -154,7 +157,7 @@ afterEach(() => {
 });
 
 describe("the tailer loop", () => {
-  it("commits whole transactions together, a DDL alone, up to about 5,000 changes; checkpoints each commit's end", async () => {
+  it("commits whole transactions together, a DDL alone, up to about 5,000 changes; checkpoints a DDL and where it caught up", async () => {
     const t = startTailer();
     await settle();
     expect(t.reader.from).toEqual(at(4));
@@ -163,10 +166,64 @@ describe("the tailer loop", () => {
     await settle();
     const p = txs.map((x) => x.position.position);
     expect(t.sink.batches).toEqual([[p[0], p[1], p[2]], [p[3]], [p[4], p[5]], [p[6]], [p[7]]]);
-    expect(t.checkpoints.saved.map((c) => c.position.position)).toEqual([p[2], p[3], p[5], p[6], p[7]]);
+    // The first commit (no checkpoint yet), the DDL, and the last commit, where nothing waits.
+    expect(t.checkpoints.saved.map((c) => c.position.position)).toEqual([p[2], p[3], p[7]]);
     expect(t.routeLoads()).toBe(2); // at start, and after the DDL
     t.tailer.stop();
     await t.run;
+  });
+
+  it("checkpoints at most once a second while a backlog drains, always at a transaction end", async () => {
+    const t = startTailer();
+    await settle();
+    t.sink.holding = true;
+    const txs = Array.from({ length: 8 }, () => tx(3000));
+    t.reader.push(...txs);
+    const p = txs.map((x) => x.position.position);
+    const commit = async () => {
+      for (let turn = 0; turn < 10 && t.sink.pending === 0; turn++) await settle();
+      t.sink.proceed();
+      await settle();
+    };
+    await commit(); // the first commit: nothing checkpointed yet
+    await commit(); // 400 ms later: deferred
+    expect(t.checkpoints.saved.map((c) => c.position.position)).toEqual([p[1]]);
+    await advance(1000);
+    await commit(); // a second after the last checkpoint
+    expect(t.checkpoints.saved.map((c) => c.position.position)).toEqual([p[1], p[5]]);
+    await commit(); // nothing waits any more
+    expect(t.sink.batches).toEqual([
+      [p[0], p[1]],
+      [p[2], p[3]],
+      [p[4], p[5]],
+      [p[6], p[7]],
+    ]);
+    expect(t.checkpoints.saved.map((c) => c.position.position)).toEqual([p[1], p[5], p[7]]);
+    t.tailer.stop();
+    await t.run;
+  });
+
+  it("checkpoints every commit once asked to stop, even within the second", async () => {
+    const t = startTailer();
+    await settle();
+    t.sink.holding = true;
+    const txs = Array.from({ length: 8 }, () => tx(3000));
+    t.reader.push(...txs);
+    const p = txs.map((x) => x.position.position);
+    const commit = async () => {
+      for (let turn = 0; turn < 10 && t.sink.pending === 0; turn++) await settle();
+      t.sink.proceed();
+      await settle();
+    };
+    await commit();
+    await commit(); // deferred: a backlog drains
+    expect(t.checkpoints.saved.map((c) => c.position.position)).toEqual([p[1]]);
+    t.tailer.stop(); // what was read is applied, each commit checkpointed
+    t.sink.holding = false;
+    await commit();
+    await t.run;
+    expect(t.sink.batches).toHaveLength(4);
+    expect(t.checkpoints.saved.map((c) => c.position.position)).toEqual([p[1], p[5], p[7]]);
   });
 
   it("writes the checkpoint only after the destination committed, and none for a failed commit", async () => {
@@ -280,6 +337,24 @@ describe("the tailer loop", () => {
     t.sink.proceed();
     await settle();
     expect(t.sink.batches.flat()).toHaveLength(7);
+    t.tailer.stop();
+    await t.run;
+  });
+
+  it("pauses the binlog while too many binlog bytes wait, whatever the count of changes", async () => {
+    const t = startTailer({ maxQueuedBytes: 1_000_000 });
+    await settle();
+    t.sink.holding = true;
+    const heavy = () => ({ ...tx(1), bytes: 300_000 });
+    t.reader.push(heavy(), heavy(), heavy());
+    expect(t.reader.paused).toBe(false); // 900,000 bytes
+    t.reader.push(heavy());
+    expect(t.reader.paused).toBe(true);
+    t.sink.holding = false;
+    t.sink.proceed();
+    await settle();
+    expect(t.reader.paused).toBe(false);
+    expect(t.sink.batches.flat()).toHaveLength(4);
     t.tailer.stop();
     await t.run;
   });
