@@ -4,7 +4,7 @@ import { Kafka, logLevel } from "kafkajs";
 import mysql from "mysql2/promise";
 import { expect } from "vitest";
 import { SPATIAL_TYPES } from "#core/model/data-types.ts";
-import { float32Text, normalizeNumber } from "#core/sinks/kafka/values.ts";
+import { javaFloatText } from "#core/sinks/kafka/values.ts";
 import { REPO, STACK } from "./stack.ts";
 
 const kafka = () => new Kafka({ brokers: [STACK.kafkaPlain], logLevel: logLevel.NOTHING });
@@ -119,7 +119,7 @@ function avroText(value: Record<string, Record<string, unknown>> | null, typeNum
     case "Decimal":
       return String(body.value);
     case "Float":
-      return typeNumber === 4 ? float32Text(body.value as number) : normalizeNumber(body.value as number);
+      return javaFloatText(body.value as number, typeNumber === 4);
     case "Character":
       return String(body.charset) === "latin1"
         ? new TextDecoder("windows-1252").decode(body.value as Buffer)
@@ -202,7 +202,7 @@ const SPATIAL = SPATIAL_TYPES;
 
 /**
  * The source's rows as canal-json strings, read independently of the binlog: server text for
- * numbers and temporal values, text as UTF-8, binary and WKB as ISO-8859-1, BIT as a number.
+ * integers, decimals and temporal values, FLOAT and DOUBLE as Java prints them, text as UTF-8, binary and WKB as ISO-8859-1, BIT as a number.
  */
 export async function sourceRows(
   connection: import("mysql2/promise").Connection,
@@ -236,8 +236,8 @@ export async function sourceRows(
     columns.forEach((c, i) => {
       const v = raw[i] ?? null;
       if (v === null) row[c.name] = null;
-      else if (c.type === "float") row[c.name] = float32Text(Number(v.toString()));
-      else if (c.type === "double") row[c.name] = normalizeNumber(Number(v.toString()));
+      else if (c.type === "float") row[c.name] = javaFloatText(Number(v.toString()), true);
+      else if (c.type === "double") row[c.name] = javaFloatText(Number(v.toString()), false);
       else if (BYTE_TYPES.has(c.type) || SPATIAL.has(c.type)) row[c.name] = v.toString("latin1");
       else row[c.name] = v.toString("utf8");
     });

@@ -5,10 +5,16 @@ import type { CatalogColumn } from "#core/model/catalog.ts";
 import { buildRoutes, type TableRoute } from "#core/pipeline/table-route.ts";
 import { canalJsonEncoder, ddlType, sqlTypeOf } from "#core/sinks/kafka/canal-json.ts";
 import type { KafkaProducer, OutgoingMessage } from "#core/sinks/kafka/client.ts";
-import { dateTimeParts, dtsAvroEncoder, objectName, timestampParts } from "#core/sinks/kafka/dts-avro.ts";
+import {
+  dateTimeParts,
+  dtsAvroEncoder,
+  objectName,
+  objectTypeName,
+  timestampParts,
+} from "#core/sinks/kafka/dts-avro.ts";
 import { javaHashCode, partitionOf } from "#core/sinks/kafka/partition.ts";
 import type { RowEvent } from "#core/sinks/kafka/record.ts";
-import { columnValue, float32Text } from "#core/sinks/kafka/values.ts";
+import { columnValue, float32Text, javaFloatText } from "#core/sinks/kafka/values.ts";
 import { KafkaWriter, messageEncoder, requests } from "#core/sinks/kafka/writer.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
 import { tableKey } from "#core/spec/table-name.ts";
@@ -93,6 +99,30 @@ describe("column values", () => {
     expect(float32Text(Math.fround(3.4e38))).toBe("3.4e38");
   });
 
+  it("writes DOUBLE as Java's Double.toString and FLOAT as Float.toString, as Canal's consumers read them", () => {
+    const double = (v: number) => javaFloatText(v, false);
+    expect([-1e10, 4, 1.7976931348623157e308, -0, 0.001, 1e-4, 1e7, 9_999_999, 123.456].map(double)).toEqual([
+      "-1.0E10",
+      "4.0",
+      "1.7976931348623157E308",
+      "-0.0",
+      "0.001",
+      "1.0E-4",
+      "1.0E7",
+      "9999999.0",
+      "123.456",
+    ]);
+    expect(double(5e-324)).toBe("4.9E-324"); // at least two digits, the closest two
+    const float = (v: number) => javaFloatText(v, true);
+    expect([1.1, 3.4028234663852886e38, 16_777_216, -3, 1.401298464324817e-45].map(float)).toEqual([
+      "1.1",
+      "3.4028235E38",
+      "1.6777216E7",
+      "-3.0",
+      "1.4E-45",
+    ]);
+  });
+
   it("turns BIT bytes into the number and strips the SRID from geometry", () => {
     expect(columnValue(ROW.b, column("b", "bit"))).toEqual({ kind: "bit", text: "9223372036854775809" });
     const internal = Buffer.concat([
@@ -114,6 +144,9 @@ describe("canal-json", () => {
     expect(sqlTypeOf("varchar", "varchar(5)")).toBe(12);
     expect(sqlTypeOf("blob", "blob")).toBe(2004);
     expect(sqlTypeOf("text", "text")).toBe(2005);
+    // As Canal's own producer writes them: BLOB, not BINARY (-2) or VARBINARY (-3).
+    expect(sqlTypeOf("binary", "binary(16)")).toBe(2004);
+    expect(sqlTypeOf("varbinary", "varbinary(255)")).toBe(2004);
   });
 
   it("names DDL by what it does", () => {
@@ -188,9 +221,35 @@ describe("dts-avro", () => {
     expect(d).toMatchObject({
       [`${ns}DateTime`]: { year: { int: 0 }, month: { int: 0 }, day: { int: 0 }, hour: null },
     });
-    expect(bin).toEqual({ [`${ns}BinaryObject`]: { type: "VARBINARY", value: Buffer.from([0, 255]) } });
+    expect(bin).toEqual({ [`${ns}BinaryObject`]: { type: "BINARY", value: Buffer.from([0, 255]) } });
     expect(b).toEqual({ [`${ns}Integer`]: { precision: 64, value: "9223372036854775809" } });
     expect(j).toEqual({ [`${ns}TextObject`]: { type: "JSON", value: '{"k": [1, 2.5]}' } });
+  });
+
+  it("names object values only with the types Alibaba's SDK parses (its ObjectType enum)", () => {
+    const sdk = new Set(["BINARY", "BOOL", "BLOB", "XML", "JSON", "TEXT", "BFILE", "RAW", "LONG_RAW"]);
+    for (const name of ["ROWID", "UROWID", "ENUM", "SET", "BYTEA", "GEOMETRY", "XTYPE", "UUID"])
+      sdk.add(name);
+    const types = [
+      "binary",
+      "varbinary",
+      "tinyblob",
+      "blob",
+      "mediumblob",
+      "longblob",
+      "json",
+      "enum",
+      "set",
+    ];
+    const more = ["point", "polygon", "geometrycollection", "inet6", "inet4", "uuid", "vector"];
+    for (const type of [...types, ...more]) expect(sdk, type).toContain(objectTypeName(type));
+    expect(["varbinary", "mediumblob", "point", "json", "set"].map(objectTypeName)).toEqual([
+      "BINARY",
+      "BLOB",
+      "GEOMETRY",
+      "JSON",
+      "SET",
+    ]);
   });
 
   it("writes DDL with fields null and the SQL as a plain string", () => {

@@ -23,8 +23,9 @@ const SQL_TYPES: Record<string, number> = {
   text: 2005,
   mediumtext: 2005,
   longtext: 2005,
-  binary: -2,
-  varbinary: -3,
+  // Canal's own producer writes BLOB (2004) for BINARY and VARBINARY too.
+  binary: 2004,
+  varbinary: 2004,
   tinyblob: 2004,
   blob: 2004,
   mediumblob: 2004,

@@ -1,5 +1,6 @@
 import avro from "avsc";
 import type { CatalogColumn } from "../../model/catalog.ts";
+import { SPATIAL_TYPES } from "../../model/data-types.ts";
 import type { Row } from "../../model/row.ts";
 import type { TableRoute } from "../../pipeline/table-route.ts";
 import { DTS_AVRO_SCHEMA } from "./avro-schema.ts";
@@ -142,12 +143,27 @@ const NAMES = {
   TextObject: `${NS}.TextObject`,
 } as const;
 
+/**
+ * The `type` of a BinaryObject, BinaryGeometry or TextObject: Alibaba's subscription SDK parses it
+ * into its ObjectType enum (BINARY, BOOL, BLOB, XML, JSON, TEXT, BFILE, RAW, LONG_RAW, ROWID,
+ * UROWID, ENUM, SET, BYTEA, GEOMETRY, XTYPE, UUID) and fails on any other name, so a column's own
+ * type name (VARBINARY, MEDIUMBLOB, POINT, INET6) is mapped onto one of those.
+ */
+export function objectTypeName(dataType: string): string {
+  const type = dataType.toLowerCase();
+  if (type === "binary" || type === "varbinary") return "BINARY";
+  if (type.endsWith("blob")) return "BLOB";
+  if (SPATIAL_TYPES.has(type)) return "GEOMETRY";
+  if (type === "json" || type === "enum" || type === "set" || type === "uuid") return type.toUpperCase();
+  return "TEXT";
+}
+
 /** The Avro value of one column, its constants worked out once per table. */
 function valueWriter(column: CatalogColumn): (value: ColumnValue) => unknown {
   const integerPrecisionValue = integerPrecision(column);
   const [decimalPrecision, decimalScale] = precisionScale(column.columnType) ?? [10, 0];
   const [floatPrecision, floatScale] = precisionScale(column.columnType) ?? [-1, -1];
-  const typeName = column.dataType.toUpperCase();
+  const typeName = objectTypeName(column.dataType);
   const charset = column.charset ?? "utf8mb4";
   return (value) => {
     switch (value.kind) {

@@ -12,7 +12,7 @@ export type ColumnValue =
   | { kind: "null" }
   | { kind: "integer"; text: string }
   | { kind: "decimal"; text: string }
-  | { kind: "float"; value: number; text: string }
+  | { kind: "float"; value: number; text: string; float32: boolean }
   | { kind: "temporal"; text: string }
   | { kind: "text"; text: string }
   | { kind: "binary"; bytes: Buffer }
@@ -123,7 +123,12 @@ export function columnValue(value: unknown, column: CatalogColumn): ColumnValue 
   if (type === "float" || type === "double" || type === "real") {
     const number = typeof value === "number" ? value : Number(asText(value));
     const text = type === "float" ? float32Text(number) : normalizeNumber(number);
-    return { kind: "float", value: type === "float" ? Math.fround(number) : number, text };
+    return {
+      kind: "float",
+      value: type === "float" ? Math.fround(number) : number,
+      text,
+      float32: type === "float",
+    };
   }
   if (TEMPORAL.has(type)) return { kind: "temporal", text: asText(value) };
   if (TEXT.has(type)) return { kind: "text", text: asText(value) };
@@ -144,11 +149,38 @@ export function charsetBytes(text: string, charset: string | undefined): Buffer 
   return iconv.encodingExists(name) ? iconv.encode(text, name) : Buffer.from(text, "utf8");
 }
 
+/**
+ * A DOUBLE as Java's Double.toString writes it, a FLOAT as Float.toString (Canal and its consumers
+ * are Java): "4.0", "-1.0E10", "1.0E-4", "1.7976931348623157E308", "-0.0". The digits are the
+ * shortest that read back as the same value, at least two (4.9E-324, the closest two).
+ */
+export function javaFloatText(value: number, float32: boolean): string {
+  if (!Number.isFinite(value)) return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+  if (value === 0) return Object.is(value, -0) ? "-0.0" : "0.0";
+  const exact = float32 ? Math.fround(value) : value;
+  const shortest = float32 ? Number(float32Text(exact)) : exact;
+  let [mantissa = "0", exponentText = "0"] = Math.abs(shortest).toExponential().split("e");
+  if (!mantissa.includes("."))
+    [mantissa = "0", exponentText = "0"] = Math.abs(exact).toExponential(1).split("e");
+  const digits = mantissa.replace(".", "");
+  const exponent = Number(exponentText);
+  const sign = value < 0 ? "-" : "";
+  const magnitude = Math.abs(exact);
+  if (magnitude >= 1e-3 && magnitude < 1e7) {
+    if (exponent < 0) return `${sign}0.${"0".repeat(-exponent - 1)}${digits.replace(/0+$/, "")}`;
+    const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, "0");
+    return `${sign}${whole}.${digits.slice(exponent + 1).replace(/0+$/, "") || "0"}`;
+  }
+  return `${sign}${digits[0]}.${digits.slice(1).replace(/0+$/, "") || "0"}E${exponent}`;
+}
+
 /** The value as canal-json writes it: a string (binary as ISO-8859-1, one code point per byte). */
 export function canalText(value: ColumnValue): string | null {
   switch (value.kind) {
     case "null":
       return null;
+    case "float":
+      return javaFloatText(value.value, value.float32);
     case "binary":
       return value.bytes.toString("latin1");
     case "geometry":
