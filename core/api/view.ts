@@ -43,7 +43,10 @@ export interface TaskView {
   progressPercent: number | null;
   /** Rows copied by the full load plus row changes applied incrementally. */
   rows: number;
-  /** Incremental latency: now minus the source commit time of the last applied change. */
+  /**
+   * Incremental latency: now minus the source commit time of the last applied change (growing
+   * while no tailer runs).
+   */
   latencySeconds: number | null;
   lastError: TaskRecord["lastError"] | null;
   running: { executions: string[]; tailer: TailerView | null };
@@ -127,11 +130,17 @@ export function taskView(input: {
 }): TaskView {
   const { task, now } = input;
   const fullLoad = fullLoadView(task, input.summary, now);
+  // Without a live tailer nothing is applied: the destination falls further behind every
+  // second since the tailer last reported (the source's heartbeat keeps committing), and the
+  // last throughput is history.
+  const stopped = input.tailer === null;
   const incremental = task.incremental
     ? {
         position: task.incremental.position,
-        latencyMs: task.incremental.latencyMs,
-        rowsPerSecond: task.incremental.rowsPerSecond,
+        latencyMs: stopped
+          ? task.incremental.latencyMs + Math.max(0, now - Date.parse(task.incremental.updatedAt))
+          : task.incremental.latencyMs,
+        rowsPerSecond: stopped ? 0 : task.incremental.rowsPerSecond,
         appliedRows: task.incremental.appliedRows,
         updatedAt: task.incremental.updatedAt,
         ...(task.incremental.warning ? { warning: task.incremental.warning } : {}),

@@ -60,6 +60,18 @@ function tailerPid(): number | undefined {
  * Texts a cell showed, read every 100 ms until `done` says they suffice; on a timeout the error
  * names what was seen and the browser's errors, and a screenshot is left in .stack/screenshots.
  */
+/** Seconds in the console's latency text ("14 ms", "2.31 s", "12.5 s", "3 min 4 s", "1 h 2 min"). */
+function shownSeconds(text: string): number {
+  const ms = /^(\d+) ms$/.exec(text);
+  if (ms) return Number(ms[1]) / 1000;
+  const s = /^(\d+(?:\.\d+)?) s$/.exec(text);
+  if (s) return Number(s[1]);
+  const long = /^(?:(\d+) h )?(?:(\d+) min)?(?: (\d+) s)?$/.exec(text);
+  if (long && (long[1] || long[2]))
+    return Number(long[1] ?? 0) * 3600 + Number(long[2] ?? 0) * 60 + Number(long[3] ?? 0);
+  return Number.NaN;
+}
+
 async function watchText(page: Page, selector: string, done: (seen: string[]) => boolean, what: string) {
   const seen: string[] = [];
   try {
@@ -133,7 +145,7 @@ describe("the console's files", () => {
 });
 
 describe.skipIf(!existsSync(CHROMIUM))(`the console in headless Chromium (needs ${CHROMIUM})`, () => {
-  it("shows a task's full load, then its applied changes moving with their latency, and pauses and resumes it", async () => {
+  it("shows a task's full load, then its applied changes, pauses it (its latency grows) and resumes it (it falls back)", async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox"] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("console", (message) => {
@@ -211,6 +223,16 @@ describe.skipIf(!existsSync(CHROMIUM))(`the console in headless Chromium (needs 
       "the task to be paused with its tailer gone",
     );
     await page.waitForSelector("[data-field=phase]:has-text('paused')");
+    // Paused while the writer goes on, the destination falls behind: the latency grows.
+    const latencyField = "[data-card=incremental] [data-field=latency]";
+    const behind = await watchText(
+      page,
+      latencyField,
+      (seen) => seen.filter((text) => shownSeconds(text) >= 1).length >= 2,
+      "the paused task's latency to grow",
+    );
+    const grown = behind.map(shownSeconds).filter((value) => value >= 1);
+    expect(grown.at(-1)).toBeGreaterThan(grown[0] as number);
     await page.screenshot({ path: join(SHOTS, "console-paused.png"), fullPage: true });
 
     await page.click("button[data-action=resume]:enabled", { timeout: 10_000 });
@@ -225,6 +247,14 @@ describe.skipIf(!existsSync(CHROMIUM))(`the console in headless Chromium (needs 
       );
     });
     await page.waitForSelector("[data-field=phase]:has-text('incremental')");
+    // Resumed, the tailer applies what was written meanwhile and the latency falls back.
+    const after = await watchText(
+      page,
+      latencyField,
+      (seen) => seen.length > 0 && shownSeconds(seen.at(-1) as string) < 1,
+      "the resumed task's latency to fall back under a second",
+    );
+    console.info(`paused latency ${behind.join(" → ")}; resumed ${after.join(" → ")}`);
     await page.screenshot({ path: join(SHOTS, "console-resumed.png"), fullPage: true });
     expect(consoleErrors).toEqual([]);
   });
