@@ -146,6 +146,24 @@ function startTailer(
   return { tailer, run, reader, sink, checkpoints, logged, metrics, routeLoads: () => routeLoads };
 }
 
+/**
+ * A tailer with a backlog of 8 transactions of 3,000 changes (4 commits of 2) and a sink that
+ * holds each commit until `commit()` lets the next one through.
+ */
+async function drainingBacklog() {
+  const t = startTailer();
+  await settle();
+  t.sink.holding = true;
+  const txs = Array.from({ length: 8 }, () => tx(3000));
+  t.reader.push(...txs);
+  const commit = async () => {
+    for (let turn = 0; turn < 10 && t.sink.pending === 0; turn++) await settle();
+    t.sink.proceed();
+    await settle();
+  };
+  return { t, p: txs.map((x) => x.position.position), commit };
+}
+
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
   now = START;
@@ -174,17 +192,7 @@ describe("the tailer loop", () => {
   });
 
   it("checkpoints at most once a second while a backlog drains, always at a transaction end", async () => {
-    const t = startTailer();
-    await settle();
-    t.sink.holding = true;
-    const txs = Array.from({ length: 8 }, () => tx(3000));
-    t.reader.push(...txs);
-    const p = txs.map((x) => x.position.position);
-    const commit = async () => {
-      for (let turn = 0; turn < 10 && t.sink.pending === 0; turn++) await settle();
-      t.sink.proceed();
-      await settle();
-    };
+    const { t, p, commit } = await drainingBacklog();
     await commit(); // the first commit: nothing checkpointed yet
     await commit(); // 400 ms later: deferred
     expect(t.checkpoints.saved.map((c) => c.position.position)).toEqual([p[1]]);
@@ -204,17 +212,7 @@ describe("the tailer loop", () => {
   });
 
   it("checkpoints every commit once asked to stop, even within the second", async () => {
-    const t = startTailer();
-    await settle();
-    t.sink.holding = true;
-    const txs = Array.from({ length: 8 }, () => tx(3000));
-    t.reader.push(...txs);
-    const p = txs.map((x) => x.position.position);
-    const commit = async () => {
-      for (let turn = 0; turn < 10 && t.sink.pending === 0; turn++) await settle();
-      t.sink.proceed();
-      await settle();
-    };
+    const { t, p, commit } = await drainingBacklog();
     await commit();
     await commit(); // deferred: a backlog drains
     expect(t.checkpoints.saved.map((c) => c.position.position)).toEqual([p[1]]);
