@@ -184,6 +184,7 @@ export class ZongjiBinlogReader implements BinlogReader {
       zongjiOptions(this.endpoint, password),
     );
     this.zongji = zongji;
+    this.held = false;
     let changes: RowChange[] = [];
     let bytes = 0;
     const position = (e: ZongjiEvent): BinlogPosition => {
