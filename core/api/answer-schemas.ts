@@ -119,6 +119,16 @@ export const taskView = documented(
         rowsPerSecond: z.number(),
         startedAt: z.string(),
         completedAt: z.string().nullable(),
+        tables: z.array(
+          z.object({
+            table: z.string(),
+            chunks: z.number(),
+            chunksDone: z.number(),
+            estimatedRows: z.number(),
+            rowsCopied: z.number(),
+            percent: z.number(),
+          }),
+        ),
       })
       .nullable(),
     indexes: z

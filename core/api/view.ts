@@ -67,6 +67,8 @@ export interface TaskView {
     rowsPerSecond: number;
     startedAt: string;
     completedAt: string | null;
+    /** Each table's part while the load runs, in plan order (none once it is done). */
+    tables: TableLoadView[];
   } | null;
   /** The secondary indexes built after the full load (absent when none were deferred). */
   indexes: { tables: number; pending: string[]; startedAt: string; completedAt: string | null } | null;
@@ -94,6 +96,21 @@ export function redactSpec(spec: TaskSpec): unknown {
   return redact(spec);
 }
 
+export interface TableLoadView {
+  /** Source table, database.table. */
+  table: string;
+  chunks: number;
+  chunksDone: number;
+  estimatedRows: number;
+  rowsCopied: number;
+  percent: number;
+}
+
+function percentOf(copied: number, estimated: number, done: boolean): number {
+  // Filters leave rows out, so a finished load may copy fewer rows than planned.
+  return done ? 100 : Math.min(99, Math.floor((copied / Math.max(estimated, 1)) * 100));
+}
+
 function fullLoadView(
   task: TaskRecord,
   summary: LedgerSummary | undefined,
@@ -104,8 +121,7 @@ function fullLoadView(
   const rowsCopied = summary?.rowsCopied ?? fullLoad.rows ?? 0;
   const estimatedRows = summary?.estimatedRows ?? fullLoad.estimatedRows;
   const done = fullLoad.completedAt !== undefined;
-  // Filters leave rows out, so a finished load may copy fewer rows than planned.
-  const percent = done ? 100 : Math.min(99, Math.floor((rowsCopied / Math.max(estimatedRows, 1)) * 100));
+  const percent = percentOf(rowsCopied, estimatedRows, done);
   const end = done ? Date.parse(fullLoad.completedAt ?? "") : now;
   const seconds = Math.max(0.001, (end - Date.parse(fullLoad.startedAt)) / 1000);
   return {
@@ -117,6 +133,16 @@ function fullLoadView(
     rowsPerSecond: Math.round(rowsCopied / seconds),
     startedAt: fullLoad.startedAt,
     completedAt: fullLoad.completedAt ?? null,
+    tables: done
+      ? []
+      : (summary?.tables ?? []).map((t) => ({
+          table: t.table,
+          chunks: t.chunks,
+          chunksDone: t.done,
+          estimatedRows: t.estimatedRows,
+          rowsCopied: t.rowsCopied,
+          percent: percentOf(t.rowsCopied, t.estimatedRows, t.chunks > 0 && t.done === t.chunks),
+        })),
   };
 }
 

@@ -46,6 +46,18 @@ export interface LedgerSummary {
   done: number;
   estimatedRows: number;
   rowsCopied: number;
+  /** The same counts per source table, in plan order (none for a ledger planned before they were kept). */
+  tables: TableProgress[];
+}
+
+/** One table's part of the full load. */
+export interface TableProgress {
+  /** Source table, database.table. */
+  table: string;
+  chunks: number;
+  done: number;
+  estimatedRows: number;
+  rowsCopied: number;
 }
 
 /**
@@ -72,15 +84,44 @@ export const CHUNK_IDS = "t";
 /** The id of the plan record, the item beside a task's chunks that counts them (DynamoDB). */
 export const PLAN_RECORD = "#plan";
 
+/** Beside the plan record, one item per table counts that table's chunks (DynamoDB). */
+export const TABLE_PLAN_PREFIX = `${PLAN_RECORD}#t`;
+
+export function tablePlanId(tableIndex: number): string {
+  return `${TABLE_PLAN_PREFIX}${String(tableIndex).padStart(5, "0")}`;
+}
+
+/** The table index and chunk index a chunk id carries. */
+export function chunkIndexes(id: string): { table: number; chunk: number } {
+  const match = /^t(\d+)#c(\d+)$/.exec(id);
+  return { table: Number(match?.[1] ?? -1), chunk: Number(match?.[2] ?? -1) };
+}
+
 export function chunkId(tableIndex: number, index: number): string {
   return `${CHUNK_IDS}${String(tableIndex).padStart(5, "0")}#c${String(index).padStart(7, "0")}`;
 }
 
 export function summarize(chunks: readonly Chunk[]): LedgerSummary {
+  const tables = new Map<number, TableProgress>();
+  for (const c of [...chunks].sort((a, b) => a.tableIndex - b.tableIndex)) {
+    const table = tables.get(c.tableIndex) ?? {
+      table: c.table,
+      chunks: 0,
+      done: 0,
+      estimatedRows: 0,
+      rowsCopied: 0,
+    };
+    table.chunks += 1;
+    table.done += c.state === "done" ? 1 : 0;
+    table.estimatedRows += c.estimatedRows;
+    table.rowsCopied += c.rows ?? 0;
+    tables.set(c.tableIndex, table);
+  }
   return {
     chunks: chunks.length,
     done: chunks.filter((c) => c.state === "done").length,
     estimatedRows: chunks.reduce((n, c) => n + c.estimatedRows, 0),
     rowsCopied: chunks.reduce((n, c) => n + (c.rows ?? 0), 0),
+    tables: [...tables.values()],
   };
 }

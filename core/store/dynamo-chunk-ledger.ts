@@ -42,7 +42,14 @@ import {
   releaseWithError,
   reopenFailed,
 } from "./dynamo-chunk-failures.ts";
-import { appendPlanned, readPlanCursor } from "./dynamo-plan.ts";
+import {
+  appendPlanned,
+  deleteTablePlans,
+  putTablePlans,
+  readPlanCursor,
+  readTableProgress,
+  tableDone,
+} from "./dynamo-plan.ts";
 import {
   batchWrite,
   cancellationReasons,
@@ -112,16 +119,19 @@ export class DynamoChunkLedger implements ChunkLedger {
       ExpressionAttributeValues: { ":task": task, ":copying": COPYING_KEYS },
     });
     const inFlight = copying.reduce((n, c) => n + (Number(c.rows) || 0), 0);
+    const tables = await readTableProgress(this.client, this.table, task, copying);
     return {
       chunks: plan.chunks,
       done: plan.done,
       estimatedRows: plan.estimatedRows,
       rowsCopied: plan.rowsDone + inFlight,
+      tables,
     };
   }
 
   async replace(task: string, chunks: Chunk[]): Promise<void> {
     await this.client.send(new DeleteCommand({ TableName: this.table, Key: { task, id: PLAN_RECORD } }));
+    await deleteTablePlans(this.client, this.table, task);
     const existing = await this.list(task);
     await this.batch(existing.map((c) => ({ DeleteRequest: { Key: { task, id: c.id } } })));
     await this.batch(chunks.map((c) => ({ PutRequest: { Item: { ...c, claimKey: claimKey(c) } } })));
@@ -133,6 +143,7 @@ export class DynamoChunkLedger implements ChunkLedger {
       done: done.length,
       rowsDone: done.reduce((n, c) => n + c.rows, 0),
     };
+    await putTablePlans(this.client, this.table, task, chunks);
     // Written last: a plan cut short has no plan record, and summary() then counts the chunks there are.
     await this.client.send(
       new PutCommand({ TableName: this.table, Item: { task, id: PLAN_RECORD, ...plan } }),
@@ -274,6 +285,7 @@ export class DynamoChunkLedger implements ChunkLedger {
       ExpressionAttributeNames: { "#state": "state", "#rows": "rows" },
       ExpressionAttributeValues: { ":done": "done", ":rows": rows, ":now": this.timestamp(), ...held(claim) },
     };
+    const tableItem = tableDone(this.table, claim.task, claim.id, rows);
     const plan = {
       TableName: this.table,
       Key: { task: claim.task, id: PLAN_RECORD },
@@ -285,7 +297,9 @@ export class DynamoChunkLedger implements ChunkLedger {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.client.send(
-          new TransactWriteCommand({ TransactItems: [{ Update: chunk }, { Update: plan }] }),
+          new TransactWriteCommand({
+            TransactItems: [{ Update: chunk }, { Update: plan }, { Update: tableItem }],
+          }),
         );
         return;
       } catch (error) {

@@ -154,6 +154,61 @@ function precheckCard(precheck) {
   );
 }
 
+/** Shown table by table while the load runs: those not done (up to 50), and how many are. */
+const TABLES_SHOWN = 50;
+
+function tableProgress(fullLoad) {
+  const tables = fullLoad.tables ?? [];
+  if (tables.length === 0) return null;
+  const open = tables.filter((t) => t.chunksDone < t.chunks);
+  const done = tables.length - open.length;
+  const eta = (t) =>
+    fullLoad.rowsPerSecond > 0
+      ? duration(Math.max(0, t.estimatedRows - t.rowsCopied) / fullLoad.rowsPerSecond)
+      : "—";
+  return h(
+    "div",
+    {},
+    h(
+      "table",
+      { "data-view": "full-load-tables" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          ["Table", "Chunks", "Rows", "%", "ETA"].map((name) => h("th", {}, name)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        open
+          .slice(0, TABLES_SHOWN)
+          .map((t) =>
+            h(
+              "tr",
+              { "data-table": t.table },
+              h("td", {}, t.table),
+              h("td", { className: "num" }, `${count(t.chunksDone)} / ${count(t.chunks)}`),
+              h("td", { className: "num" }, `${count(t.rowsCopied)} / ~${count(t.estimatedRows)}`),
+              h("td", { className: "num", "data-field": "table-percent" }, `${t.percent}%`),
+              h("td", { className: "num" }, eta(t)),
+            ),
+          ),
+      ),
+    ),
+    h(
+      "p",
+      { className: "muted", "data-field": "tables-done" },
+      `${count(done)} of ${count(tables.length)} tables copied` +
+        (open.length > TABLES_SHOWN ? `; ${count(open.length - TABLES_SHOWN)} more to copy not shown` : "") +
+        ". ETA per table at the whole load's rate.",
+    ),
+  );
+}
+
 function fullLoadCard(fullLoad) {
   if (!fullLoad) return null;
   const left = fullLoad.estimatedRows - fullLoad.rowsCopied;
@@ -173,6 +228,7 @@ function fullLoadCard(fullLoad) {
       ["rate", `${count(fullLoad.rowsPerSecond)} rows/s`],
       ["ETA", eta, "full-load-eta"],
     ]),
+    tableProgress(fullLoad),
   );
 }
 

@@ -165,11 +165,25 @@ describe.skipIf(!existsSync(CHROMIUM))(`the console in headless Chromium (needs 
         name: TASK,
         objects: [{ database: DATABASE }],
         migrationTypes: ["schema", "full", "incremental"],
-        fullLoad: { chunkRows: 1000, parallelism: 1 },
+        // About 5 s of full load (20,000 rows), for the pages to see it run.
+        fullLoad: { chunkRows: 1000, parallelism: 1, rateLimitRowsPerSecond: 4000 },
       }),
     );
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     writer = await startWriter(DATABASE, "accounts", 7);
+    // The task page during the full load shows each table's part of it.
+    const loading = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    loading.on("pageerror", (error) => consoleErrors.push(error.message));
+    await loading.goto(`${server.url}/#token=${server.token}`);
+    await loading.goto(`${server.url}/#/task/${TASK}`);
+    const tableRow = `[data-view=full-load-tables] tr[data-table="${DATABASE}.accounts"]`;
+    await loading.waitForSelector(tableRow, { timeout: 30_000 }).catch(async (error: Error) => {
+      await loading.screenshot({ path: join(SHOTS, "console-failure.png"), fullPage: true });
+      throw error;
+    });
+    expect(await loading.textContent(`${tableRow} [data-field=table-percent]`)).toMatch(/^\d+%$/);
+    await loading.screenshot({ path: join(SHOTS, "console-full-load.png"), fullPage: true });
+    await loading.close();
 
     const row = `tr[data-task="${TASK}"]`;
     // Rows move while the full load copies and then while the writer's changes are applied.

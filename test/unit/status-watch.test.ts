@@ -45,6 +45,7 @@ const loading = (rowsCopied: number, chunksDone: number): TaskView =>
       rowsPerSecond: 50_000,
       startedAt: at(-60),
       completedAt: null,
+      tables: [],
     },
   });
 
