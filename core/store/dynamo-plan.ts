@@ -88,7 +88,8 @@ export async function countPlannedTables(
   task: string,
   chunks: readonly Chunk[],
 ): Promise<void> {
-  const byTable = new Map<number, { name: string; first: number; last: number; n: number; rows: number }>();
+  type Entry = { name: string; first: number; last: number; n: number; rows: number };
+  const byTable = new Map<number, Entry>();
   for (const c of chunks) {
     const index = chunkIndexes(c.id).chunk;
     const entry = byTable.get(c.tableIndex) ?? { name: c.table, first: index, last: index, n: 0, rows: 0 };
@@ -98,7 +99,7 @@ export async function countPlannedTables(
     entry.rows += c.estimatedRows;
     byTable.set(c.tableIndex, entry);
   }
-  for (const [tableIndex, entry] of byTable) {
+  const count = async ([tableIndex, entry]: [number, Entry]) => {
     try {
       await client.send(
         new UpdateCommand({
@@ -121,7 +122,10 @@ export async function countPlannedTables(
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
-  }
+  };
+  // An append of many small tables updates one item per table: a few at a time.
+  const entries = [...byTable];
+  for (let at = 0; at < entries.length; at += 10) await Promise.all(entries.slice(at, at + 10).map(count));
 }
 
 /** The tables' items, in plan order, with the rows of chunks being copied (`copying`) added. */
