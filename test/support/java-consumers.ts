@@ -71,7 +71,8 @@ export function javaDecode(format: "avro" | "canal", values: readonly Buffer[]):
         format,
         file,
       ],
-      { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "inherit"] },
+      // The SDK's logging binding complains on stderr; a failure carries it in its error.
+      { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, stdio: ["ignore", "pipe", "pipe"] },
     );
     return out
       .split("\n")
