@@ -5,8 +5,8 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localEnvironment } from "../../local/environment.ts";
 import { type LocalApiServer, startApiServer } from "../../local/server.ts";
-import { forgetTask, specInput } from "../support/spec-fixtures.ts";
-import { REPO, STACK, sql } from "../support/stack.ts";
+import { accountsDatabase, forgetTask, specInput } from "../support/spec-fixtures.ts";
+import { REPO } from "../support/stack.ts";
 import { waitFor } from "../support/tailer.ts";
 import { startWriter, type Writer } from "../support/writer.ts";
 
@@ -99,13 +99,7 @@ beforeAll(async () => {
   const stale = tailerPid();
   if (stale) process.kill(stale, "SIGTERM");
   await waitFor(() => tailerPid() === undefined, 30_000, "a previous run's tailer to exit");
-  await sql(STACK.source.port, [
-    `DROP DATABASE IF EXISTS ${DATABASE}`,
-    `CREATE DATABASE ${DATABASE}`,
-    `CREATE TABLE ${DATABASE}.accounts (id INT NOT NULL PRIMARY KEY, balance DECIMAL(12,2) NOT NULL, note VARCHAR(50))`,
-    `INSERT INTO ${DATABASE}.accounts SELECT seq, seq, CONCAT('a', seq) FROM ${DATABASE}.seq_1_to_${ROWS}`,
-  ]);
-  await sql(STACK.destination.port, [`DROP DATABASE IF EXISTS ${DATABASE}`]);
+  await accountsDatabase(DATABASE, ROWS);
   await forgetTask(TASK);
   server = await startApiServer({ port: 0, historyIntervalMs: 1000 });
   await mkdir(SHOTS, { recursive: true });

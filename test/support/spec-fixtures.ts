@@ -65,9 +65,9 @@ export async function writeSpecFile(overrides: Partial<TaskSpecInput> & { name: 
 
 /**
  * A source database with an `accounts` table of `rows` rows (what the writer in writer.ts works
- * on), an empty destination, and the spec file of a full + incremental task over it.
+ * on), and no such database on the destination.
  */
-export async function accountsTask(task: string, database: string, rows: number): Promise<string> {
+export async function accountsDatabase(database: string, rows: number): Promise<void> {
   await sql(STACK.source.port, [
     `DROP DATABASE IF EXISTS ${database}`,
     `CREATE DATABASE ${database}`,
@@ -75,6 +75,11 @@ export async function accountsTask(task: string, database: string, rows: number)
     `INSERT INTO ${database}.accounts SELECT seq, seq, CONCAT('a', seq) FROM ${database}.seq_1_to_${rows}`,
   ]);
   await sql(STACK.destination.port, [`DROP DATABASE IF EXISTS ${database}`]);
+}
+
+/** accountsDatabase, and the spec file of a full + incremental task over it. */
+export async function accountsTask(task: string, database: string, rows: number): Promise<string> {
+  await accountsDatabase(database, rows);
   return writeSpecFile({
     name: task,
     migrationTypes: ["schema", "full", "incremental"],
