@@ -12,4 +12,5 @@ if bash scripts/stack/stack.sh status >/dev/null 2>&1; then
 fi
 DTS_KAFKA_VERSION=4.1 exec npx vitest run --project integration \
   test/integration/kafka.test.ts test/integration/kafka-recovery.test.ts \
+  test/integration/kafka-exactly-once.test.ts \
   test/integration/precheck-kafka.test.ts test/integration/etl.test.ts

@@ -1,6 +1,6 @@
 import type { Connection } from "mysql2/promise";
 import { FencedError } from "../errors.ts";
-import type { BinlogPosition } from "../model/position.ts";
+import { type BinlogPosition, comparePositions } from "../model/position.ts";
 import type { SourceTransaction } from "../model/row.ts";
 import { loadEtlEngine } from "../pipeline/etl.ts";
 import type { ChangeSink } from "../pipeline/sink.ts";
@@ -133,7 +133,7 @@ export class Tailer {
     let stoppedCleanly = false;
     try {
       await reader.start(
-        this.deps.start,
+        await this.startPosition(),
         (tx) => this.enqueue(tx),
         (error) => this.fail(error),
       );
@@ -148,6 +148,20 @@ export class Tailer {
         await checkpoints.release(this.lease).catch(() => undefined);
     }
     if (this.failure && !stoppedCleanly) throw this.failure;
+  }
+
+  /** The stored checkpoint, or the destination's own when it committed past it (see ChangeSink). */
+  private async startPosition(): Promise<BinlogPosition> {
+    const committed = await this.deps.sink.committedPosition?.();
+    if (!committed || comparePositions(committed, this.deps.start) <= 0) return this.deps.start;
+    this.deps.log?.(
+      "starting from the destination's checkpoint, committed with the data after the stored one",
+      {
+        stored: this.deps.start,
+        committed,
+      },
+    );
+    return committed;
   }
 
   /**

@@ -16,6 +16,7 @@ import { etlScript } from "./rules/etl.ts";
 import {
   filters,
   kafkaTopic,
+  kafkaTransactions,
   nameMapping,
   sourceObjects,
   sourceTableKeys,
@@ -61,6 +62,7 @@ export const RULES: readonly Rule[] = [
   destinationBulkLoad,
   tableConflicts,
   kafkaTopic,
+  kafkaTransactions,
 ];
 
 /** The ports precheck reads facts through; adapters implement them against real servers. */

@@ -41,6 +41,11 @@ export interface KafkaDestinationFacts {
   kind: "kafka";
   /** topic -> partition count, for the topics the task writes (absent when the topic does not exist). */
   topics: Record<string, number>;
+  /**
+   * delivery "exactly-once": whether a transactional producer could start and read the checkpoint
+   * group (probed with the id `dts-<task>-precheck`, so a running tailer is never fenced).
+   */
+  transactions?: { ok: true } | { ok: false; error: string };
 }
 
 export type DestinationFacts = MysqlDestinationFacts | KafkaDestinationFacts;

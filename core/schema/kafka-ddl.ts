@@ -26,23 +26,27 @@ export async function publishSchema(
       `SHOW CREATE TABLE ${quoteQualified(table.source.database, table.source.table)}`,
     );
     const ddl = destinationCreateTable(String(row?.["Create Table"]), table, true, false);
-    await writer.writeDdl({
-      database: table.destination.database,
-      table: table.destination.table,
-      sql: ddl.sql,
-      sourceTimestamp: Date.now(),
-      position: "",
-    });
+    await writer.writeDdl([
+      {
+        database: table.destination.database,
+        table: table.destination.table,
+        sql: ddl.sql,
+        sourceTimestamp: Date.now(),
+        position: "",
+      },
+    ]);
     notes.push(...ddl.notes.map((n) => `${qualified(table.destination)}: ${n}`));
     published++;
     for (const column of (spec.etl?.addColumns ?? []).filter((c) => namesTable(c.table, table.source))) {
-      await writer.writeDdl({
-        database: table.destination.database,
-        table: table.destination.table,
-        sql: `ALTER TABLE ${quoteQualified(table.destination.database, table.destination.table)} ADD COLUMN ${quoteIdentifier(column.name)} ${column.type} NULL`,
-        sourceTimestamp: Date.now(),
-        position: "",
-      });
+      await writer.writeDdl([
+        {
+          database: table.destination.database,
+          table: table.destination.table,
+          sql: `ALTER TABLE ${quoteQualified(table.destination.database, table.destination.table)} ADD COLUMN ${quoteIdentifier(column.name)} ${column.type} NULL`,
+          sourceTimestamp: Date.now(),
+          position: "",
+        },
+      ]);
     }
   }
   notes.push(

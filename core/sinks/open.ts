@@ -3,7 +3,7 @@ import type { ChangeSink } from "../pipeline/sink.ts";
 import { openDestination } from "../source/connection.ts";
 import type { KafkaDestination, TaskSpec } from "../spec/schema.ts";
 import type { TaskRecord } from "../store/task-store.ts";
-import type { KafkaProducer } from "./kafka/client.ts";
+import type { KafkaProducer, TransactionalOptions } from "./kafka/client.ts";
 import type { KafkaWriter } from "./kafka/writer.ts";
 import { MysqlChangeSink } from "./mysql/change-sink.ts";
 
@@ -17,19 +17,19 @@ export function recordedFacts(task: TaskRecord | undefined): { sourceVersion: st
   return { sourceVersion: String(facts.sourceVersion ?? ""), ...(partitions ? { partitions } : {}) };
 }
 
-/** Opens the tailer's sink for the task's destination. */
 /** The task's producer and a writer over it (partition count checked); the caller closes the producer. */
 async function openKafkaWriter(
   spec: TaskSpec,
   destination: KafkaDestination,
   task: TaskRecord | undefined,
+  transactional?: TransactionalOptions,
 ): Promise<{ writer: KafkaWriter; producer: KafkaProducer }> {
   const facts = recordedFacts(task);
   const [{ connectTaskProducer }, { KafkaWriter, messageEncoder }] = await Promise.all([
     import("./kafka/login.ts"),
     import("./kafka/writer.ts"),
   ]);
-  const producer = await connectTaskProducer(destination, `dts-${spec.name}`);
+  const producer = await connectTaskProducer(destination, `dts-${spec.name}`, transactional);
   try {
     const writer = await KafkaWriter.open({
       destination,
@@ -44,6 +44,7 @@ async function openKafkaWriter(
   }
 }
 
+/** Opens the tailer's sink for the task's destination. */
 export async function openChangeSink(
   spec: TaskSpec,
   task: TaskRecord | undefined,
@@ -56,7 +57,9 @@ export async function openChangeSink(
     const sink = new MysqlChangeSink(spec, source, target, log);
     return Object.assign(sink, { close: () => target.end().catch(() => undefined) });
   }
-  const { writer, producer } = await openKafkaWriter(spec, destination, task);
+  const { exactlyOnceIds } = await import("./kafka/login.ts");
+  const exactlyOnce = destination.delivery === "exactly-once" ? exactlyOnceIds(spec, destination) : undefined;
+  const { writer, producer } = await openKafkaWriter(spec, destination, task, exactlyOnce);
   const { KafkaChangeSink } = await import("./kafka/change-sink.ts");
   return new KafkaChangeSink(spec, source, writer, producer, log);
 }

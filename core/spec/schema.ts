@@ -171,6 +171,10 @@ export const kafkaDestinationSchema = z
     topic: topicName.meta({ description: "Topic that receives row changes (must exist)." }),
     ddlTopic: topicName.optional().meta({ description: "Topic for DDL records; default the topic." }),
     format: z.enum(["canal-json", "dts-avro"]).default("dts-avro").meta({ description: "Message format." }),
+    delivery: z.enum(["at-least-once", "exactly-once"]).default("at-least-once").meta({
+      description:
+        "at-least-once: after a crash the tailer sends again what followed its last checkpoint. exactly-once: each source transaction's messages and the checkpoint after them commit in one Kafka transaction, so consumers reading read_committed see every change once (see docs/kafka.md).",
+    }),
     partitionPolicy: z
       .enum(["partition-0", "hash-table", "hash-pk"])
       .default("partition-0")

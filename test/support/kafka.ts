@@ -70,6 +70,33 @@ export async function readTopic(topic: string): Promise<ReadMessage[]> {
   return messages.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
+/**
+ * The committed messages of a topic as a read_committed consumer sees them (aborted transactions
+ * and commit markers skipped): read until `expected` arrived, then `graceMs` more, so messages
+ * beyond the expected count (duplicates) are caught too.
+ */
+export async function readCommitted(topic: string, expected: number, graceMs = 3000): Promise<ReadMessage[]> {
+  const consumer = kafka().consumer({ groupId: `test-${topic}-${Date.now()}`, readUncommitted: false });
+  const messages: ReadMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const deadline = Date.now() + 90_000;
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      messages.push({
+        partition,
+        offset: Number(message.offset),
+        key: message.key ? message.key.toString() : null,
+        value: message.value ?? Buffer.alloc(0),
+      });
+    },
+  });
+  while (messages.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, graceMs));
+  await consumer.disconnect();
+  return messages.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
 /** One decoded row message, values as canal-json strings (or null). */
 export interface DecodedRow {
   op: "INIT" | "INSERT" | "UPDATE" | "DELETE";

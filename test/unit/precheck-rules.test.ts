@@ -272,4 +272,33 @@ describe("precheck rules", () => {
     );
     expect(check("destination.table_conflicts", both, { destination: kafka })).toBeUndefined();
   });
+
+  it("with delivery exactly-once, needs a transactional producer that can start", () => {
+    const kafka = {
+      type: "kafka" as const,
+      brokers: ["k:9092"],
+      topic: "orders",
+      delivery: "exactly-once" as const,
+    };
+    const refused = facts({
+      destination: {
+        ok: true,
+        kind: "kafka",
+        topics: { orders: 6 },
+        transactions: { ok: false, error: "Kafka: Not authorized to access transactional id" },
+      },
+    });
+    expect(check("kafka.transactions", refused, { destination: kafka })).toMatchObject({
+      status: "fail",
+      detail: expect.stringMatching(/could not start: Kafka: Not authorized/),
+      fix: expect.stringMatching(/transactional ids dts-shop\S*\* .*group dts-\S+-checkpoint/),
+    });
+    const usable = facts({
+      destination: { ok: true, kind: "kafka", topics: { orders: 6 }, transactions: { ok: true } },
+    });
+    expect(check("kafka.transactions", usable, { destination: kafka })?.status).toBe("pass");
+    expect(
+      check("kafka.transactions", usable, { destination: { ...kafka, delivery: "at-least-once" as const } }),
+    ).toBeUndefined();
+  });
 });

@@ -48,7 +48,15 @@ class FakeSink implements ChangeSink {
   batches: number[][] = [];
   holding = false;
   failWith: Error | undefined;
+  /** An exactly-once destination's own checkpoint, and how often the tailer asked for it. */
+  committed: BinlogPosition | undefined;
+  committedAsked = 0;
   private waiting: (() => void)[] = [];
+
+  async committedPosition(): Promise<BinlogPosition | undefined> {
+    this.committedAsked++;
+    return this.committed;
+  }
 
   async writeTransactions(batch: readonly SourceTransaction[]): Promise<number> {
     await this.commit(batch);
@@ -115,10 +123,16 @@ async function advance(ms: number, step = 50): Promise<void> {
 }
 
 function startTailer(
-  options: { maxQueuedChanges?: number; maxQueuedBytes?: number; checkpoints?: RecordingCheckpoints } = {},
+  options: {
+    maxQueuedChanges?: number;
+    maxQueuedBytes?: number;
+    checkpoints?: RecordingCheckpoints;
+    committed?: BinlogPosition;
+  } = {},
 ) {
   const reader = new FakeReader();
   const sink = new FakeSink();
+  sink.committed = options.committed;
   const checkpoints = options.checkpoints ?? new RecordingCheckpoints(clock);
   const logged: string[] = [];
   const metrics: TailerMetrics[] = [];
@@ -315,6 +329,41 @@ describe("the tailer loop", () => {
     await advance(TTL / 5);
     expect(t.reader.from).toEqual(at(4));
     expect(await checkpoints.read(TASK)).toMatchObject({ owner: "tailer-a", epoch: 2 });
+    t.tailer.stop();
+    await t.run;
+  });
+
+  it("starts from the destination's committed checkpoint when it is ahead of the stored one, never behind it", async () => {
+    const ahead = startTailer({ committed: { file: "binlog.000003", position: 900 } });
+    await settle();
+    expect(ahead.reader.from).toEqual({ file: "binlog.000003", position: 900 });
+    expect(ahead.logged.some((m) => m.startsWith("starting from the destination's checkpoint"))).toBe(true);
+    ahead.tailer.stop();
+    await ahead.run;
+    const nextFile = startTailer({ committed: { file: "binlog.000004", position: 4 } });
+    await settle();
+    expect(nextFile.reader.from).toEqual({ file: "binlog.000004", position: 4 });
+    nextFile.tailer.stop();
+    await nextFile.run;
+    // The stored checkpoint moves on alone past positions without messages (idle, unselected).
+    const behind = startTailer({ committed: { file: "binlog.000002", position: 7000 } });
+    await settle();
+    expect(behind.reader.from).toEqual(at(4));
+    behind.tailer.stop();
+    await behind.run;
+  });
+
+  it("asks the destination for its checkpoint (which fences older writers) only once it holds the lease", async () => {
+    const checkpoints = new RecordingCheckpoints(clock);
+    await checkpoints.acquire(TASK, "tailer-b", TTL);
+    const t = startTailer({ checkpoints, committed: { file: "binlog.000003", position: 500 } });
+    await settle();
+    expect(t.logged.some((m) => m.startsWith("standby"))).toBe(true);
+    await advance(TTL);
+    expect(t.sink.committedAsked).toBe(0);
+    await advance(TTL / 5);
+    expect(t.sink.committedAsked).toBe(1);
+    expect(t.reader.from).toEqual({ file: "binlog.000003", position: 500 });
     t.tailer.stop();
     await t.run;
   });

@@ -204,3 +204,22 @@ export const kafkaTopic: Rule = {
     return pass(wanted.map((t) => `${t}: ${topics[t]} partition(s)`).join("; "));
   },
 };
+
+export const kafkaTransactions: Rule = {
+  id: "kafka.transactions",
+  title: "Kafka transactions usable (delivery exactly-once)",
+  run(ctx) {
+    const destination = ctx.spec.destination;
+    if (destination.type !== "kafka" || destination.delivery !== "exactly-once") return undefined;
+    const facts = ctx.facts.destination;
+    if (!facts.ok || facts.kind !== "kafka" || !facts.transactions)
+      return skipped("Kafka or the topic unreachable");
+    if (!facts.transactions.ok)
+      return fail(
+        `a transactional producer could not start: ${facts.transactions.error}`,
+        `allow the account WRITE and DESCRIBE on transactional ids dts-${ctx.spec.name}* and READ on group dts-${ctx.spec.name}-checkpoint, ` +
+          "and check that the brokers can host transactions (transaction.state.log.replication.factor no larger than the brokers); or use delivery at-least-once",
+      );
+    return pass(`transactional id dts-${ctx.spec.name}, checkpoint group dts-${ctx.spec.name}-checkpoint`);
+  },
+};

@@ -1,4 +1,5 @@
 import type { Connection } from "mysql2/promise";
+import type { BinlogPosition } from "../../model/position.ts";
 import type { Row, SourceTransaction } from "../../model/row.ts";
 import { selectedChanges } from "../../pipeline/changes.ts";
 import { ddlScope, translateDdl } from "../../pipeline/ddl.ts";
@@ -14,7 +15,28 @@ export function positionText(position: { file: string; position: number }): stri
   return `${position.file}:${position.position}`;
 }
 
-/** The Kafka destination of the tailer: one message per row change, DDL to the DDL topic. */
+/** The checkpoint an exactly-once transaction commits: where the next transaction starts. */
+export function checkpointText(position: BinlogPosition): string {
+  return JSON.stringify({ file: position.file, position: position.position });
+}
+
+/** A committed checkpoint read back; anything else is no checkpoint (the stored one is used). */
+export function parseCheckpoint(text: string | undefined): BinlogPosition | undefined {
+  if (!text) return undefined;
+  try {
+    const value = JSON.parse(text) as { file?: unknown; position?: unknown };
+    if (typeof value.file === "string" && typeof value.position === "number" && value.position >= 4)
+      return { file: value.file, position: value.position };
+  } catch {
+    // not ours
+  }
+  return undefined;
+}
+
+/**
+ * The Kafka destination of the tailer: one message per row change, DDL to the DDL topic. With an
+ * exactly-once producer, each batch (or DDL) commits with its checkpoint in one Kafka transaction.
+ */
 export class KafkaChangeSink implements ChangeSink {
   private lastPartitionCheck = Date.now();
 
@@ -66,7 +88,7 @@ export class KafkaChangeSink implements ChangeSink {
       else gone.add(event);
     });
     const written = gone.size === 0 ? events : events.filter((e) => !gone.has(e));
-    await this.writer.writeRows(written);
+    await this.writer.writeRows(written, this.checkpoint(batch.at(-1)));
     return written.length;
   }
 
@@ -76,17 +98,27 @@ export class KafkaChangeSink implements ChangeSink {
     // A DDL record is information for consumers: tables with renamed or selected columns get it too.
     const action = translateDdl(ddl.sql, ddl.database, ddlScope(this.spec, routes, false));
     if (action.kind === "ignore") return false;
-    for (const statement of action.statements) {
-      this.log?.("forwarding DDL", { sql: statement.sql });
-      await this.writer.writeDdl({
+    for (const statement of action.statements) this.log?.("forwarding DDL", { sql: statement.sql });
+    await this.writer.writeDdl(
+      action.statements.map((statement) => ({
         database: statement.target.database,
         table: statement.target.table,
         sql: statement.sql,
         sourceTimestamp: tx.timestamp,
         position: positionText(tx.position),
-      });
-    }
+      })),
+      this.checkpoint(tx),
+    );
     return true;
+  }
+
+  async committedPosition(): Promise<BinlogPosition | undefined> {
+    const transactions = this.producer.transactions;
+    return transactions ? parseCheckpoint(await transactions.fence()) : undefined;
+  }
+
+  private checkpoint(last: SourceTransaction | undefined): string | undefined {
+    return this.producer.transactions && last ? checkpointText(last.position) : undefined;
   }
 
   async close(): Promise<void> {

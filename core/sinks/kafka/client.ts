@@ -30,7 +30,32 @@ export interface OutgoingMessage {
  */
 export interface KafkaProducer {
   send(messages: readonly OutgoingMessage[]): Promise<void>;
+  /** Present on a producer opened with a transactional id (delivery "exactly-once"). */
+  transactions?: KafkaTransactions;
   /** Current partition count of a topic (fresh metadata). */
   partitionCount(topic: string): Promise<number>;
   close(): Promise<void>;
+}
+
+/**
+ * Exactly-once writing: messages and the checkpoint that follows them commit in one Kafka
+ * transaction. The checkpoint is the metadata of a consumer-group offset committed inside the
+ * transaction (Kafka keeps it in its compacted __consumer_offsets topic), so it is visible if and
+ * only if the messages are.
+ */
+export interface KafkaTransactions {
+  /**
+   * Takes over the transactional id: an older producer of the id is fenced (its next write fails)
+   * and its open transaction aborted. Returns the last committed checkpoint, if any.
+   */
+  fence(): Promise<string | undefined>;
+  /** Sends the requests in order, then commits them with `checkpoint` as one transaction. */
+  commit(requests: readonly (readonly OutgoingMessage[])[], checkpoint: string): Promise<void>;
+}
+
+/** Where an exactly-once producer keeps its checkpoint: an offset's metadata of this group and topic. */
+export interface TransactionalOptions {
+  transactionalId: string;
+  checkpointGroup: string;
+  checkpointTopic: string;
 }

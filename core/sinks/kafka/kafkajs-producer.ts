@@ -1,7 +1,14 @@
 import { CompressionTypes, type Message } from "kafkajs";
 import { FatalError, RetriableError } from "../../errors.ts";
-import type { KafkaConnection, KafkaProducer, OutgoingMessage } from "./client.ts";
+import type { KafkaConnection, KafkaProducer, OutgoingMessage, TransactionalOptions } from "./client.ts";
 import { kafkajsClient } from "./kafkajs-admin.ts";
+import { kafkajsTransactions } from "./kafkajs-transactions.ts";
+
+/**
+ * How long an exactly-once transaction may stay open: a tailer killed mid-transaction holds
+ * read_committed consumers of its partitions back until its successor fences it or this passes.
+ */
+const TRANSACTION_TIMEOUT_MS = 60_000;
 
 /**
  * kafkajs marks transient failures (broker down, leader moving, timeouts) as retriable. A login
@@ -40,14 +47,23 @@ function translate(error: unknown, connected = false): Error {
   return new FatalError(text, { cause: error });
 }
 
-/** The producer port on kafkajs: idempotent, one request in flight, acks from all replicas. */
-export async function connectKafkaProducer(connection: KafkaConnection): Promise<KafkaProducer> {
+/**
+ * The producer port on kafkajs: idempotent, one request in flight, acks from all replicas. With
+ * `transactional`, it writes only in Kafka transactions (see KafkaTransactions).
+ */
+export async function connectKafkaProducer(
+  connection: KafkaConnection,
+  transactional?: TransactionalOptions,
+): Promise<KafkaProducer> {
   const kafka = kafkajsClient(connection, { connectTimeoutMs: 10_000 });
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
     retry: { retries: 5, initialRetryTime: 300 },
+    ...(transactional
+      ? { transactionalId: transactional.transactionalId, transactionTimeout: TRANSACTION_TIMEOUT_MS }
+      : {}),
   });
   const admin = kafka.admin();
   try {
@@ -58,8 +74,12 @@ export async function connectKafkaProducer(connection: KafkaConnection): Promise
     throw translate(error);
   }
   return {
+    ...(transactional
+      ? { transactions: kafkajsTransactions(producer, admin, transactional, (e) => translate(e, true)) }
+      : {}),
     async send(messages: readonly OutgoingMessage[]) {
       if (messages.length === 0) return;
+      if (transactional) throw new Error("an exactly-once producer writes only in transactions");
       const byTopic = new Map<string, Message[]>();
       for (const m of messages) {
         const list = byTopic.get(m.topic) ?? [];

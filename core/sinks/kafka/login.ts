@@ -1,6 +1,6 @@
 import { causedBy, connectWithSecret } from "../../adapters/secrets.ts";
-import type { KafkaDestination } from "../../spec/schema.ts";
-import type { KafkaProducer } from "./client.ts";
+import type { KafkaDestination, TaskSpec } from "../../spec/schema.ts";
+import type { KafkaProducer, TransactionalOptions } from "./client.ts";
 import { connectKafkaProducer } from "./kafkajs-producer.ts";
 import { kafkaConnectionWith } from "./writer.ts";
 
@@ -19,10 +19,26 @@ export function isSaslRefused(error: unknown): boolean {
  * The task's producer. A SASL password from a secret that the brokers refuse is fetched again
  * once (rotated, e.g. an MSK SCRAM secret) before the refusal stops the task.
  */
-export function connectTaskProducer(destination: KafkaDestination, clientId: string): Promise<KafkaProducer> {
+export function connectTaskProducer(
+  destination: KafkaDestination,
+  clientId: string,
+  transactional?: TransactionalOptions,
+): Promise<KafkaProducer> {
   return connectWithSecret(
     destination.sasl ?? {},
-    (password) => connectKafkaProducer(kafkaConnectionWith(destination, password, clientId)),
+    (password) => connectKafkaProducer(kafkaConnectionWith(destination, password, clientId), transactional),
     isSaslRefused,
   );
+}
+
+/**
+ * The transactional id and checkpoint group of a task's exactly-once tailer: one per task, so a
+ * task's new tailer fences its old one and tasks never fence each other.
+ */
+export function exactlyOnceIds(spec: TaskSpec, destination: KafkaDestination): TransactionalOptions {
+  return {
+    transactionalId: `dts-${spec.name}`,
+    checkpointGroup: `dts-${spec.name}-checkpoint`,
+    checkpointTopic: destination.topic,
+  };
 }

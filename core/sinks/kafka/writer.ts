@@ -144,20 +144,35 @@ export class KafkaWriter {
     return segments.filter((s) => s.length > 0);
   }
 
-  async writeRows(events: readonly RowEvent[]): Promise<void> {
-    for (const segment of this.segments(events))
-      for (const request of requests(segment)) await this.options.producer.send(request);
+  /**
+   * Writes the events' messages. With `checkpoint` (an exactly-once producer), they and the
+   * checkpoint commit in one Kafka transaction; consumers reading read_committed see all or none.
+   */
+  async writeRows(events: readonly RowEvent[], checkpoint?: string): Promise<void> {
+    const all = this.segments(events).flatMap((segment) => requests(segment));
+    await this.write(all, checkpoint);
   }
 
-  async writeDdl(event: DdlEvent): Promise<void> {
-    const { destination, encoder, producer } = this.options;
-    await producer.send([
-      {
-        topic: destination.ddlTopic ?? destination.topic,
-        partition: ddlPartition(this.policy, event, this.ddlPartitions),
-        key: this.policy === "hash-table" && event.table !== "" ? event.database + event.table : null,
-        value: encoder.ddl(event, this.ids.next()),
-      },
-    ]);
+  /** Writes DDL records (the statements one source DDL became), with `checkpoint` as writeRows. */
+  async writeDdl(events: readonly DdlEvent[], checkpoint?: string): Promise<void> {
+    const { destination, encoder } = this.options;
+    const messages = events.map((event) => ({
+      topic: destination.ddlTopic ?? destination.topic,
+      partition: ddlPartition(this.policy, event, this.ddlPartitions),
+      key: this.policy === "hash-table" && event.table !== "" ? event.database + event.table : null,
+      value: encoder.ddl(event, this.ids.next()),
+    }));
+    await this.write(messages.length > 0 ? [messages] : [], checkpoint);
+  }
+
+  /** Without a transaction, each request is sent once the one before it was acknowledged (see segments). */
+  private async write(all: readonly OutgoingMessage[][], checkpoint: string | undefined): Promise<void> {
+    const { producer } = this.options;
+    if (checkpoint === undefined) {
+      for (const request of all) await producer.send(request);
+      return;
+    }
+    if (!producer.transactions) throw new Error("a checkpoint is committed only by an exactly-once producer");
+    await producer.transactions.commit(all, checkpoint);
   }
 }
