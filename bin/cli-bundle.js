@@ -31,8 +31,14 @@ function sameStamps(a, b) {
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }
 
-/** Loaded from node_modules when used: the CDK (synthesis only) and the build tools. */
+/**
+ * Loaded from node_modules when used: the CDK (synthesis only), the build tools, and the Kafka
+ * client's WebAssembly helpers (they read native.wasm beside their own file) with the buffer
+ * package they share with the client (one copy, or its instance checks fail).
+ */
 const EXTERNAL = [
+  "@platformatic/dynamic-buffer",
+  "@platformatic/wasm-utils",
   "aws-cdk-lib",
   "aws-cdk-lib/*",
   "constructs",
@@ -42,8 +48,9 @@ const EXTERNAL = [
   "tsx",
   "tsx/*",
 ];
-/** What changes when packages are installed (npm rewrites its record of node_modules on every install). */
+/** What changes when packages are installed (npm rewrites its record of node_modules on every install), and this builder. */
 const INSTALL_RECORDS = [
+  "bin/cli-bundle.js",
   "package.json",
   "tsconfig.json",
   "package-lock.json",

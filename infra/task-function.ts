@@ -28,6 +28,9 @@ export interface TaskFunctionProps {
  * One Lambda per functions/<name>/handler.ts, bundled by the local esbuild (no Docker), in the VPC,
  * traced with X-Ray, its log group kept after the stack. It gets no table: infra/access.ts grants each its own.
  */
+/** Packages a function ships whole in node_modules instead of inside its bundle. */
+export const BUNDLED_AS_PACKAGES = ["@platformatic/wasm-utils", "@platformatic/dynamic-buffer"] as const;
+
 export function taskFunction(scope: Construct, id: string, props: TaskFunctionProps): NodejsFunction {
   const fn = new NodejsFunction(scope, id, {
     entry: functionEntry(props.name),
@@ -46,7 +49,18 @@ export function taskFunction(scope: Construct, id: string, props: TaskFunctionPr
     }),
     // Traced like the state machine, so an execution's trace shows each function's time.
     tracing: Tracing.ACTIVE,
-    bundling: { format: OutputFormat.CJS, target: "node22", sourceMap: true, minify: false },
+    // The Kafka client's WebAssembly helpers read native.wasm beside their own file, so they (and
+    // the buffer package they share with the client: one copy) are installed into the asset. Its
+    // ES modules call createRequire(import.meta.url), which a CommonJS bundle must define.
+    bundling: {
+      format: OutputFormat.CJS,
+      target: "node22",
+      sourceMap: true,
+      minify: false,
+      nodeModules: [...BUNDLED_AS_PACKAGES],
+      define: { "import.meta.url": "__dtsImportMetaUrl" },
+      banner: "const __dtsImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
+    },
     vpc: props.network.vpc,
     vpcSubnets: props.network.subnets,
     securityGroups: [props.network.securityGroup],

@@ -10,7 +10,7 @@ async function probeTransactions(
   connection: KafkaConnection,
   ids: TransactionalOptions,
 ): Promise<NonNullable<KafkaDestinationFacts["transactions"]>> {
-  const { connectKafkaProducer } = await import("../sinks/kafka/kafkajs-producer.ts");
+  const { connectKafkaProducer } = await import("../sinks/kafka/producer.ts");
   try {
     const producer = await connectKafkaProducer(connection, {
       ...ids,

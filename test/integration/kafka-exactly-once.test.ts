@@ -2,7 +2,7 @@ import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
 import { FencedError } from "#core/errors.ts";
-import { connectKafkaProducer } from "#core/sinks/kafka/kafkajs-producer.ts";
+import { connectKafkaProducer } from "#core/sinks/kafka/producer.ts";
 import { localEnvironment } from "../../local/environment.ts";
 import { createTopic, decodeCanal, readCommitted } from "../support/kafka.ts";
 import { writeSpecFile } from "../support/spec-fixtures.ts";

@@ -1,6 +1,6 @@
 /**
  * The small Kafka interface the engine uses, so the client library can be swapped
- * (kafkajs today; @platformatic/kafka is the likely successor).
+ * (@platformatic/kafka produces; kafkajs runs transactions and precheck's admin calls).
  */
 export interface KafkaConnection {
   brokers: string[];

@@ -1,18 +1,13 @@
-import { causedBy, connectWithSecret } from "../../adapters/secrets.ts";
+import { connectWithSecret } from "../../adapters/secrets.ts";
 import type { KafkaDestination, TaskSpec } from "../../spec/schema.ts";
 import type { KafkaProducer, TransactionalOptions } from "./client.ts";
-import { connectKafkaProducer } from "./kafkajs-producer.ts";
+import { isKafkaLoginRefused } from "./kafka-errors.ts";
+import { connectKafkaProducer } from "./producer.ts";
 import { kafkaConnectionWith } from "./writer.ts";
 
-/** A SASL login the brokers refused (kafkajs names the error; wrappers keep it as a cause). */
+/** A SASL login the brokers refused (either client; wrappers keep it as a cause). */
 export function isSaslRefused(error: unknown): boolean {
-  return causedBy(
-    error,
-    (e) =>
-      e.name === "KafkaJSSASLAuthenticationError" ||
-      (typeof e.message === "string" &&
-        /SASL .*(authentication failed|invalid username or password)/i.test(e.message)),
-  );
+  return isKafkaLoginRefused(error);
 }
 
 /**
