@@ -184,6 +184,63 @@ describe("canal-json", () => {
   });
 });
 
+describe("canal-json text", () => {
+  it("is byte for byte the message stringified whole, in the documented field order, whatever the names and values", () => {
+    const hostile = ["__proto__", 'q"uote', "back\\slash", "emoji 🚀", "line\nbreak", "constructor"];
+    const columns = hostile.map((name) => column(name, "varchar", "varchar(20)", "utf8mb4"));
+    const route = buildRoutes(
+      parseTaskSpec(specInput({ objects: [{ database: "shop" }] })),
+      catalogOf(table("shop", 'or"ders', { columns })),
+    ).get(tableKey("shop", 'or"ders')) as TableRoute;
+    const row = (value: string | null): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      for (const name of hostile) Object.defineProperty(out, name, { value, enumerable: true });
+      return out;
+    };
+    const before = row('a"\\\u0000\ud800');
+    const after = { ...row("b"), "emoji 🚀": 'a"\\\u0000\ud800' };
+    Object.defineProperty(after, "__proto__", { value: null, enumerable: true });
+    const text = canalJsonEncoder
+      .row(
+        {
+          op: "update",
+          table: route,
+          before: before as never,
+          after: after as never,
+          sourceTimestamp: 1_700_000_000_123,
+          position: "",
+        },
+        5n,
+      )
+      .toString();
+    const message = JSON.parse(text);
+    const ordered = Object.fromEntries(
+      [
+        "data",
+        "database",
+        "es",
+        "id",
+        "isDdl",
+        "mysqlType",
+        "old",
+        "pkNames",
+        "sql",
+        "sqlType",
+        "table",
+        "ts",
+        "type",
+      ].map((field) => [field, message[field]]),
+    );
+    expect(Object.keys(message)).toEqual(Object.keys(ordered));
+    expect(text).toBe(JSON.stringify(ordered));
+    expect(Object.getOwnPropertyNames(message.data[0])).toEqual(hostile);
+    expect(Object.getOwnPropertyDescriptor(message.data[0], "__proto__")?.value).toBeNull();
+    expect(Object.getOwnPropertyNames(message.old[0])).toEqual(hostile.filter((n) => n !== "emoji 🚀"));
+    expect(message.old[0]['q"uote']).toBe('a"\\\u0000\ud800');
+    expect(message.table).toBe('or"ders');
+  });
+});
+
 describe("dts-avro", () => {
   const published = JSON.parse(
     readFileSync(new URL("../fixtures/dts-avro-record.avsc", import.meta.url), "utf8"),
@@ -302,6 +359,36 @@ describe("KafkaWriter ordering", () => {
       event("update", { ...ROW, id: "2" }, { ...ROW, id: "2", note: "n" }),
     ]);
     expect(log).toEqual(["send INSERT,DELETE", "acked", "send INSERT,UPDATE", "acked"]);
+  });
+
+  it("encodes the next request while the last one waits for its acknowledgement, never sending two at once", async () => {
+    const log: string[] = [];
+    let inFlight = 0;
+    const producer: KafkaProducer = {
+      async send(messages: readonly OutgoingMessage[]) {
+        inFlight++;
+        log.push(`send ${messages.map((m) => m.value.length).join(",")} (${inFlight} in flight)`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        log.push("acked");
+      },
+      partitionCount: async () => 3,
+      close: async () => {},
+    };
+    // Rows of 300 KiB: one per request (requests are cut at 512 KiB).
+    const encoder = {
+      ...canalJsonEncoder,
+      row: (e: RowEvent) => {
+        log.push(`encode ${String(e.after?.id)}`);
+        return Buffer.alloc(300 * 1024);
+      },
+    };
+    if (destination.type !== "kafka") throw new Error("kafka spec expected");
+    const writer = await KafkaWriter.open({ destination, producer, encoder });
+    await writer.writeRows(["1", "2", "3"].map((id) => event("insert", undefined, { ...ROW, id })));
+    const sent = `send ${300 * 1024} (1 in flight)`;
+    // A request is known full when the next row does not fit: row 3 is encoded while request 1 flies.
+    expect(log).toEqual(["encode 1", "encode 2", sent, "encode 3", "acked", sent, "acked", sent, "acked"]);
   });
 
   it("fails clearly when the partition count differs from the one precheck recorded", async () => {

@@ -69,20 +69,71 @@ export function ddlType(sql: string): string {
   return "QUERY";
 }
 
-function image(table: TableRoute, row: Row): Record<string, string | null> {
-  const out: Record<string, string | null> = {};
-  for (const c of table.columns) {
-    if (!Object.hasOwn(row, c.source)) continue;
-    setField(out, c.name, canalText(columnValue(row[c.source], c.definition)));
+/** What every message of a table repeats, as JSON text: worked out once per table. */
+interface CompiledTable {
+  /** `"name":` of each column, in the table's order. */
+  keys: string[];
+  columns: TableRoute["columns"];
+  /** The JSON text of the fields every message of the table repeats. */
+  database: string;
+  mysqlType: string;
+  pkNames: string;
+  sqlType: string;
+  table: string;
+}
+
+const compiled = new WeakMap<TableRoute, CompiledTable>();
+
+function compile(table: TableRoute): CompiledTable {
+  let entry = compiled.get(table);
+  if (!entry) {
+    const object = (pairs: [string, unknown][]) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of pairs) setField(out as Row, key, value);
+      return JSON.stringify(out);
+    };
+    entry = {
+      keys: table.columns.map((c) => `${JSON.stringify(c.name)}:`),
+      columns: table.columns,
+      database: JSON.stringify(table.destination.database),
+      mysqlType: object(table.columns.map((c) => [c.name, c.definition.columnType])),
+      pkNames: JSON.stringify(table.keyNames.length > 0 ? table.keyNames : null),
+      sqlType: object(
+        table.columns.map((c) => [c.name, sqlTypeOf(c.definition.dataType, c.definition.columnType)]),
+      ),
+      table: JSON.stringify(table.destination.table),
+    };
+    compiled.set(table, entry);
   }
-  return out;
+  return entry;
+}
+
+const json = (text: string | null) => (text === null ? "null" : JSON.stringify(text));
+
+/** A row image as a JSON object of canal texts, the table's columns in order. */
+function image(table: CompiledTable, row: Row): string {
+  let out = "";
+  for (let i = 0; i < table.columns.length; i++) {
+    const c = table.columns[i] as TableRoute["columns"][number];
+    if (!Object.hasOwn(row, c.source)) continue;
+    out += `${out === "" ? "" : ","}${table.keys[i]}${json(canalText(columnValue(row[c.source], c.definition)))}`;
+  }
+  return `{${out}}`;
 }
 
 /** UPDATE's `old`: only the columns whose value changed, with their old values. */
-function changed(table: TableRoute, before: Row, after: Row): Record<string, string | null> {
-  const old = image(table, before);
-  const now = image(table, after);
-  return Object.fromEntries(Object.entries(old).filter(([name, value]) => now[name] !== value));
+function changed(table: CompiledTable, before: Row, after: Row): string {
+  let out = "";
+  for (let i = 0; i < table.columns.length; i++) {
+    const c = table.columns[i] as TableRoute["columns"][number];
+    if (!Object.hasOwn(before, c.source)) continue;
+    const old = canalText(columnValue(before[c.source], c.definition));
+    const now = Object.hasOwn(after, c.source)
+      ? canalText(columnValue(after[c.source], c.definition))
+      : undefined;
+    if (now !== old) out += `${out === "" ? "" : ","}${table.keys[i]}${json(old)}`;
+  }
+  return `{${out}}`;
 }
 
 /** `es` has the binlog's precision: whole seconds, in milliseconds. */
@@ -94,32 +145,24 @@ const TYPE = { init: "INSERT", insert: "INSERT", update: "UPDATE", delete: "DELE
  * Canal "flat message" JSON, one message per row: `data` holds one row (the before image for a
  * DELETE), `old` the changed columns of an UPDATE; every value a string or null. Snapshot rows
  * are INSERTs. `id` is the message's sequence number, `es` the commit time (seconds x 1000).
+ * Fields in this order: data, database, es, id, isDdl, mysqlType, old, pkNames, sql, sqlType,
+ * table, ts, type. The text is assembled from per-table pieces (JSON.stringify of each name and
+ * value), the same bytes as stringifying the whole message, at a fraction of the cost.
  */
 export const canalJsonEncoder: MessageEncoder = {
   row(event: RowEvent, id: bigint): Buffer {
-    const { table } = event;
+    const table = compile(event.table);
     const data = event.op === "delete" ? event.before : event.after;
-    const message = {
-      data: data ? [image(table, data)] : null,
-      database: table.destination.database,
-      es: secondsMs(event.sourceTimestamp),
-      id: Number(id),
-      isDdl: false,
-      mysqlType: Object.fromEntries(table.columns.map((c) => [c.name, c.definition.columnType])),
-      old:
-        event.op === "update" && event.before && event.after
-          ? [changed(table, event.before, event.after)]
-          : null,
-      pkNames: table.keyNames.length > 0 ? table.keyNames : null,
-      sql: "",
-      sqlType: Object.fromEntries(
-        table.columns.map((c) => [c.name, sqlTypeOf(c.definition.dataType, c.definition.columnType)]),
-      ),
-      table: table.destination.table,
-      ts: Date.now(),
-      type: TYPE[event.op],
-    };
-    return Buffer.from(JSON.stringify(message));
+    const old =
+      event.op === "update" && event.before && event.after
+        ? `[${changed(table, event.before, event.after)}]`
+        : "null";
+    return Buffer.from(
+      `{"data":${data ? `[${image(table, data)}]` : "null"},"database":${table.database},` +
+        `"es":${secondsMs(event.sourceTimestamp)},"id":${Number(id)},"isDdl":false,"mysqlType":${table.mysqlType},` +
+        `"old":${old},"pkNames":${table.pkNames},"sql":"","sqlType":${table.sqlType},"table":${table.table},` +
+        `"ts":${Date.now()},"type":"${TYPE[event.op]}"}`,
+    );
   },
   ddl(event: DdlEvent, id: bigint): Buffer {
     const message = {

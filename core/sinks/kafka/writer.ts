@@ -7,16 +7,25 @@ import { ddlPartition, type PartitionPolicy, rowKeyString, rowPartition } from "
 import { type DdlEvent, type MessageEncoder, MessageIds, type RowEvent } from "./record.ts";
 import { confluentFramed, registerDtsAvroSchema } from "./schema-registry.ts";
 
+/** Bytes a message adds to a produce request, about: value, key and record overhead. */
+const messageBytes = (message: OutgoingMessage) => message.value.length + (message.key?.length ?? 0) + 64;
+
+/** Requests are cut at this many bytes of messages (see requests). */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
 /**
  * A broker refuses a record batch above its max.message.bytes (1 MiB by default), and one produce
  * request carries one batch per partition: requests are cut at 512 KiB of values, in order.
  */
-export function requests(messages: readonly OutgoingMessage[], maxBytes = 512 * 1024): OutgoingMessage[][] {
+export function requests(
+  messages: readonly OutgoingMessage[],
+  maxBytes = MAX_REQUEST_BYTES,
+): OutgoingMessage[][] {
   const out: OutgoingMessage[][] = [];
   let current: OutgoingMessage[] = [];
   let bytes = 0;
   for (const message of messages) {
-    const size = message.value.length + (message.key?.length ?? 0) + 64;
+    const size = messageBytes(message);
     if (current.length > 0 && bytes + size > maxBytes) {
       out.push(current);
       current = [];
@@ -115,42 +124,76 @@ export class KafkaWriter {
       throw new FatalError(`Kafka DDL topic ${ddlTopic} does not exist: create it and run the task again`);
   }
 
-  /** Messages for row events, in segments: each segment is sent only after the previous one was acknowledged. */
-  segments(events: readonly RowEvent[]): OutgoingMessage[][] {
-    const segments: OutgoingMessage[][] = [[]];
-    const push = (event: RowEvent) => {
-      const image = event.op === "delete" ? event.before : event.after;
-      const key = image ? rowKeyString(this.policy, event.table, image) : undefined;
-      (segments.at(-1) as OutgoingMessage[]).push({
-        topic: this.topic,
-        partition: rowPartition(this.policy, key, this.partitions),
-        key: key ?? null,
-        value: this.options.encoder.row(event, this.ids.next()),
-      });
+  private message(event: RowEvent): OutgoingMessage {
+    const image = event.op === "delete" ? event.before : event.after;
+    const key = image ? rowKeyString(this.policy, event.table, image) : undefined;
+    return {
+      topic: this.topic,
+      partition: rowPartition(this.policy, key, this.partitions),
+      key: key ?? null,
+      value: this.options.encoder.row(event, this.ids.next()),
+    };
+  }
+
+  /**
+   * The produce requests for row events, each encoded only when the one before it is on its way
+   * (see writeRows), cut at 512 KiB and after the DELETE of a key change (see KafkaWriter).
+   */
+  *requestsOf(events: readonly RowEvent[]): Generator<OutgoingMessage[]> {
+    let current: OutgoingMessage[] = [];
+    let bytes = 0;
+    const add = (message: OutgoingMessage) => {
+      const size = messageBytes(message);
+      const full = current.length > 0 && bytes + size > MAX_REQUEST_BYTES;
+      const cut = full ? current : undefined;
+      if (full) {
+        current = [];
+        bytes = 0;
+      }
+      current.push(message);
+      bytes += size;
+      return cut;
     };
     for (const event of events) {
       if (this.policy === "hash-pk" && event.op === "update" && event.before && event.after) {
         const before = rowKeyString(this.policy, event.table, event.before);
         const after = rowKeyString(this.policy, event.table, event.after);
         if (before !== after) {
-          push({ ...event, op: "delete", after: undefined });
-          segments.push([]);
-          push({ ...event, op: "insert", before: undefined });
+          const cut = add(this.message({ ...event, op: "delete", after: undefined }));
+          if (cut) yield cut;
+          // The INSERT goes in a later request, sent once the DELETE's is acknowledged.
+          yield current;
+          current = [];
+          bytes = 0;
+          add(this.message({ ...event, op: "insert", before: undefined }));
           continue;
         }
       }
-      push(event);
+      const cut = add(this.message(event));
+      if (cut) yield cut;
     }
-    return segments.filter((s) => s.length > 0);
+    if (current.length > 0) yield current;
   }
 
   /**
-   * Writes the events' messages. With `checkpoint` (an exactly-once producer), they and the
-   * checkpoint commit in one Kafka transaction; consumers reading read_committed see all or none.
+   * Writes the events' messages. Requests go one at a time, each once the one before it was
+   * acknowledged, and the next is encoded while the last waits for its acknowledgement. With
+   * `checkpoint` (an exactly-once producer), the messages and the checkpoint commit in one Kafka
+   * transaction; consumers reading read_committed see all or none.
    */
   async writeRows(events: readonly RowEvent[], checkpoint?: string): Promise<void> {
-    const all = this.segments(events).flatMap((segment) => requests(segment));
-    await this.write(all, checkpoint);
+    if (checkpoint !== undefined) {
+      await this.write([...this.requestsOf(events)], checkpoint);
+      return;
+    }
+    let sending: Promise<void> | undefined;
+    for (const request of this.requestsOf(events)) {
+      await sending;
+      sending = this.options.producer.send(request);
+      // Settled here too, so a failure while the next request is encoded is not reported unhandled.
+      sending.catch(() => undefined);
+    }
+    await sending;
   }
 
   /** Writes DDL records (the statements one source DDL became), with `checkpoint` as writeRows. */
