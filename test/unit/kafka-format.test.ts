@@ -7,13 +7,8 @@ import { BINARY_TYPES } from "#core/model/data-types.ts";
 import { buildRoutes, type TableRoute } from "#core/pipeline/table-route.ts";
 import { canalJsonEncoder, ddlType, sqlTypeOf } from "#core/sinks/kafka/canal-json.ts";
 import type { KafkaProducer, OutgoingMessage } from "#core/sinks/kafka/client.ts";
-import {
-  dateTimeParts,
-  dtsAvroEncoder,
-  objectName,
-  objectTypeName,
-  timestampParts,
-} from "#core/sinks/kafka/dts-avro.ts";
+import { dtsAvroEncoder, objectName } from "#core/sinks/kafka/dts-avro.ts";
+import { dateTimeParts, objectTypeName, timestampParts } from "#core/sinks/kafka/dts-avro-types.ts";
 import { javaHashCode, partitionOf } from "#core/sinks/kafka/partition.ts";
 import type { RowEvent } from "#core/sinks/kafka/record.ts";
 import { columnValue, float32Text, javaFloatText } from "#core/sinks/kafka/values.ts";
