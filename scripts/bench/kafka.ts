@@ -6,7 +6,11 @@
  *     1,000 per transaction), start the tailer and time it until it has caught up (events/s),
  *     sampling its RSS.
  *
- *   npm run bench:kafka -- [--rows 500000] [--changes 300000]
+ *  3. side by side with Debezium (kafka-drain.ts): a backlog of --drain-changes changes drained by
+ *     Debezium's MariaDB connector and by the tailer in each format, in turn, --rounds times.
+ *
+ *   npm run bench:kafka -- [--rows 500000] [--changes 300000] [--drain-changes 1000000]
+ *                          [--rows-per-txn 10] [--rounds 3] [--no-debezium]
  */
 import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -23,6 +27,7 @@ import { startTailer } from "#core/task/tailer-start.ts";
 import { localEnvironment } from "../../local/environment.ts";
 import { createEventsTable } from "./events-table.ts";
 import { freshTask } from "./fresh-task.ts";
+import { sideBySide } from "./kafka-drain.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCE = { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" };
@@ -31,7 +36,12 @@ const { values: args } = parseArgs({
   options: {
     rows: { type: "string", default: "500000" },
     changes: { type: "string", default: "300000" },
+    "drain-changes": { type: "string", default: "1000000" },
+    "rows-per-txn": { type: "string", default: "10" },
+    rounds: { type: "string", default: "3" },
+    debezium: { type: "boolean", default: true },
   },
+  allowNegative: true,
 });
 const ROWS = Number(args.rows);
 const CHANGES = Number(args.changes);
@@ -161,6 +171,17 @@ for (const format of ["canal-json", "dts-avro"] as const) {
     cdcRss: Math.round(peak),
   });
 }
+const drained = args.debezium
+  ? await sideBySide({
+      repo: REPO,
+      source: SOURCE,
+      sourceConnection: source,
+      brokers: "127.0.0.1:39092",
+      changes: Number(args["drain-changes"]),
+      rowsPerTransaction: Number(args["rows-per-txn"]),
+      rounds: Number(args.rounds),
+    })
+  : [];
 await source.end();
 
 console.log(
@@ -173,3 +194,22 @@ for (const r of results)
   console.log(
     `| ${r.format} | ${r.full.toLocaleString("en-US")} | ${r.fullRss} MB | ${r.cdc.toLocaleString("en-US")} | ${r.cdcRss} MB |`,
   );
+
+if (drained.length > 0) {
+  const [debezium] = drained;
+  const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : "");
+  const n = (v: number) => Math.round(v).toLocaleString("en-US");
+  console.log(
+    `\nSide by side with Debezium: a backlog of ${Number(args["drain-changes"]).toLocaleString("en-US")} changes ` +
+      `(inserts, then updates; ${args["rows-per-txn"]} rows per transaction) drained by each in turn, 3 partitions, ` +
+      `keyed by row, acks=all; medians of ${args.rounds} rounds, order rotating\n`,
+  );
+  console.log(
+    "| tool | events/s start→last | steady events/s (10-90%) | vs Debezium start→last | vs Debezium steady | peak RSS | CPU-s | events per CPU-s |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const r of drained)
+    console.log(
+      `| ${r.tool} | ${n(r.startToLast)} | ${n(r.steady)} | ${ratio(r.startToLast, debezium?.startToLast)} | ${ratio(r.steady, debezium?.steady)} | ${Math.round(r.peakRssMb)} MB | ${r.cpuSeconds.toFixed(1)} | ${n(Number(args["drain-changes"]) / Math.max(0.1, r.cpuSeconds))} |`,
+    );
+}
