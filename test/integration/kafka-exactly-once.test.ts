@@ -1,13 +1,12 @@
 import mysql from "mysql2/promise";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
 import { FencedError } from "#core/errors.ts";
 import { connectKafkaProducer } from "#core/sinks/kafka/producer.ts";
-import { localEnvironment } from "../../local/environment.ts";
 import { createTopic, decodeCanal, readCommitted } from "../support/kafka.ts";
 import { writeSpecFile } from "../support/spec-fixtures.ts";
 import { dts, REPO, STACK, sql } from "../support/stack.ts";
-import { alive, pidOf, waitFor } from "../support/tailer.ts";
+import { alive, localTasksWithShortLease, pidOf, waitFor } from "../support/tailer.ts";
 
 const DB = "keo_db";
 
@@ -107,15 +106,7 @@ function problems(
   return { problems: found, keys: byKey.size };
 }
 
-beforeAll(() => {
-  for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
-  process.env.DTS_LEASE_TTL_MS = "2000";
-});
-
-const tasks: string[] = [];
-afterAll(async () => {
-  for (const task of tasks) await dts(["stop", task]);
-});
+const tasks = localTasksWithShortLease();
 
 describe("Kafka delivery exactly-once", () => {
   it("a read_committed consumer sees every source change once, in per-key order, through 10 SIGKILLs of the tailer", async () => {

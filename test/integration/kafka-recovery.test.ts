@@ -2,9 +2,8 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
-import { localEnvironment } from "../../local/environment.ts";
 import {
   createTopic,
   decodeAvro,
@@ -15,7 +14,7 @@ import {
 } from "../support/kafka.ts";
 import { writeSpecFile } from "../support/spec-fixtures.ts";
 import { dts, REPO, STACK, sql } from "../support/stack.ts";
-import { alive, pidOf, waitFor } from "../support/tailer.ts";
+import { alive, localTasksWithShortLease, pidOf, waitFor } from "../support/tailer.ts";
 import { startWriter } from "../support/writer.ts";
 
 const scram = { mechanism: "scram-sha-256", ...STACK.kafkaUser };
@@ -43,15 +42,7 @@ async function accountsToKafka(
   return specFile;
 }
 
-beforeAll(() => {
-  for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
-  process.env.DTS_LEASE_TTL_MS = "2000";
-});
-
-const tasks: string[] = [];
-afterAll(async () => {
-  for (const task of tasks) await dts(["stop", task]);
-});
+const tasks = localTasksWithShortLease();
 
 describe("Kafka delivery is at-least-once through crashes", () => {
   it("a tailer killed with SIGKILL mid-stream and restarted loses nothing (partition-0, canal-json)", async () => {

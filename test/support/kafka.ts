@@ -29,58 +29,19 @@ export interface ReadMessage {
   value: Buffer;
 }
 
-/** Every message of a topic up to its current end, per partition in offset order. */
-export async function readTopic(topic: string): Promise<ReadMessage[]> {
-  const client = kafka();
-  const admin = client.admin();
-  await admin.connect();
-  const ends = new Map(
-    (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)] as const),
-  );
-  await admin.disconnect();
-  const total = [...ends.values()].reduce((a, b) => a + b, 0);
-  const messages: ReadMessage[] = [];
-  if (total === 0) return messages;
-  const consumer = client.consumer({ groupId: `test-${topic}-${Date.now()}`, maxBytes: 50 << 20 });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`read ${messages.length} of ${total} messages of ${topic}`)),
-      60_000,
-    );
-    consumer
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          messages.push({
-            partition,
-            offset: Number(message.offset),
-            key: message.key ? message.key.toString() : null,
-            value: message.value ?? Buffer.alloc(0),
-          });
-          if (messages.length >= total) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return messages.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-}
-
 /**
- * The committed messages of a topic as a read_committed consumer sees them (aborted transactions
- * and commit markers skipped): read until `expected` arrived, then `graceMs` more, so messages
- * beyond the expected count (duplicates) are caught too.
+ * Consumes `topic` from the beginning into a list until `done(messages)` holds or `timeoutMs`
+ * passes (read_committed, kafkajs's default: aborted transactions and commit markers skipped).
  */
-export async function readCommitted(topic: string, expected: number, graceMs = 3000): Promise<ReadMessage[]> {
-  const consumer = kafka().consumer({ groupId: `test-${topic}-${Date.now()}`, readUncommitted: false });
+async function consume(
+  topic: string,
+  done: (messages: ReadMessage[]) => boolean,
+  timeoutMs: number,
+): Promise<ReadMessage[]> {
+  const consumer = kafka().consumer({ groupId: `test-${topic}-${Date.now()}`, maxBytes: 50 << 20 });
   const messages: ReadMessage[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  const deadline = Date.now() + 90_000;
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
       messages.push({
@@ -91,10 +52,41 @@ export async function readCommitted(topic: string, expected: number, graceMs = 3
       });
     },
   });
-  while (messages.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  await new Promise((r) => setTimeout(r, graceMs));
+  const deadline = Date.now() + timeoutMs;
+  while (!done(messages) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await consumer.disconnect();
   return messages.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/** Every message of a topic up to its current end, per partition in offset order. */
+export async function readTopic(topic: string): Promise<ReadMessage[]> {
+  const admin = kafka().admin();
+  await admin.connect();
+  const offsets = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const total = offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  if (total === 0) return [];
+  const messages = await consume(topic, (read) => read.length >= total, 60_000);
+  if (messages.length < total) throw new Error(`read ${messages.length} of ${total} messages of ${topic}`);
+  return messages;
+}
+
+/**
+ * The committed messages of a topic as a read_committed consumer sees them: read until
+ * `expected` arrived, then `graceMs` more, so messages beyond the expected count (duplicates) are
+ * caught too.
+ */
+export async function readCommitted(topic: string, expected: number, graceMs = 3000): Promise<ReadMessage[]> {
+  let reached = 0;
+  return consume(
+    topic,
+    (read) => {
+      if (read.length < expected) return false;
+      reached ||= Date.now();
+      return Date.now() - reached >= graceMs;
+    },
+    90_000 + graceMs,
+  );
 }
 
 /** One decoded row message, values as canal-json strings (or null). */

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { REPO } from "./stack.ts";
+import { afterAll, beforeAll } from "vitest";
+import { localEnvironment } from "../../local/environment.ts";
+import { dts, REPO } from "./stack.ts";
 
 export interface TailerProcess {
   child: ChildProcess;
@@ -53,4 +55,21 @@ export function alive(pid: number): boolean {
 /** The pid a local server or tailer of this checkout's stack wrote to .stack/`file`. */
 export function pidOf(file: string): number {
   return Number(readFileSync(join(REPO, ".stack", file), "utf8"));
+}
+
+/**
+ * For a test file whose tasks run on the local stack with a 2 s lease (a restarted tailer takes
+ * over from a killed one within seconds): the environment is set before, and every task pushed
+ * on the returned list is stopped after.
+ */
+export function localTasksWithShortLease(): string[] {
+  const tasks: string[] = [];
+  beforeAll(() => {
+    for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
+    process.env.DTS_LEASE_TTL_MS = "2000";
+  });
+  afterAll(async () => {
+    for (const task of tasks) await dts(["stop", task]);
+  });
+  return tasks;
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { CatalogColumn } from "#core/model/catalog.ts";
 import { BINARY_TYPES } from "#core/model/data-types.ts";
 import { buildRoutes, type TableRoute } from "#core/pipeline/table-route.ts";
-import { canalJsonEncoder, ddlType, sqlTypeOf } from "#core/sinks/kafka/canal-json.ts";
+import { CANAL_FIELDS, canalJsonEncoder, ddlType, sqlTypeOf } from "#core/sinks/kafka/canal-json.ts";
 import type { KafkaProducer, OutgoingMessage } from "#core/sinks/kafka/client.ts";
 import { dtsAvroEncoder, objectName } from "#core/sinks/kafka/dts-avro.ts";
 import { dateTimeParts, objectTypeName, timestampParts } from "#core/sinks/kafka/dts-avro-types.ts";
@@ -210,23 +210,7 @@ describe("canal-json text", () => {
       )
       .toString();
     const message = JSON.parse(text);
-    const ordered = Object.fromEntries(
-      [
-        "data",
-        "database",
-        "es",
-        "id",
-        "isDdl",
-        "mysqlType",
-        "old",
-        "pkNames",
-        "sql",
-        "sqlType",
-        "table",
-        "ts",
-        "type",
-      ].map((field) => [field, message[field]]),
-    );
+    const ordered = Object.fromEntries(CANAL_FIELDS.map((field) => [field, message[field]]));
     expect(Object.keys(message)).toEqual(Object.keys(ordered));
     expect(text).toBe(JSON.stringify(ordered));
     expect(Object.getOwnPropertyNames(message.data[0])).toEqual(hostile);

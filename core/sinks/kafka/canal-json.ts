@@ -141,12 +141,28 @@ const secondsMs = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 const TYPE = { init: "INSERT", insert: "INSERT", update: "UPDATE", delete: "DELETE" } as const;
 
+/** A flat message's fields, in the order they are written. */
+export const CANAL_FIELDS = [
+  "data",
+  "database",
+  "es",
+  "id",
+  "isDdl",
+  "mysqlType",
+  "old",
+  "pkNames",
+  "sql",
+  "sqlType",
+  "table",
+  "ts",
+  "type",
+] as const;
+
 /**
  * Canal "flat message" JSON, one message per row: `data` holds one row (the before image for a
  * DELETE), `old` the changed columns of an UPDATE; every value a string or null. Snapshot rows
  * are INSERTs. `id` is the message's sequence number, `es` the commit time (seconds x 1000).
- * Fields in this order: data, database, es, id, isDdl, mysqlType, old, pkNames, sql, sqlType,
- * table, ts, type. The text is assembled from per-table pieces (JSON.stringify of each name and
+ * Fields in the order of CANAL_FIELDS. The text is assembled from per-table pieces (JSON.stringify of each name and
  * value), the same bytes as stringifying the whole message, at a fraction of the cost.
  */
 export const canalJsonEncoder: MessageEncoder = {
