@@ -6,6 +6,7 @@ import type { CatalogColumn } from "#core/model/catalog.ts";
 import { BINARY_TYPES } from "#core/model/data-types.ts";
 import { buildRoutes, type TableRoute } from "#core/pipeline/table-route.ts";
 import { CANAL_FIELDS, canalJsonEncoder, ddlType, sqlTypeOf } from "#core/sinks/kafka/canal-json.ts";
+import { checkpointText, parseCheckpoint } from "#core/sinks/kafka/change-sink.ts";
 import type { KafkaProducer, OutgoingMessage } from "#core/sinks/kafka/client.ts";
 import { dtsAvroEncoder, objectName } from "#core/sinks/kafka/dts-avro.ts";
 import { dateTimeParts, objectTypeName, timestampParts } from "#core/sinks/kafka/dts-avro-types.ts";
@@ -369,6 +370,22 @@ describe("dts-avro", () => {
       millis: { int: -1 },
     });
     expect(dateTimeParts("2155", "year")).toMatchObject({ year: { int: 2155 }, month: null });
+  });
+});
+
+describe("the exactly-once checkpoint", () => {
+  it("reads back what it committed, and nothing else as a position", () => {
+    const at = { file: "mysql-bin.000042", position: 1_234_567, gtid: "0-1-99" };
+    expect(parseCheckpoint(checkpointText(at))).toEqual({ file: "mysql-bin.000042", position: 1_234_567 });
+    for (const text of [
+      undefined,
+      "",
+      "not json",
+      '{"file":"x"}',
+      '{"file":"x","position":"5"}',
+      '{"file":"x","position":0}',
+    ])
+      expect(parseCheckpoint(text)).toBeUndefined();
   });
 });
 
