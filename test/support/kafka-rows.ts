@@ -2,6 +2,7 @@ import type { CatalogColumn } from "#core/model/catalog.ts";
 import { buildRoutes, type TableRoute } from "#core/pipeline/table-route.ts";
 import type { RowEvent } from "#core/sinks/kafka/record.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
+import type { KafkaDestination } from "#core/spec/schema.ts";
 import { tableKey } from "#core/spec/table-name.ts";
 import { catalogOf, table } from "./facts.ts";
 import { specInput } from "./spec-fixtures.ts";
@@ -62,3 +63,16 @@ export const event = (op: RowEvent["op"], before?: object, after?: object): RowE
   sourceTimestamp: 1_700_000_000_000,
   position: "mysql-bin.000001:4",
 });
+
+/** A Kafka destination as a task spec parses it: topic `orders`, `fields` over the defaults. */
+export function kafkaDestination(fields: Record<string, unknown>): KafkaDestination {
+  const destination = parseTaskSpec({
+    name: "t",
+    source: { host: "h", user: "u", password: "p" },
+    destination: { type: "kafka", brokers: ["b:9092"], topic: "orders", ...fields },
+    migrationTypes: ["incremental"],
+    objects: [{ database: "shop" }],
+  }).destination;
+  if (destination.type !== "kafka") throw new Error("kafka spec expected");
+  return destination;
+}

@@ -7,8 +7,7 @@ import { dtsAvroEncoder, objectName } from "#core/sinks/kafka/dts-avro.ts";
 import { dateTimeParts, objectTypeName, timestampParts } from "#core/sinks/kafka/dts-avro-types.ts";
 import type { RowEvent } from "#core/sinks/kafka/record.ts";
 import { messageEncoder } from "#core/sinks/kafka/writer.ts";
-import { parseTaskSpec } from "#core/spec/load.ts";
-import { event, ROW } from "../support/kafka-rows.ts";
+import { event, kafkaDestination, ROW } from "../support/kafka-rows.ts";
 
 describe("dts-avro", () => {
   const published = JSON.parse(
@@ -179,21 +178,11 @@ describe("dts-avro with a schema registry", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as { port: number }).port;
     try {
-      const spec = parseTaskSpec({
-        name: "t",
-        source: { host: "h", user: "u", password: "p" },
-        destination: {
-          type: "kafka",
-          brokers: ["b:9092"],
-          topic: "orders",
-          format: "dts-avro",
-          schemaRegistryUrl: `http://127.0.0.1:${port}`,
-        },
-        migrationTypes: ["incremental"],
-        objects: [{ database: "shop" }],
+      const destination = kafkaDestination({
+        format: "dts-avro",
+        schemaRegistryUrl: `http://127.0.0.1:${port}`,
       });
-      if (spec.destination.type !== "kafka") throw new Error("kafka spec expected");
-      const encoder = await messageEncoder(spec.destination, "10.11");
+      const encoder = await messageEncoder(destination, "10.11");
       const framed = encoder.row(event("insert", undefined, ROW), 1n);
       expect(requests).toHaveLength(1);
       expect(requests[0]?.url).toBe("/subjects/orders-value/versions");

@@ -4,8 +4,7 @@ import { checkpointText, parseCheckpoint } from "#core/sinks/kafka/change-sink.t
 import type { KafkaProducer, OutgoingMessage } from "#core/sinks/kafka/client.ts";
 import type { RowEvent } from "#core/sinks/kafka/record.ts";
 import { KafkaWriter, requests } from "#core/sinks/kafka/writer.ts";
-import { parseTaskSpec } from "#core/spec/load.ts";
-import { event, ROW } from "../support/kafka-rows.ts";
+import { event, kafkaDestination, ROW } from "../support/kafka-rows.ts";
 
 describe("the exactly-once checkpoint", () => {
   it("reads back what it committed, and nothing else as a position", () => {
@@ -24,19 +23,7 @@ describe("the exactly-once checkpoint", () => {
 });
 
 describe("KafkaWriter ordering", () => {
-  const destination = parseTaskSpec({
-    name: "t",
-    source: { host: "h", user: "u", password: "p" },
-    destination: {
-      type: "kafka",
-      brokers: ["b:9092"],
-      topic: "orders",
-      partitionPolicy: "hash-pk",
-      format: "canal-json",
-    },
-    migrationTypes: ["incremental"],
-    objects: [{ database: "shop" }],
-  }).destination;
+  const destination = kafkaDestination({ partitionPolicy: "hash-pk", format: "canal-json" });
 
   it("acknowledges the old key's DELETE before sending the new key's INSERT", async () => {
     const log: string[] = [];
@@ -49,7 +36,6 @@ describe("KafkaWriter ordering", () => {
       partitionCount: async () => 8,
       close: async () => {},
     };
-    if (destination.type !== "kafka") throw new Error("kafka spec expected");
     const writer = await KafkaWriter.open({ destination, producer, encoder: canalJsonEncoder });
     await writer.writeRows([
       event("insert", undefined, { ...ROW, id: "1" }),
@@ -81,7 +67,6 @@ describe("KafkaWriter ordering", () => {
         return Buffer.alloc(300 * 1024);
       },
     };
-    if (destination.type !== "kafka") throw new Error("kafka spec expected");
     const writer = await KafkaWriter.open({ destination, producer, encoder });
     await writer.writeRows(["1", "2", "3"].map((id) => event("insert", undefined, { ...ROW, id })));
     const sent = `send ${300 * 1024} (1 in flight)`;
@@ -90,7 +75,6 @@ describe("KafkaWriter ordering", () => {
   });
 
   it("fails clearly when the partition count differs from the one precheck recorded", async () => {
-    if (destination.type !== "kafka") throw new Error("kafka spec expected");
     const producer: KafkaProducer = {
       send: async () => {},
       partitionCount: async () => 6,
