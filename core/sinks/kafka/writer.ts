@@ -10,31 +10,51 @@ import { confluentFramed, registerDtsAvroSchema } from "./schema-registry.ts";
 /** Bytes a message adds to a produce request, about: value, key and record overhead. */
 const messageBytes = (message: OutgoingMessage) => message.value.length + (message.key?.length ?? 0) + 64;
 
-/** Requests are cut at this many bytes of messages (see requests). */
+/** Requests are cut at this many bytes of messages (see RequestCutter). */
 const MAX_REQUEST_BYTES = 512 * 1024;
 
 /**
- * A broker refuses a record batch above its max.message.bytes (1 MiB by default), and one produce
- * request carries one batch per partition: requests are cut at 512 KiB of values, in order.
+ * Cuts messages into produce requests, in order. A broker refuses a record batch above its
+ * max.message.bytes (1 MiB by default), and one produce request carries one batch per partition:
+ * requests are cut at 512 KiB of values.
  */
+class RequestCutter {
+  private current: OutgoingMessage[] = [];
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = MAX_REQUEST_BYTES) {}
+
+  /** Adds a message; returns the request it closed, when it did not fit in the open one. */
+  add(message: OutgoingMessage): OutgoingMessage[] | undefined {
+    const size = messageBytes(message);
+    const full = this.current.length > 0 && this.bytes + size > this.maxBytes ? this.cut() : undefined;
+    this.current.push(message);
+    this.bytes += size;
+    return full;
+  }
+
+  /** Closes the open request: returned if it holds any message. */
+  cut(): OutgoingMessage[] | undefined {
+    const request = this.current;
+    this.current = [];
+    this.bytes = 0;
+    return request.length > 0 ? request : undefined;
+  }
+}
+
+/** `messages` as produce requests (see RequestCutter). */
 export function requests(
   messages: readonly OutgoingMessage[],
   maxBytes = MAX_REQUEST_BYTES,
 ): OutgoingMessage[][] {
+  const cutter = new RequestCutter(maxBytes);
   const out: OutgoingMessage[][] = [];
-  let current: OutgoingMessage[] = [];
-  let bytes = 0;
   for (const message of messages) {
-    const size = messageBytes(message);
-    if (current.length > 0 && bytes + size > maxBytes) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
+    const full = cutter.add(message);
+    if (full) out.push(full);
   }
-  if (current.length > 0) out.push(current);
+  const last = cutter.cut();
+  if (last) out.push(last);
   return out;
 }
 
@@ -140,39 +160,26 @@ export class KafkaWriter {
    * (see writeRows), cut at 512 KiB and after the DELETE of a key change (see KafkaWriter).
    */
   *requestsOf(events: readonly RowEvent[]): Generator<OutgoingMessage[]> {
-    let current: OutgoingMessage[] = [];
-    let bytes = 0;
-    const add = (message: OutgoingMessage) => {
-      const size = messageBytes(message);
-      const full = current.length > 0 && bytes + size > MAX_REQUEST_BYTES;
-      const cut = full ? current : undefined;
-      if (full) {
-        current = [];
-        bytes = 0;
-      }
-      current.push(message);
-      bytes += size;
-      return cut;
-    };
+    const cutter = new RequestCutter();
     for (const event of events) {
       if (this.policy === "hash-pk" && event.op === "update" && event.before && event.after) {
         const before = rowKeyString(this.policy, event.table, event.before);
         const after = rowKeyString(this.policy, event.table, event.after);
         if (before !== after) {
-          const cut = add(this.message({ ...event, op: "delete", after: undefined }));
-          if (cut) yield cut;
+          const full = cutter.add(this.message({ ...event, op: "delete", after: undefined }));
+          if (full) yield full;
           // The INSERT goes in a later request, sent once the DELETE's is acknowledged.
-          yield current;
-          current = [];
-          bytes = 0;
-          add(this.message({ ...event, op: "insert", before: undefined }));
+          const withDelete = cutter.cut();
+          if (withDelete) yield withDelete;
+          cutter.add(this.message({ ...event, op: "insert", before: undefined }));
           continue;
         }
       }
-      const cut = add(this.message(event));
-      if (cut) yield cut;
+      const full = cutter.add(this.message(event));
+      if (full) yield full;
     }
-    if (current.length > 0) yield current;
+    const last = cutter.cut();
+    if (last) yield last;
   }
 
   /**
