@@ -1,8 +1,9 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import mysql from "mysql2/promise";
 
-/** What bench:cdc's modules share: the stack's servers, the database, small helpers. */
+/** What the benchmarks' modules share: the stack's servers, bench:cdc's database, small helpers. */
 export const REPO = fileURLToPath(new URL("../..", import.meta.url));
 export const SOURCE = { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" };
 export const DESTINATION = { ...SOURCE, port: 33062 };
@@ -24,6 +25,26 @@ export function rssMb(pid: number): number {
     return match ? Number(match[1]) / 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/** CPU time (user + system) process `pid` used so far, in seconds; 0 when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** `dts <argv>` in the checkout; what it printed on stdout, also when it failed. */
+export function dtsOutput(...argv: string[]): string {
+  try {
+    return execFileSync("node", ["bin/dts.js", ...argv], { cwd: REPO, encoding: "utf8" });
+  } catch (error) {
+    return String((error as { stdout?: string }).stdout ?? "");
   }
 }
 

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +6,7 @@ import type mysql from "mysql2/promise";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
 import { startTailer } from "#core/task/tailer-start.ts";
+import { cpuSeconds, dtsOutput, rssMb, sleep } from "./cdc-common.ts";
 import { startDebezium } from "./debezium.ts";
 import { createEventsTable } from "./events-table.ts";
 import { freshTask } from "./fresh-task.ts";
@@ -46,19 +46,6 @@ export interface DrainResult {
 }
 
 const DB = "bench_drain";
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function procStat(pid: number): { cpuSeconds: number; rssMb: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return { cpuSeconds: ticks / 100, rssMb: rss ? Number(rss[1]) / 1024 : 0 };
-  } catch {
-    return { cpuSeconds: 0, rssMb: 0 };
-  }
-}
 
 async function topicCount(admin: ReturnType<Kafka["admin"]>, topic: string): Promise<number> {
   return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
@@ -78,9 +65,8 @@ async function drain(
   let at10 = 0;
   let at90 = 0;
   for (;;) {
-    const sample = procStat(pid);
-    peak = Math.max(peak, sample.rssMb);
-    cpu = Math.max(cpu, sample.cpuSeconds);
+    peak = Math.max(peak, rssMb(pid));
+    cpu = Math.max(cpu, cpuSeconds(pid));
     const done = (await topicCount(admin, drainer.topic)) - base;
     const now = Date.now();
     if (!at10 && done >= expected * 0.1) at10 = now;
@@ -91,7 +77,7 @@ async function drain(
     await sleep(100);
   }
   const finished = Date.now();
-  cpu = Math.max(cpu, procStat(pid).cpuSeconds);
+  cpu = Math.max(cpu, cpuSeconds(pid));
   await drainer.stop();
   return {
     tool: drainer.name,
@@ -125,14 +111,6 @@ async function writeBacklog(
   return firstId + inserts;
 }
 
-function dts(repo: string, ...argv: string[]): string {
-  try {
-    return execFileSync("node", ["bin/dts.js", ...argv], { cwd: repo, encoding: "utf8" });
-  } catch (error) {
-    return String((error as { stdout?: string }).stdout ?? "");
-  }
-}
-
 async function createTopic(admin: ReturnType<Kafka["admin"]>, topic: string): Promise<string> {
   await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
   return topic;
@@ -159,9 +137,9 @@ async function dtsDrainer(
       objects: [{ database: DB }],
     }),
   );
-  const started = dts(options.repo, "run", spec, "--until", "caught-up");
+  const started = dtsOutput("run", spec, "--until", "caught-up");
   if (!/caught up/.test(started)) throw new Error(`dts run ${task} did not catch up:\n${started}`);
-  dts(options.repo, "stop", task);
+  dtsOutput("stop", task);
   return {
     name: `dts ${format}`,
     topic,
@@ -178,7 +156,7 @@ async function dtsDrainer(
       return Number(launched.id);
     },
     async stop() {
-      dts(options.repo, "stop", task);
+      dtsOutput("stop", task);
     },
   };
 }

@@ -13,7 +13,7 @@
  *                          [--rows-per-txn 10] [--rounds 3] [--no-debezium]
  */
 import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +25,7 @@ import { comparePositions } from "#core/model/position.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
 import { startTailer } from "#core/task/tailer-start.ts";
 import { localEnvironment } from "../../local/environment.ts";
+import { dtsOutput, rssMb, sleep } from "./cdc-common.ts";
 import { createEventsTable } from "./events-table.ts";
 import { freshTask } from "./fresh-task.ts";
 import { sideBySide } from "./kafka-drain.ts";
@@ -47,24 +48,6 @@ const ROWS = Number(args.rows);
 const CHANGES = Number(args.changes);
 for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const dts = (...argv: string[]) => {
-  try {
-    return execFileSync("node", ["bin/dts.js", ...argv], { cwd: REPO, encoding: "utf8" });
-  } catch (error) {
-    return String((error as { stdout?: string }).stdout ?? "");
-  }
-};
-
-function rssMb(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
 
 /** Runs `dts` as a child, sampling its RSS (and its children's: none for dts run). */
 async function dtsMeasured(...argv: string[]): Promise<{ peak: number; output: string }> {
@@ -130,7 +113,7 @@ for (const format of ["canal-json", "dts-avro"] as const) {
   const load = record?.fullLoad;
   if (!load?.completedAt) throw new Error(`full load did not complete:\n${full.output}`);
   const fullSeconds = (Date.parse(load.completedAt) - Date.parse(load.startedAt)) / 1000;
-  dts("stop", task);
+  dtsOutput("stop", task);
 
   process.stdout.write(`${format}: backlog of ${CHANGES.toLocaleString("en-US")} row changes...\n`);
   const inserts = Math.ceil(CHANGES / 2);
@@ -162,7 +145,7 @@ for (const format of ["canal-json", "dts-avro"] as const) {
     await sleep(100);
   }
   const cdcSeconds = (Date.now() - started) / 1000;
-  dts("stop", task);
+  dtsOutput("stop", task);
   results.push({
     format,
     full: Math.round((load.rows ?? 0) / fullSeconds),
