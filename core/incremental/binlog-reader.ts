@@ -6,6 +6,7 @@ import { type Row, type RowChange, type SourceTransaction, setField } from "../m
 import { INSECURE_AUTH } from "../source/auth-plugins.ts";
 import { endpointConnectionOptions, isAccessDenied, sessionStatement } from "../source/connection.ts";
 import type { MysqlEndpoint } from "../spec/schema.ts";
+import { type BinlogCommand, decodeRowsBeforeZongji, type ZongjiInternals } from "./zongji-rows.ts";
 
 /** The binlog as a stream of committed transactions (the port the tailer reads). */
 export interface BinlogReader {
@@ -27,6 +28,8 @@ export interface BinlogReader {
  */
 const PROTO_STANDIN = "\u0000__proto__";
 
+const realName = (name: string): string => (name === PROTO_STANDIN ? "__proto__" : name);
+
 function protectColumnNames(table: { columns?: { name: string }[] } | undefined): void {
   for (const column of table?.columns ?? []) if (column.name === "__proto__") column.name = PROTO_STANDIN;
 }
@@ -34,8 +37,7 @@ function protectColumnNames(table: { columns?: { name: string }[] } | undefined)
 function restoreRow<T>(row: T, update: boolean): T {
   const fix = (image: Row): Row => {
     const out: Row = {};
-    for (const [key, value] of Object.entries(image))
-      setField(out, key === PROTO_STANDIN ? "__proto__" : key, value);
+    for (const [key, value] of Object.entries(image)) setField(out, realName(key), value);
     return out;
   };
   const pair = row as { before?: Row; after?: Row };
@@ -59,7 +61,7 @@ interface ZongjiEvent {
   rows?: (Row | { before: Row; after: Row })[];
 }
 
-interface ZongjiInstance {
+interface ZongjiInstance extends ZongjiInternals {
   on(event: "binlog", listener: (e: ZongjiEvent) => void): void;
   on(event: "error", listener: (e: Error & { code?: string; errno?: number }) => void): void;
   on(event: "ready" | "stopped", listener: () => void): void;
@@ -68,6 +70,7 @@ interface ZongjiInstance {
   options: { filename?: string; position?: number };
   gtidSet?: string;
   connection: {
+    addCommand?: (command: BinlogCommand) => unknown;
     pause(): void;
     resume(): void;
     stream?: NodeJS.ReadableStream;
@@ -144,16 +147,25 @@ export function oneChunkPerTurn(stream: NodeJS.ReadableStream, mayResume: () => 
 /** How often an idle source sends the reader its binlog position. */
 const HEARTBEAT_PERIOD_S = 2;
 
+/**
+ * Who decodes rows events: our own decoder (row-image.ts) for tables whose column types it reads,
+ * ZongJi for the rest; or ZongJi for all (the reference the decoder is tested against).
+ */
+export type RowDecoding = "own" | "zongji";
+
 /** Reads the source binlog with @vlasky/zongji and assembles committed transactions. */
 export class ZongjiBinlogReader implements BinlogReader {
   private zongji: ZongjiInstance | undefined;
   /** Paused by the tailer (backpressure): the chunk-by-chunk yield must not resume the stream. */
   private held = false;
+  /** Rows events decoded by our own decoder (the rest went through ZongJi's). */
+  rowsEventsDecodedHere = 0;
 
   constructor(
     private readonly endpoint: MysqlEndpoint,
     private readonly databases: string[],
     private readonly serverId: number,
+    private readonly rowDecoding: RowDecoding = "own",
   ) {}
 
   /** Logs in like every source connection: a rotated secret is fetched again once (core/adapters/secrets.ts). */
@@ -278,6 +290,19 @@ export class ZongjiBinlogReader implements BinlogReader {
         if (pending === 0) onError(classified);
         else reject(classified);
       };
+      if (this.rowDecoding === "own")
+        zongji.on("ready", () =>
+          decodeRowsBeforeZongji(zongji, {
+            changes: () => changes,
+            decoded: (size) => {
+              bytes += size;
+              this.rowsEventsDecodedHere += 1;
+            },
+            fail,
+            rename: realName,
+            current: () => this.zongji === zongji,
+          }),
+        );
       zongji.on("ready", started);
       zongji.on("error", fail);
       zongji.start({
