@@ -56,19 +56,10 @@ function deleteStatement(route: TableRoute, rows: Row[]): string {
 /**
  * The statements that apply changes in order: consecutive changes of the same kind to the same
  * table share one multi-row statement (an upsert of the full after image, or a delete by key).
+ * Built one at a time, so the next is built while the destination runs the last.
  */
-export function applyStatements(changes: readonly DestinationChange[], maxRows = 1000): string[] {
-  const statements: string[] = [];
+export function* statementsOf(changes: readonly DestinationChange[], maxRows = 1000): Generator<string> {
   let group: DestinationChange[] = [];
-  const flush = () => {
-    const first = group[0];
-    if (!first) return;
-    const rows = group.map((c) => c.row);
-    statements.push(
-      first.kind === "upsert" ? upsertStatement(first.route, rows) : deleteStatement(first.route, rows),
-    );
-    group = [];
-  };
   for (const change of changes) {
     const first = group[0];
     if (
@@ -78,29 +69,50 @@ export function applyStatements(changes: readonly DestinationChange[], maxRows =
         columnSignature(first) !== columnSignature(change) ||
         group.length >= maxRows)
     ) {
-      flush();
+      yield statementOf(group);
+      group = [];
     }
     group.push(change);
   }
-  flush();
-  return statements;
+  if (group.length > 0) yield statementOf(group);
 }
 
-/** Applies changes of one or more source transactions in one destination transaction. */
+function statementOf(group: DestinationChange[]): string {
+  const first = group[0] as DestinationChange;
+  const rows = group.map((c) => c.row);
+  return first.kind === "upsert" ? upsertStatement(first.route, rows) : deleteStatement(first.route, rows);
+}
+
+export function applyStatements(changes: readonly DestinationChange[], maxRows = 1000): string[] {
+  return [...statementsOf(changes, maxRows)];
+}
+
+/**
+ * Applies changes of one or more source transactions in one destination transaction. Each
+ * statement is sent as soon as the last one's answer is in, and the one after it is built while
+ * the destination runs it: the destination does not wait for us to build, nor we for it.
+ */
 export async function applyChanges(
   destination: Connection,
   changes: readonly DestinationChange[],
 ): Promise<void> {
-  const statements = applyStatements(changes);
-  if (statements.length === 0) return;
-  await destination.query("START TRANSACTION");
+  const statements = statementsOf(changes);
+  let next = statements.next();
+  if (next.done) return;
+  let running: Promise<unknown> = destination.query("START TRANSACTION");
   try {
-    for (const statement of statements) {
-      const [result] = await destination.query(statement);
-      if ((result as ResultSetHeader).warningStatus > 0) await stopOnValueWarnings(destination, statement);
+    while (!next.done) {
+      const statement = next.value;
+      await running;
+      running = destination.query(statement).then(async ([result]) => {
+        if ((result as ResultSetHeader).warningStatus > 0) await stopOnValueWarnings(destination, statement);
+      });
+      next = statements.next();
     }
+    await running;
     await destination.query("COMMIT");
   } catch (error) {
+    await running.catch(() => undefined);
     await destination.query("ROLLBACK").catch(() => undefined);
     throw error;
   }
