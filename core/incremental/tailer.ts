@@ -112,6 +112,8 @@ export class Tailer {
   private lastSave = 0;
   private savedPosition: BinlogPosition | undefined;
   private savedTimestamp = 0;
+  /** The metrics report on its way (at most one): the apply loop does not wait for it. */
+  private metricsSent: Promise<void> | undefined;
 
   constructor(private readonly deps: TailerDeps) {
     this.loadRoutes = "loadRoutes" in deps ? deps.loadRoutes : catalogRoutes(deps.source);
@@ -143,6 +145,7 @@ export class Tailer {
       stoppedCleanly = this.stopping && !this.failure;
     } finally {
       clearInterval(renewal);
+      await this.metricsSent;
       await reader.stop();
       if (this.lease && !(this.failure instanceof FencedError))
         await checkpoints.release(this.lease).catch(() => undefined);
@@ -311,10 +314,13 @@ export class Tailer {
     this.lastDelayMs = delaySince(last.timestamp, this.now());
   }
 
-  /** At most once a second, after something was applied. */
+  /**
+   * At most once a second, after something was applied; sent without holding up the next batch
+   * (the destination would idle meanwhile), and never two at once.
+   */
   private async reportMetrics(): Promise<void> {
     const now = this.now();
-    if (now - this.lastMetrics < 1000) return;
+    if (now - this.lastMetrics < 1000 || this.metricsSent) return;
     const last = this.lastApplied;
     if (!last || !this.deps.onMetrics) return;
     const seconds = Math.max(0.001, (now - this.windowStart) / 1000);
@@ -331,7 +337,14 @@ export class Tailer {
     this.lastMetrics = now;
     this.windowStart = now;
     this.windowRows = 0;
-    await this.deps.onMetrics(metrics).catch(() => undefined);
+    this.metricsSent = this.deps.onMetrics(metrics).then(
+      () => {
+        this.metricsSent = undefined;
+      },
+      () => {
+        this.metricsSent = undefined;
+      },
+    );
   }
 }
 
