@@ -53,9 +53,22 @@ export async function openChangeSink(
 ): Promise<ChangeSink> {
   const destination = spec.destination;
   if (destination.type === "mysql") {
-    const target = await openDestination(destination);
-    const sink = new MysqlChangeSink(spec, source, target, log);
-    return Object.assign(sink, { close: () => target.end().catch(() => undefined) });
+    const targets = [await openDestination(destination)];
+    const close = () => Promise.all(targets.map((t) => t.end().catch(() => undefined))).then(() => undefined);
+    try {
+      while (targets.length < destination.applyConnections) {
+        const target = await openDestination(destination);
+        targets.push(target);
+      }
+      // Side-by-side parts touch different rows; without gap locks they rarely wait on each other.
+      if (targets.length > 1)
+        for (const target of targets)
+          await target.query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    } catch (error) {
+      await close();
+      throw error;
+    }
+    return Object.assign(new MysqlChangeSink(spec, source, targets, log), { close });
   }
   const { exactlyOnceIds } = await import("./kafka/login.ts");
   const exactlyOnce = destination.delivery === "exactly-once" ? exactlyOnceIds(spec, destination) : undefined;

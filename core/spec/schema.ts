@@ -212,7 +212,20 @@ export const kafkaDestinationSchema = z
   });
 
 export const mysqlDestinationSchema = z
-  .strictObject({ type: z.literal("mysql"), ...endpointShape })
+  .strictObject({
+    type: z.literal("mysql"),
+    ...endpointShape,
+    applyConnections: z
+      .number({ error: "must be a number of connections from 1 to 16" })
+      .int({ error: "must be a whole number of connections from 1 to 16" })
+      .min(1, { error: "must be at least 1" })
+      .max(16, { error: "must be at most 16" })
+      .default(4)
+      .meta({
+        description:
+          "Connections the incremental phase applies changes on. 1: each batch of whole source transactions is one destination transaction. More: each batch's rows are spread by primary key over that many destination transactions committed side by side (faster; a reader of the destination may see part of a batch for a moment, and after a crash until the tailer writes it again; a row never goes back to an older version). See docs/architecture.md.",
+      }),
+  })
   .refine(oneSecret, oneSecretError);
 
 const destinationSchema = z

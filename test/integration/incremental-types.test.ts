@@ -6,10 +6,14 @@ import { dts, STACK, sql, startMariadb } from "../support/stack.ts";
 import { waitFor } from "../support/tailer.ts";
 import { typesFixture } from "../support/types-fixture.ts";
 
-/** The stack's source logs full row metadata; a second source logs none (MariaDB's default). */
+/**
+ * The stack's source logs full row metadata; a second source logs none (MariaDB's default). The
+ * first is applied on the default side-by-side connections, the second on one (batch = one
+ * destination transaction).
+ */
 const SOURCES = [
-  { name: "inc-types", port: STACK.source.port, metadata: "FULL" },
-  { name: "inc-types-nometa", port: 33066, metadata: "NO_LOG" },
+  { name: "inc-types", port: STACK.source.port, metadata: "FULL", applyConnections: 4 },
+  { name: "inc-types-nometa", port: 33066, metadata: "NO_LOG", applyConnections: 1 },
 ];
 const stoppers: (() => Promise<void>)[] = [];
 
@@ -24,8 +28,8 @@ afterAll(async () => {
 });
 
 describe.each(SOURCES)(
-  "incremental migration of every type, binlog_row_metadata=$metadata",
-  ({ name, port }) => {
+  "incremental migration of every type, binlog_row_metadata=$metadata, applyConnections $applyConnections",
+  ({ name, port, applyConnections }) => {
     it("carries inserts, key changes and updates of every type exactly", async () => {
       const db = name.replaceAll("-", "_");
       await sql(port, typesFixture(db));
@@ -33,6 +37,7 @@ describe.each(SOURCES)(
       const specFile = await writeSpecFile({
         name,
         source: { ...STACK.source, port },
+        destination: { type: "mysql", ...STACK.destination, applyConnections },
         migrationTypes: ["schema", "full", "incremental"],
         objects: [{ database: db, tables: [{ name: "all_types" }] }],
       });

@@ -147,6 +147,18 @@ const cases: Case[] = [
   // Endpoints.
   ["port 99999", { source: { ...source, port: 99999 } }, "$.source.port", /between 1 and 65535/],
   ["port 0", { destination: { ...destination, port: 0 } }, "$.destination.port", /between 1 and 65535/],
+  [
+    "no apply connection",
+    { destination: { ...destination, applyConnections: 0 } },
+    "$.destination.applyConnections",
+    /at least 1/,
+  ],
+  [
+    "half an apply connection",
+    { destination: { ...destination, applyConnections: 2.5 } },
+    "$.destination.applyConnections",
+    /whole number of connections from 1 to 16/,
+  ],
   ["a port given as text", { source: { ...source, port: "3306" } }, "$.source.port", /TCP port number/],
   ["a fractional port", { source: { ...source, port: 33.5 } }, "$.source.port", /whole TCP port number/],
   [

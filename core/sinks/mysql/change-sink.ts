@@ -6,16 +6,35 @@ import type { ChangeSink } from "../../pipeline/sink.ts";
 import type { TableRoute } from "../../pipeline/table-route.ts";
 import type { TaskSpec } from "../../spec/schema.ts";
 import { applyChanges } from "./applier.ts";
-import { compactChanges, destinationChanges, withSpatialValues } from "./changes.ts";
+import {
+  compactChanges,
+  type DestinationChange,
+  destinationChanges,
+  partitionChanges,
+  withSpatialValues,
+} from "./changes.ts";
 
-/** The MySQL destination: upserts and deletes in one destination transaction per batch; DDL translated. */
+/** MySQL errors after which a transaction can simply run again: deadlock, lock wait timeout. */
+const RETRY_ERRNOS = new Set([1213, 1205]);
+
+/**
+ * The MySQL destination: upserts and deletes, DDL translated. With one connection a batch of
+ * whole source transactions is one destination transaction; with more (destination
+ * `applyConnections`), its rows are spread by key over that many transactions applied at once.
+ */
 export class MysqlChangeSink implements ChangeSink {
+  private readonly destination: Connection;
+
   constructor(
     private readonly spec: TaskSpec,
     private readonly source: Connection,
-    private readonly destination: Connection,
+    private readonly destinations: readonly Connection[],
     private readonly log?: (message: string, fields?: Record<string, unknown>) => void,
-  ) {}
+  ) {
+    const first = destinations[0];
+    if (!first) throw new Error("the MySQL sink needs a destination connection");
+    this.destination = first;
+  }
 
   async writeTransactions(
     batch: readonly SourceTransaction[],
@@ -24,11 +43,31 @@ export class MysqlChangeSink implements ChangeSink {
     const selected = selectedChanges(batch, routes, "key-changes");
     const writes = compactChanges(destinationChanges(selected));
     const kept = await withSpatialValues(this.source, writes);
-    await applyChanges(this.destination, kept);
+    if (this.destinations.length === 1) await applyChanges(this.destination, kept);
+    else await this.applySpread(kept);
     // Row changes applied, as every sink counts them: a key move is one change (two statements here),
     // writes compacted into a key's last one count too, and an upsert whose row is gone from the
     // source meanwhile is not written.
     return selected.length - (writes.length - kept.length);
+  }
+
+  /**
+   * The batch's rows spread by key over the connections, each part one transaction, all at once.
+   * A part that met a deadlock or lock wait (the parts touch different rows, but share index
+   * pages and gaps) runs again once the others are done. Any other failure fails the batch: the
+   * parts already committed are written again from the checkpoint, which changes nothing.
+   */
+  private async applySpread(changes: readonly DestinationChange[]): Promise<void> {
+    const parts = partitionChanges(changes, this.destinations.length);
+    const outcomes = await Promise.allSettled(
+      parts.map((part, i) => applyChanges(this.destinations[i] as Connection, part)),
+    );
+    for (const [i, outcome] of outcomes.entries()) {
+      if (outcome.status === "fulfilled") continue;
+      const errno = (outcome.reason as { errno?: number }).errno;
+      if (errno === undefined || !RETRY_ERRNOS.has(errno)) throw outcome.reason;
+      await applyChanges(this.destinations[i] as Connection, parts[i] ?? []);
+    }
   }
 
   async writeDdl(tx: SourceTransaction, routes: Map<string, TableRoute>): Promise<boolean> {

@@ -78,6 +78,46 @@ export function compactChanges(changes: readonly DestinationChange[]): Destinati
   return [...deletes, ...upserts, ...ordered];
 }
 
+/** Key column types whose values the destination compares as their literal text does (no collation, no -0). */
+const EXACT_KEY_TYPE =
+  /^(?:tinyint|smallint|mediumint|int|bigint|decimal|date|datetime|timestamp|time|year|binary|varbinary|bit)\b/i;
+const partitionable = new WeakMap<TableRoute, boolean>();
+
+/** Whether a table's writes may be spread by key: only its key is unique and equal keys have equal literals. */
+function spreadByKey(route: TableRoute): boolean {
+  let spread = partitionable.get(route);
+  if (spread === undefined) {
+    spread =
+      keyIsTheOnlyUniqueKey(route) && route.key.every((k) => EXACT_KEY_TYPE.test(route.types.get(k) ?? ""));
+    partitionable.set(route, spread);
+  }
+  return spread;
+}
+
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * A compacted batch split into `parts` lists that may be applied at once, each in its own
+ * destination transaction: a row's writes all go to the list its key hashes to (so no row ever
+ * moves back), and the writes of tables whose rows cannot be told apart by key literal alone (a
+ * text key under a collation, another unique key) stay in the first list, in batch order.
+ */
+export function partitionChanges(
+  changes: readonly DestinationChange[],
+  parts: number,
+): DestinationChange[][] {
+  const lists: DestinationChange[][] = Array.from({ length: parts }, () => []);
+  for (const change of changes) {
+    const part = spreadByKey(change.route) ? hash(keyLiteral(change.route, change.row)) % parts : 0;
+    (lists[part] as DestinationChange[]).push(change);
+  }
+  return lists;
+}
+
 /** Spatial values of upserts read again from the source (see rereadSpatial); an upsert whose row is gone is dropped. */
 export async function withSpatialValues(
   source: Connection,
