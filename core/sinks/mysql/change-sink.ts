@@ -52,22 +52,35 @@ export class MysqlChangeSink implements ChangeSink {
   }
 
   /**
-   * The batch's rows spread by key over the connections, each part one transaction, all at once.
-   * A part that met a deadlock or lock wait (the parts touch different rows, but share index
-   * pages and gaps) runs again once the others are done. Any other failure fails the batch: the
-   * parts already committed are written again from the checkpoint, which changes nothing.
+   * The batch's rows spread by key into twice as many parts as connections, each part one
+   * transaction; every connection takes the next part as soon as its last one committed, so a
+   * connection that finished early does not wait for the slowest. A part that met a deadlock or
+   * lock wait (the parts touch different rows, but share index pages and gaps) runs again once the
+   * others are done. Any other failure fails the batch: the parts already committed are written
+   * again from the checkpoint, which changes nothing.
    */
   private async applySpread(changes: readonly DestinationChange[]): Promise<void> {
-    const parts = partitionChanges(changes, this.destinations.length);
-    const outcomes = await Promise.allSettled(
-      parts.map((part, i) => applyChanges(this.destinations[i] as Connection, part)),
+    const parts = partitionChanges(changes, this.destinations.length * 2).filter((part) => part.length > 0);
+    const failed: { part: DestinationChange[]; connection: Connection; error: unknown }[] = [];
+    let next = 0;
+    await Promise.all(
+      this.destinations.map(async (connection) => {
+        while (failed.length === 0) {
+          const part = parts[next++];
+          if (!part) return;
+          await applyChanges(connection, part).catch((error: unknown) =>
+            failed.push({ part, connection, error }),
+          );
+        }
+      }),
     );
-    for (const [i, outcome] of outcomes.entries()) {
-      if (outcome.status === "fulfilled") continue;
-      const errno = (outcome.reason as { errno?: number }).errno;
-      if (errno === undefined || !RETRY_ERRNOS.has(errno)) throw outcome.reason;
-      await applyChanges(this.destinations[i] as Connection, parts[i] ?? []);
+    for (const { error } of failed) {
+      const errno = (error as { errno?: number }).errno;
+      if (errno === undefined || !RETRY_ERRNOS.has(errno)) throw error;
     }
+    for (const { part, connection } of failed) await applyChanges(connection, part);
+    // Parts no connection took once a part had failed.
+    for (let part = parts[next++]; part; part = parts[next++]) await applyChanges(this.destination, part);
   }
 
   async writeDdl(tx: SourceTransaction, routes: Map<string, TableRoute>): Promise<boolean> {
