@@ -87,6 +87,10 @@ export function startDebezium(options: DebeziumOptions): RunningDebezium {
       "snapshot.mode": "no_data",
       "schema.history.internal.kafka.bootstrap.servers": options.brokers,
       "schema.history.internal.kafka.topic": `${options.prefix}-history`,
+      // Only the captured table's DDL is read and parsed: other databases of a shared source may
+      // hold types Debezium's parser refuses (MariaDB's UUID, INET6).
+      "schema.history.internal.store.only.captured.databases.ddl": "true",
+      "schema.history.internal.store.only.captured.tables.ddl": "true",
       "include.schema.changes": "false",
       "max.batch.size": 8192,
       "max.queue.size": 32_768,

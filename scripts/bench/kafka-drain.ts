@@ -209,17 +209,24 @@ export async function sideBySide(options: DrainOptions): Promise<DrainResult[]> 
   ];
   // Every tool reads one marker change, so each stands where the first backlog starts. Debezium
   // starts streaming from where the source is at its first start: it must run before the marker.
-  await (drainers[0] as Drainer).start();
-  for (let waited = 0; !/Starting streaming/.test(readLog(debeziumDir)); waited += 200) {
-    if (waited > 120_000) throw new Error(`Debezium did not start streaming; see ${debeziumDir}/connect.log`);
-    await sleep(200);
+  const debeziumDrainer = drainers[0] as Drainer;
+  await debeziumDrainer.start();
+  try {
+    for (let waited = 0; !/Starting streaming/.test(readLog(debeziumDir)); waited += 200) {
+      if (waited > 120_000)
+        throw new Error(`Debezium did not start streaming; see ${debeziumDir}/connect.log`);
+      await sleep(200);
+    }
+    await options.sourceConnection.query(`INSERT INTO ${DB}.events VALUES (0, 0, 'marker', '', 0, NOW(6))`);
+    for (let waited = 0; (await topicCount(admin, debeziumTopic)) < 1; waited += 200) {
+      if (waited > 60_000)
+        throw new Error(`Debezium did not write the marker; see ${debeziumDir}/connect.log`);
+      await sleep(200);
+    }
+  } finally {
+    // A Connect worker whose connector failed keeps running (and its port): it never outlives the bench.
+    await debeziumDrainer.stop();
   }
-  await options.sourceConnection.query(`INSERT INTO ${DB}.events VALUES (0, 0, 'marker', '', 0, NOW(6))`);
-  for (let waited = 0; (await topicCount(admin, debeziumTopic)) < 1; waited += 200) {
-    if (waited > 60_000) throw new Error(`Debezium did not write the marker; see ${debeziumDir}/connect.log`);
-    await sleep(200);
-  }
-  await (drainers[0] as Drainer).stop();
   for (const drainer of drainers.slice(1)) await drain(admin, drainer, 1);
   let nextId = 1;
   const results = new Map<string, DrainResult[]>();

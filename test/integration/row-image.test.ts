@@ -1,5 +1,5 @@
 import type { RowDataPacket } from "mysql2/promise";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RowDecoding, ZongjiBinlogReader } from "#core/incremental/binlog-reader.ts";
 import type { BinlogPosition } from "#core/model/position.ts";
 import type { SourceTransaction } from "#core/model/row.ts";
@@ -122,6 +122,10 @@ beforeAll(async () => {
   ]);
   to = await masterPosition();
 }, 60_000);
+
+afterAll(async () => {
+  await sql(STACK.source.port, [`DROP DATABASE IF EXISTS ${DB}`]);
+});
 
 describe("the tailer's own rows decoding", () => {
   it("gives every row change of the binlog exactly as ZongJi decodes it, for every type it reads", async () => {
