@@ -223,7 +223,7 @@ export const mysqlDestinationSchema = z
       .default(4)
       .meta({
         description:
-          "Connections the incremental phase applies changes on. 1: each batch of whole source transactions is one destination transaction. More: each batch's rows are spread by primary key over that many destination transactions committed side by side (faster; a reader of the destination may see part of a batch for a moment, and after a crash until the tailer writes it again; a row never goes back to an older version). See docs/architecture.md.",
+          "Connections the incremental phase applies changes on. 1: each batch of whole source transactions is one destination transaction. More: each batch's rows are spread by primary key over destination transactions committed side by side on that many connections (faster; a reader of the destination may see part of a batch for a moment, and after a crash until the tailer writes it again; a row never goes back to an older version). See docs/architecture.md.",
       }),
   })
   .refine(oneSecret, oneSecretError);
