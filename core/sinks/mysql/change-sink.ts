@@ -20,7 +20,7 @@ const RETRY_ERRNOS = new Set([1213, 1205]);
 /**
  * The MySQL destination: upserts and deletes, DDL translated. With one connection a batch of
  * whole source transactions is one destination transaction; with more (destination
- * `applyConnections`), its rows are spread by key over that many transactions applied at once.
+ * `applyConnections`), its rows are spread by key over transactions applied side by side.
  */
 export class MysqlChangeSink implements ChangeSink {
   private readonly destination: Connection;

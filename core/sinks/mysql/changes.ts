@@ -6,9 +6,13 @@ import type { TableRoute } from "../../pipeline/table-route.ts";
 import { keyLiteral } from "./applier.ts";
 
 /** What the MySQL destination does for one row: write its full image by key, or delete its key. */
-export type DestinationChange =
+export type DestinationChange = (
   | { kind: "upsert"; route: TableRoute; row: Row }
-  | { kind: "delete"; route: TableRoute; row: Row };
+  | { kind: "delete"; route: TableRoute; row: Row }
+) & {
+  /** The row's key as a SQL literal (keyLiteral), once compactChanges computed it. */
+  key?: string;
+};
 
 /**
  * Selected changes as the destination's writes: an insert or update is an upsert of the new image,
@@ -67,6 +71,7 @@ export function compactChanges(changes: readonly DestinationChange[]): Destinati
       last.set(change.route, rows);
     }
     const key = keyLiteral(change.route, change.row);
+    change.key = key;
     // A later write of the key replaces the earlier one and takes its place at the end.
     rows.delete(key);
     rows.set(key, change);
@@ -112,7 +117,9 @@ export function partitionChanges(
 ): DestinationChange[][] {
   const lists: DestinationChange[][] = Array.from({ length: parts }, () => []);
   for (const change of changes) {
-    const part = spreadByKey(change.route) ? hash(keyLiteral(change.route, change.row)) % parts : 0;
+    const part = spreadByKey(change.route)
+      ? hash(change.key ?? keyLiteral(change.route, change.row)) % parts
+      : 0;
     (lists[part] as DestinationChange[]).push(change);
   }
   return lists;
