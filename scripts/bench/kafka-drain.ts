@@ -26,6 +26,8 @@ export interface DrainOptions {
   changes: number;
   rowsPerTransaction: number;
   rounds: number;
+  /** Which tools drain (all by default): "debezium", "canal-json", "dts-avro". */
+  tools?: readonly string[];
 }
 
 interface Drainer {
@@ -174,42 +176,14 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
-/** Runs the rounds and returns each tool's medians, Debezium first. */
-export async function sideBySide(options: DrainOptions): Promise<DrainResult[]> {
-  const admin = new Kafka({ brokers: [options.brokers], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  const suffix = Date.now().toString(36);
-  await createEventsTable(options.sourceConnection, DB, 0);
-  const prefix = `dbz${suffix}`;
-  const debeziumDir = join(options.repo, ".stack", `bench-debezium-${suffix}`);
-  const debeziumTopic = await createTopic(admin, `${prefix}.${DB}.events`);
-  let debezium: ReturnType<typeof startDebezium> | undefined;
-  const drainers: Drainer[] = [
-    {
-      name: "Debezium 3.5 (JSON)",
-      topic: debeziumTopic,
-      async start() {
-        debezium = startDebezium({
-          repo: options.repo,
-          dir: debeziumDir,
-          source: options.source,
-          brokers: options.brokers,
-          database: DB,
-          table: "events",
-          prefix,
-        });
-        return debezium.pid;
-      },
-      async stop() {
-        await debezium?.stop();
-      },
-    },
-    await dtsDrainer(options, admin, "canal-json", suffix),
-    await dtsDrainer(options, admin, "dts-avro", suffix),
-  ];
-  // Every tool reads one marker change, so each stands where the first backlog starts. Debezium
-  // starts streaming from where the source is at its first start: it must run before the marker.
-  const debeziumDrainer = drainers[0] as Drainer;
+/** Starts Debezium, then writes the marker once it streams, and stops it once the marker is read. */
+async function startBeforeMarker(
+  options: DrainOptions,
+  admin: ReturnType<Kafka["admin"]>,
+  debeziumDrainer: Drainer,
+  debeziumDir: string,
+  debeziumTopic: string,
+): Promise<void> {
   await debeziumDrainer.start();
   try {
     for (let waited = 0; !/Starting streaming/.test(readLog(debeziumDir)); waited += 200) {
@@ -227,7 +201,49 @@ export async function sideBySide(options: DrainOptions): Promise<DrainResult[]> 
     // A Connect worker whose connector failed keeps running (and its port): it never outlives the bench.
     await debeziumDrainer.stop();
   }
-  for (const drainer of drainers.slice(1)) await drain(admin, drainer, 1);
+}
+
+/** Runs the rounds and returns each tool's medians, Debezium first. */
+export async function sideBySide(options: DrainOptions): Promise<DrainResult[]> {
+  const admin = new Kafka({ brokers: [options.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  const suffix = Date.now().toString(36);
+  await createEventsTable(options.sourceConnection, DB, 0);
+  const prefix = `dbz${suffix}`;
+  const debeziumDir = join(options.repo, ".stack", `bench-debezium-${suffix}`);
+  const debeziumTopic = await createTopic(admin, `${prefix}.${DB}.events`);
+  let debezium: ReturnType<typeof startDebezium> | undefined;
+  const wanted = (tool: string) => !options.tools || options.tools.includes(tool);
+  const debeziumDrainer: Drainer | undefined = wanted("debezium")
+    ? {
+        name: "Debezium 3.5 (JSON)",
+        topic: debeziumTopic,
+        async start() {
+          debezium = startDebezium({
+            repo: options.repo,
+            dir: debeziumDir,
+            source: options.source,
+            brokers: options.brokers,
+            database: DB,
+            table: "events",
+            prefix,
+          });
+          return debezium.pid;
+        },
+        async stop() {
+          await debezium?.stop();
+        },
+      }
+    : undefined;
+  const drainers: Drainer[] = debeziumDrainer ? [debeziumDrainer] : [];
+  for (const format of ["canal-json", "dts-avro"] as const)
+    if (wanted(format)) drainers.push(await dtsDrainer(options, admin, format, suffix));
+  // Every tool reads one marker change, so each stands where the first backlog starts. Debezium
+  // starts streaming from where the source is at its first start: it must run before the marker.
+  if (debeziumDrainer) await startBeforeMarker(options, admin, debeziumDrainer, debeziumDir, debeziumTopic);
+  else
+    await options.sourceConnection.query(`INSERT INTO ${DB}.events VALUES (0, 0, 'marker', '', 0, NOW(6))`);
+  for (const drainer of drainers.slice(debeziumDrainer ? 1 : 0)) await drain(admin, drainer, 1);
   let nextId = 1;
   const results = new Map<string, DrainResult[]>();
   for (let round = 0; round < options.rounds; round++) {

@@ -10,7 +10,8 @@
  *     Debezium's MariaDB connector and by the tailer in each format, in turn, --rounds times.
  *
  *   npm run bench:kafka -- [--rows 500000] [--changes 300000] [--drain-changes 1000000]
- *                          [--rows-per-txn 10] [--rounds 3] [--no-debezium]
+ *                          [--rows-per-txn 10] [--rounds 3] [--no-debezium] [--no-load]
+ *                          [--drain-tools debezium,canal-json,dts-avro]
  */
 import { execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -41,6 +42,10 @@ const { values: args } = parseArgs({
     "rows-per-txn": { type: "string", default: "10" },
     rounds: { type: "string", default: "3" },
     debezium: { type: "boolean", default: true },
+    /** The full load and incremental runs of each format before the side-by-side drain. */
+    load: { type: "boolean", default: true },
+    /** Which tools drain side by side (comma-separated): debezium, canal-json, dts-avro. */
+    "drain-tools": { type: "string", default: "debezium,canal-json,dts-avro" },
   },
   allowNegative: true,
 });
@@ -87,11 +92,11 @@ async function sourcePosition(connection: mysql.Connection) {
 
 execFileSync("bash", [join(REPO, "scripts/stack/stack.sh"), "up"], { stdio: "inherit" });
 const source = await mysql.createConnection({ ...SOURCE, multipleStatements: true });
-await createEventsTable(source, DB, ROWS);
+if (args.load) await createEventsTable(source, DB, ROWS);
 
 const results: { format: string; full: number; fullRss: number; cdc: number; cdcRss: number }[] = [];
 let nextId = ROWS + 1;
-for (const format of ["canal-json", "dts-avro"] as const) {
+for (const format of args.load ? (["canal-json", "dts-avro"] as const) : []) {
   const task = `bench-kafka-${format}`;
   freshTask(task);
   const topic = await createTopic(`bench-${format}`);
@@ -163,6 +168,7 @@ const drained = args.debezium
       changes: Number(args["drain-changes"]),
       rowsPerTransaction: Number(args["rows-per-txn"]),
       rounds: Number(args.rounds),
+      tools: String(args["drain-tools"]).split(","),
     })
   : [];
 await source.end();
@@ -179,7 +185,7 @@ for (const r of results)
   );
 
 if (drained.length > 0) {
-  const [debezium] = drained;
+  const debezium = drained.find((r) => r.tool.startsWith("Debezium"));
   const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : "");
   const n = (v: number) => Math.round(v).toLocaleString("en-US");
   console.log(
