@@ -19,7 +19,7 @@ describe("dts-avro", () => {
   const encoder = dtsAvroEncoder({ sourceVersion: "10.11.6-MariaDB" });
 
   it("encodes each type into its value class, decodable with the published schema", () => {
-    const decoded = record.fromBuffer(encoder.row(event("insert", undefined, ROW), 9n)) as Record<
+    const decoded = record.fromBuffer(encoder.row(event("insert", undefined, ROW), 9)) as Record<
       string,
       unknown
     >;
@@ -115,21 +115,21 @@ describe("dts-avro", () => {
         row,
         fc.constantFrom<RowEvent["op"]>("init", "insert", "update", "delete"),
         // Ids are microseconds since 1970 (MessageIds): far below 2^52, where avsc still reads longs exactly.
-        fc.bigInt({ min: 0n, max: 2n ** 52n }),
+        fc.integer({ min: 0, max: 2 ** 52 }),
         fc.integer({ min: 0, max: 4_102_444_800_000 }),
         fc.string({ unit: "binary", maxLength: 30 }),
         (before, after, op, id, sourceTimestamp, txid) => {
           const bytes = encoder.row({ ...event(op, before, after), sourceTimestamp, txid }, id);
           const decoded = record.fromBuffer(bytes);
           expect(record.toBuffer(decoded).equals(bytes)).toBe(true);
-          expect((decoded as { id: number }).id).toBe(Number(id));
+          expect((decoded as { id: number }).id).toBe(id);
         },
       ),
       { numRuns: 300 },
     );
     const ddl = encoder.ddl(
       { database: "shop", table: "", sql: "CREATE DATABASE shop", sourceTimestamp: 1, position: "f:4" },
-      3n,
+      3,
     );
     expect(record.toBuffer(record.fromBuffer(ddl)).equals(ddl)).toBe(true);
   });
@@ -138,7 +138,7 @@ describe("dts-avro", () => {
     const ddl = record.fromBuffer(
       encoder.ddl(
         { database: "a.b", table: "t", sql: "ALTER TABLE t ADD c INT", sourceTimestamp: 0, position: "" },
-        1n,
+        1,
       ),
     ) as Record<string, unknown>;
     expect(ddl).toMatchObject({
@@ -183,7 +183,7 @@ describe("dts-avro with a schema registry", () => {
         schemaRegistryUrl: `http://127.0.0.1:${port}`,
       });
       const encoder = await messageEncoder(destination, "10.11");
-      const framed = encoder.row(event("insert", undefined, ROW), 1n);
+      const framed = encoder.row(event("insert", undefined, ROW), 1);
       expect(requests).toHaveLength(1);
       expect(requests[0]?.url).toBe("/subjects/orders-value/versions");
       expect(JSON.parse(JSON.parse(requests[0]?.body ?? "{}").schema)).toEqual(

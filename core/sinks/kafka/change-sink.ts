@@ -4,7 +4,7 @@ import type { Row, SourceTransaction } from "../../model/row.ts";
 import { selectedChanges } from "../../pipeline/changes.ts";
 import { ddlScope, translateDdl } from "../../pipeline/ddl.ts";
 import type { ChangeSink } from "../../pipeline/sink.ts";
-import { rereadSpatial } from "../../pipeline/spatial.ts";
+import { rereadSpatial, spatialColumns } from "../../pipeline/spatial.ts";
 import type { TableRoute } from "../../pipeline/table-route.ts";
 import type { TaskSpec } from "../../spec/schema.ts";
 import type { KafkaProducer } from "./client.ts";
@@ -57,39 +57,50 @@ export class KafkaChangeSink implements ChangeSink {
       await this.writer.checkPartitions();
     }
     const events: RowEvent[] = [];
-    const routeOf = new Map<RowEvent, TableRoute>();
+    const spatial: { event: RowEvent; route: TableRoute; row: Row }[] = [];
+    let positionOf: SourceTransaction | undefined;
+    let position = "";
     for (const change of selectedChanges(batch, routes, "all")) {
       const { tx, route } = change;
+      if (tx !== positionOf) {
+        positionOf = tx;
+        position = positionText(tx.position);
+      }
       const event: RowEvent = {
         op: change.op,
         table: route,
         before: change.before,
         after: change.after,
         sourceTimestamp: tx.timestamp,
-        position: positionText(tx.position),
+        position,
         txid: tx.position.gtid,
       };
-      routeOf.set(event, route);
       events.push(event);
+      if (event.after && spatialColumns(route).length > 0) spatial.push({ event, route, row: event.after });
     }
-    // Spatial values of new images are read again from the source as the server's bytes.
-    const withAfter = events.filter((e) => e.after !== undefined);
-    const reread = await rereadSpatial(
-      this.source,
-      withAfter.map((e) => ({ route: routeOf.get(e) as TableRoute, row: e.after as Row })),
-    );
-    // A row gone from the source meanwhile: an INSERT is dropped (its delete follows), an UPDATE
-    // keeps only the removal of its old image, so a changed key never leaves a stale row behind.
+    const written = spatial.length > 0 ? await this.withSpatialReread(events, spatial) : events;
+    await this.writer.writeRows(written, this.checkpoint(batch.at(-1)));
+    return written.length;
+  }
+
+  /**
+   * Spatial values of new images read again from the source as the server's bytes. A row gone
+   * from the source meanwhile: an INSERT is dropped (its delete follows), an UPDATE keeps only the
+   * removal of its old image, so a changed key never leaves a stale row behind.
+   */
+  private async withSpatialReread(
+    events: RowEvent[],
+    spatial: readonly { event: RowEvent; route: TableRoute; row: Row }[],
+  ): Promise<RowEvent[]> {
+    const reread = await rereadSpatial(this.source, spatial);
     const gone = new Set<RowEvent>();
-    withAfter.forEach((event, i) => {
+    spatial.forEach(({ event }, i) => {
       const row = reread[i];
       if (row) event.after = row;
       else if (event.op === "update") Object.assign(event, { op: "delete", after: undefined });
       else gone.add(event);
     });
-    const written = gone.size === 0 ? events : events.filter((e) => !gone.has(e));
-    await this.writer.writeRows(written, this.checkpoint(batch.at(-1)));
-    return written.length;
+    return gone.size === 0 ? events : events.filter((e) => !gone.has(e));
   }
 
   async writeDdl(tx: SourceTransaction, routes: Map<string, TableRoute>): Promise<boolean> {

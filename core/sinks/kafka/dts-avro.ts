@@ -175,10 +175,10 @@ export function dtsAvroEncoder(options: AvroEncoderOptions): MessageEncoder {
   const out = new AvroBytes();
   // source: sourceType MySQL (symbol 0) and the server's version.
   const source = new AvroBytes().long(0).string(options.sourceVersion).take();
-  const envelope = (id: bigint, sourceTimestamp: number, position: string, txid: string, operation: number) =>
+  const envelope = (id: number, sourceTimestamp: number, position: string, txid: string, operation: number) =>
     out
       .long(1)
-      .long(Number(id))
+      .long(id)
       .long(Math.floor(sourceTimestamp / 1000))
       .string(position)
       .string(position)
@@ -186,7 +186,7 @@ export function dtsAvroEncoder(options: AvroEncoderOptions): MessageEncoder {
       .raw(source)
       .long(operation);
   return {
-    row(event: RowEvent, id: bigint): Buffer {
+    row(event: RowEvent, id: number): Buffer {
       const table = compile(event.table);
       envelope(id, event.sourceTimestamp, event.position, event.txid ?? "", OPERATION[event.op]).raw(
         table.header,
@@ -195,7 +195,7 @@ export function dtsAvroEncoder(options: AvroEncoderOptions): MessageEncoder {
       writeImages(out, table, event.op === "delete" ? undefined : event.after);
       return out.long(event.sourceTimestamp).take();
     },
-    ddl(event: DdlEvent, id: bigint): Buffer {
+    ddl(event: DdlEvent, id: number): Buffer {
       envelope(id, event.sourceTimestamp, event.position, "", OPERATION.ddl)
         .long(1)
         .string(objectName(event.database, event.table || undefined))

@@ -1,7 +1,7 @@
 import type { Row } from "../../model/row.ts";
 import type { TableRoute } from "../../pipeline/table-route.ts";
 import type { DdlEvent } from "./record.ts";
-import { canalText, columnValue } from "./values.ts";
+import { canalTextOf } from "./values.ts";
 
 export type PartitionPolicy = "partition-0" | "hash-table" | "hash-pk";
 
@@ -27,13 +27,29 @@ export function partitionOf(key: string, partitions: number): number {
 export function rowKeyString(policy: PartitionPolicy, table: TableRoute, row: Row): string | undefined {
   if (policy === "hash-table") return table.destination.database + table.destination.table;
   if (policy === "partition-0" || table.hashColumns.length === 0) return undefined;
-  const definitions = new Map(table.columns.map((c) => [c.source, c.definition]));
-  return table.hashColumns
-    .map((name) => {
+  const readers = hashKeyReaders(table);
+  let key = (readers[0] as HashKeyReader)(row);
+  for (let i = 1; i < readers.length; i++) key += `,${(readers[i] as HashKeyReader)(row)}`;
+  return key;
+}
+
+type HashKeyReader = (row: Row) => string;
+const hashKeys = new WeakMap<TableRoute, HashKeyReader[]>();
+
+/** The text of each hash column of a row, chosen once per table. */
+function hashKeyReaders(table: TableRoute): HashKeyReader[] {
+  let readers = hashKeys.get(table);
+  if (!readers) {
+    const definitions = new Map(table.columns.map((c) => [c.source, c.definition]));
+    readers = table.hashColumns.map((name): HashKeyReader => {
       const definition = definitions.get(name);
-      return definition ? (canalText(columnValue(row[name], definition)) ?? "") : String(row[name] ?? "");
-    })
-    .join(",");
+      if (!definition) return (row) => String(row[name] ?? "");
+      const text = canalTextOf(definition);
+      return (row) => text(row[name]) ?? "";
+    });
+    hashKeys.set(table, readers);
+  }
+  return readers;
 }
 
 export function rowPartition(policy: PartitionPolicy, key: string | undefined, partitions: number): number {

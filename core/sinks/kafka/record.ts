@@ -27,19 +27,20 @@ export interface DdlEvent {
 
 /** Turns an event into message bytes; `id` is the message's sequence number in the stream. */
 export interface MessageEncoder {
-  row(event: RowEvent, id: bigint): Buffer;
-  ddl(event: DdlEvent, id: bigint): Buffer;
+  row(event: RowEvent, id: number): Buffer;
+  ddl(event: DdlEvent, id: number): Buffer;
 }
 
 /**
  * Message ids: unique and increasing within the stream, also across restarts of the tailer
- * (seeded from the clock in microseconds, never going backwards within a process).
+ * (seeded from the clock in microseconds, never going backwards within a process). Microseconds
+ * since 1970 stay exact JavaScript integers until the year 2255.
  */
 export class MessageIds {
-  private last = 0n;
-  next(): bigint {
-    const now = BigInt(Date.now()) * 1000n;
-    this.last = now > this.last ? now : this.last + 1n;
+  private last = 0;
+  next(): number {
+    const now = Date.now() * 1000;
+    this.last = now > this.last ? now : this.last + 1;
     return this.last;
   }
 }

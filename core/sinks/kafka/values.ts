@@ -174,6 +174,23 @@ export function javaFloatText(value: number, float32: boolean): string {
   return `${sign}${digits[0]}.${digits.slice(1).replace(/0+$/, "") || "0"}E${exponent}`;
 }
 
+/** A column's values as canal-json writes them (see canalTextOf). */
+export type CanalText = (value: unknown) => string | null;
+
+/**
+ * `canalText(columnValue(value, column))`, chosen once per column: the types whose text is the
+ * value as read (numbers, temporal values, text) skip the per-value type dispatch.
+ */
+export function canalTextOf(column: CatalogColumn): CanalText {
+  const type = column.dataType;
+  if (INTEGER.has(type) || DECIMAL.has(type) || TEMPORAL.has(type) || TEXT.has(type))
+    return (value) => (typeof value === "string" ? value : value == null ? null : asText(value));
+  if (BINARY.has(type))
+    return (value) =>
+      value == null ? null : (Buffer.isBuffer(value) ? value : Buffer.from(asText(value))).toString("latin1");
+  return (value) => canalText(columnValue(value, column));
+}
+
 /** The value as canal-json writes it: a string (binary as ISO-8859-1, one code point per byte). */
 export function canalText(value: ColumnValue): string | null {
   switch (value.kind) {
