@@ -6,6 +6,7 @@ import type { RunTaskCommandInput, RunTaskCommandOutput } from "@aws-sdk/client-
 import { childEnvironment, type EcsLauncherConfig, type LauncherConfig } from "../config.ts";
 import { FatalError } from "../errors.ts";
 import type { TailerLauncher } from "../task/tailer-start.ts";
+import { isTailerCommand, tailerArguments } from "./tailer-command.ts";
 
 /*
  * The TailerLauncher port is core/task/tailer-start.ts. Process checks are for local tailers only,
@@ -19,14 +20,14 @@ function tailerProcessAlive(pid: number, task: string): boolean {
     if (/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"))) return false;
     const command = readFileSync(`/proc/${pid}/cmdline`, "utf8");
     const environment = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
-    return command.includes("container/main.ts") && environment.includes(`DTS_TASK=${task}`);
+    return isTailerCommand(command) && environment.includes(`DTS_TASK=${task}`);
   } catch {
     return false;
   }
 }
 
 /**
- * Local: spawns container/main.ts detached, logs to .stack/tailer-<task>.log, pid in .stack/.
+ * Local: spawns the tailer (see tailer-command.ts) detached, logs to .stack/tailer-<task>.log, pid in .stack/.
  * The tailer gets this process's environment (the local stack's endpoints, the lease TTL).
  */
 export function localLauncher(repo: string): TailerLauncher {
@@ -41,7 +42,7 @@ export function localLauncher(repo: string): TailerLauncher {
           return { mode: "local", id: String(pid), alreadyRunning: true };
       }
       const log = openSync(join(dir, `tailer-${task}.log`), "a");
-      const child = spawn(process.execPath, ["--import", "tsx", join(repo, "container", "main.ts")], {
+      const child = spawn(process.execPath, await tailerArguments(repo), {
         cwd: repo,
         detached: true,
         stdio: ["ignore", log, log],

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mysql from "mysql2/promise";
+import { isTailerCommand } from "#core/adapters/tailer-command.ts";
 import { localLauncher } from "#core/adapters/tailer-launcher.ts";
 import { comparePositions } from "#core/model/position.ts";
 import { defaultCheckpointStore, defaultTaskStore } from "#core/store/index.ts";
@@ -56,7 +57,7 @@ export function pauseTask(): void {
 export function assertTailerRunning(pid: number, logOffset: number): void {
   let alive = false;
   try {
-    alive = readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("container/main.ts");
+    alive = isTailerCommand(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
   } catch {
     alive = false;
   }

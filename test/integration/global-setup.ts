@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
+import { isTailerCommand } from "#core/adapters/tailer-command.ts";
 import { REPO } from "../support/stack.ts";
 
 const PORTS = [33061, 33062, 39092, 39093, 38000];
@@ -27,8 +28,7 @@ function stopTailers(): void {
   for (const file of files) {
     const pid = Number(readFileSync(`${dir}/${file}`, "utf8"));
     try {
-      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`${REPO}container/main.ts`))
-        process.kill(pid, "SIGTERM");
+      if (isTailerCommand(readFileSync(`/proc/${pid}/cmdline`, "utf8"))) process.kill(pid, "SIGTERM");
     } catch {
       // already gone
     }

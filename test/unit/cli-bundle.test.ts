@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { isTailerCommand, tailerArguments } from "#core/adapters/tailer-command.ts";
 // @ts-expect-error plain JS module of bin/, without types
 import { bundledCli } from "../../bin/cli-bundle.js";
 
@@ -37,5 +38,28 @@ describe("the bundled CLI", () => {
     });
     expect(bundled.stdout).toContain("Usage: dts");
     expect(bundled.stdout).toBe(sources.stdout);
+  });
+
+  it("holds the tailer, which local tasks run bundled as their container does", async () => {
+    const args = await tailerArguments(REPO);
+    expect(args).toEqual([expect.stringMatching(/\.stack\/cache\/cli-[^/]+\/tailer\.js$/)]);
+    expect(isTailerCommand(["node", ...args, ""].join("\0"))).toBe(true);
+    // The bundle is container/main.ts: without a task it says what is missing and exits 2.
+    const started = await run("node", args, { cwd: REPO, env: { ...process.env, DTS_TASK: "" } }).catch(
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(started).toMatchObject({ code: 2, stdout: expect.stringContaining("DTS_TASK is not set") });
+
+    process.env.DTS_NO_BUNDLE = "1";
+    try {
+      const sources = await tailerArguments(REPO);
+      expect(sources).toEqual(["--import", "tsx", join(REPO, "container", "main.ts")]);
+      expect(isTailerCommand(["node", ...sources, ""].join("\0"))).toBe(true);
+    } finally {
+      delete process.env.DTS_NO_BUNDLE;
+    }
+    expect(isTailerCommand(["node", join(REPO, "bin", "dts.js"), "run", "spec.json", ""].join("\0"))).toBe(
+      false,
+    );
   });
 });
