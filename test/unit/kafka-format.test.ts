@@ -211,3 +211,67 @@ describe("canal-json text", () => {
     expect(message.table).toBe('or"ders');
   });
 });
+
+describe("canal-json bytes", () => {
+  const names = ["id", "__proto__", 'q"uote', "back\\slash", "ünï", "tab\t"];
+  const columns = names.map((name) => column(name, "varchar", "varchar(20)", "utf8mb4"));
+  const route = buildRoutes(
+    parseTaskSpec(specInput({ objects: [{ database: "shop" }] })),
+    catalogOf(table("shop", "t", { columns })),
+  ).get(tableKey("shop", "t")) as TableRoute;
+  // Mostly ASCII with quotes and backslashes, sometimes control characters, non-ASCII or lone surrogates.
+  const unit = fc.oneof(
+    { arbitrary: fc.integer({ min: 0x20, max: 0x7f }), weight: 10 },
+    { arbitrary: fc.constantFrom(0x22, 0x5c), weight: 3 },
+    { arbitrary: fc.integer({ min: 0, max: 0x1f }), weight: 1 },
+    { arbitrary: fc.integer({ min: 0x80, max: 0xffff }), weight: 1 },
+  );
+  const text = fc.string({ unit: unit.map((c) => String.fromCharCode(c)) });
+  const image = fc.array(fc.option(text, { nil: null }), {
+    minLength: names.length,
+    maxLength: names.length,
+  });
+  const rowOf = (values: (string | null)[]) => {
+    const row: Record<string, unknown> = {};
+    names.forEach((name, i) => {
+      Object.defineProperty(row, name, { value: values[i], enumerable: true });
+    });
+    return row;
+  };
+
+  it("are JSON.stringify's text of the whole message, for any values and operation", () => {
+    fc.assert(
+      fc.property(
+        image,
+        image,
+        fc.constantFrom("init", "insert", "update", "delete"),
+        fc.nat({ max: 2 ** 52 }),
+        (before, after, op, id) => {
+          const bytes = canalJsonEncoder.row(
+            {
+              op: op as "insert",
+              table: route,
+              before: rowOf(before) as never,
+              after: rowOf(after) as never,
+              sourceTimestamp: 1_700_000_000_999,
+              position: "",
+            },
+            id,
+          );
+          const text = bytes.toString("utf8");
+          const message = JSON.parse(text);
+          const ordered = Object.fromEntries(CANAL_FIELDS.map((field) => [field, message[field]]));
+          expect(text).toBe(JSON.stringify(ordered));
+          expect(Buffer.from(text, "utf8").equals(bytes)).toBe(true);
+          const image = op === "delete" ? before : after;
+          expect(names.map((name) => Object.getOwnPropertyDescriptor(message.data[0], name)?.value)).toEqual(
+            image,
+          );
+          expect(message.id).toBe(id);
+          expect(message.es).toBe(1_700_000_000_000);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * JSON text written straight into one growing buffer, then copied out per message: canal-json
+ * messages are assembled from per-table byte pieces and each value's string literal, without the
+ * intermediate strings (about 2 KB a row) that building the text first costs. Strings are written
+ * exactly as JSON.stringify writes them.
+ */
+export class JsonBytes {
+  private buffer = Buffer.allocUnsafe(16 * 1024);
+  private at = 0;
+
+  private room(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + bytes));
+    this.buffer.copy(grown, 0, 0, this.at);
+    this.buffer = grown;
+  }
+
+  /** Bytes prepared once (see piece). */
+  raw(bytes: Uint8Array): this {
+    this.room(bytes.length);
+    this.buffer.set(bytes, this.at);
+    this.at += bytes.length;
+    return this;
+  }
+
+  /** A number as String(value) writes it; non-negative safe integers without a string. */
+  integer(value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      const text = String(value);
+      this.room(text.length);
+      this.at += this.buffer.write(text, this.at, "latin1");
+      return this;
+    }
+    this.room(16);
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    let n = value;
+    for (let i = this.at + digits - 1; i >= this.at; i--) {
+      this.buffer[i] = 0x30 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    this.at += digits;
+    return this;
+  }
+
+  /** `text` as a JSON string literal, JSON.stringify's bytes; null as `null`. */
+  string(text: string | null): this {
+    if (text === null) return this.raw(NULL);
+    this.room(text.length * 2 + 2);
+    const buffer = this.buffer;
+    let at = this.at;
+    buffer[at++] = 0x22;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 0x20 || c > 0x7f) return this.escaped(text);
+      if (c === 0x22 || c === 0x5c) buffer[at++] = 0x5c;
+      buffer[at++] = c;
+    }
+    buffer[at++] = 0x22;
+    this.at = at;
+    return this;
+  }
+
+  /** Text with control characters or beyond ASCII: JSON.stringify escapes it, UTF-8 encodes it. */
+  private escaped(text: string): this {
+    const literal = JSON.stringify(text);
+    this.room(literal.length * 3);
+    this.at += this.buffer.write(literal, this.at, "utf8");
+    return this;
+  }
+
+  /** The bytes written since the last take, as their own buffer; the writer starts again. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.at);
+    this.buffer.copy(out, 0, 0, this.at);
+    this.at = 0;
+    return out;
+  }
+}
+
+/** Text (JSON syntax, names) as bytes to write with `raw`. */
+export const piece = (text: string): Buffer => Buffer.from(text, "utf8");
+
+const NULL = piece("null");
