@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildRoutes, type TableRoute } from "#core/pipeline/table-route.ts";
 import { CANAL_FIELDS, canalJsonEncoder, ddlType, sqlTypeOf } from "#core/sinks/kafka/canal-json.ts";
+import { JsonBytes } from "#core/sinks/kafka/json-bytes.ts";
 import { javaHashCode, partitionOf } from "#core/sinks/kafka/partition.ts";
 import { canalText, canalTextOf, columnValue, float32Text, javaFloatText } from "#core/sinks/kafka/values.ts";
 import { parseTaskSpec } from "#core/spec/load.ts";
@@ -272,6 +273,19 @@ describe("canal-json bytes", () => {
         },
       ),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("JSON bytes of numbers", () => {
+  it("writes any number as String() does", () => {
+    const written = (value: number) => new JsonBytes().number(value).take().toString("latin1");
+    for (const value of [0, 7, 10, 99_999_999, 100_000_000, 100_000_001, 1_733_500_000_000_000, 2 ** 53 - 1])
+      expect(written(value)).toBe(String(value));
+    fc.assert(
+      fc.property(fc.oneof(fc.nat({ max: 2 ** 53 - 1 }), fc.double()), (v) => {
+        expect(written(v)).toBe(String(v));
+      }),
     );
   });
 });

@@ -202,10 +202,10 @@ export const canalJsonEncoder: MessageEncoder = {
     const out = bytes.raw(OPEN_DATA);
     if (data) image(out, table, data);
     else out.raw(NULL);
-    out.raw(table.afterData).integer(secondsMs(event.sourceTimestamp)).raw(ID).integer(id).raw(table.afterId);
+    out.raw(table.afterData).number(secondsMs(event.sourceTimestamp)).raw(ID).number(id).raw(table.afterId);
     if (event.op === "update" && event.before && event.after) changed(out, table, event.before, event.after);
     else out.raw(NULL);
-    return out.raw(table.afterOld).integer(Date.now()).raw(TYPE[event.op]).take();
+    return out.raw(table.afterOld).number(Date.now()).raw(TYPE[event.op]).take();
   },
   ddl(event: DdlEvent, id: number): Buffer {
     const message = {

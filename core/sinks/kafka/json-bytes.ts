@@ -24,7 +24,7 @@ export class JsonBytes {
   }
 
   /** A number as String(value) writes it; non-negative safe integers without a string. */
-  integer(value: number): this {
+  number(value: number): this {
     if (!Number.isSafeInteger(value) || value < 0) {
       const text = String(value);
       this.room(text.length);
@@ -32,15 +32,28 @@ export class JsonBytes {
       return this;
     }
     this.room(16);
-    let digits = 1;
-    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-    let n = value;
-    for (let i = this.at + digits - 1; i >= this.at; i--) {
-      this.buffer[i] = 0x30 + (n % 10);
-      n = Math.floor(n / 10);
-    }
-    this.at += digits;
+    // Up to 16 digits as two parts of at most 8, so the digit loops run on small integers.
+    const high = Math.floor(value / 100_000_000);
+    const low = value - high * 100_000_000;
+    if (high > 0) {
+      this.digits(high, 0);
+      this.digits(low, 8);
+    } else this.digits(low, 0);
     return this;
+  }
+
+  /** `value` (below 10^8) in decimal, left-padded with zeros to `width` digits. */
+  private digits(value: number, width: number): void {
+    let count = 1;
+    for (let rest = value; rest >= 10; rest = (rest / 10) | 0) count++;
+    if (count < width) count = width;
+    let n = value;
+    for (let i = this.at + count - 1; i >= this.at; i--) {
+      const next = (n / 10) | 0;
+      this.buffer[i] = 0x30 + n - next * 10;
+      n = next;
+    }
+    this.at += count;
   }
 
   /** `text` as a JSON string literal, JSON.stringify's bytes; null as `null`. */
