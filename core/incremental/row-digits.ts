@@ -15,9 +15,17 @@ const PAD2 = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
 /** Zero-padded to `size` digits, keeping the last `size` when longer (the decoder's historical rule). */
 function pad(n: number, size: number): string {
   if (size === 2 && n >= 0 && n < 100) return PAD2[n] as string;
-  const s = `00000000000000000000000000000000${n}`;
-  return s.slice(s.length - size);
+  if (n < 0) {
+    const s = `00000000000000000000000000000000${n}`;
+    return s.slice(s.length - size);
+  }
+  const s = String(n);
+  if (s.length < size) return (ZEROS[size - s.length] as string) + s;
+  return s.length === size ? s : s.slice(s.length - size);
 }
+
+/** "", "0", "00", ... : the zeros pad puts before a number's digits. */
+const ZEROS = Array.from({ length: 33 }, (_, n) => "0".repeat(n));
 
 function readInt24BE(buf: Buffer, at: number): number {
   return (buf.readInt8(at) << 16) + buf.readUInt16BE(at + 1);
