@@ -167,6 +167,20 @@ const TYPE = {
 } as const;
 const OPEN_DATA = piece('{"data":');
 const ID = piece(',"id":');
+/** A number's bytes, kept while the value repeats: `es` within a transaction, `ts` within a millisecond. */
+class RepeatedNumber {
+  private value = Number.NaN;
+  private bytes = piece("");
+  of(value: number): Buffer {
+    if (value !== this.value) {
+      this.value = value;
+      this.bytes = piece(String(value));
+    }
+    return this.bytes;
+  }
+}
+const es = new RepeatedNumber();
+const ts = new RepeatedNumber();
 /** Messages are encoded one at a time, synchronously: one writer serves them all. */
 const bytes = new JsonBytes();
 
@@ -202,10 +216,15 @@ export const canalJsonEncoder: MessageEncoder = {
     const out = bytes.raw(OPEN_DATA);
     if (data) image(out, table, data);
     else out.raw(NULL);
-    out.raw(table.afterData).number(secondsMs(event.sourceTimestamp)).raw(ID).number(id).raw(table.afterId);
+    out
+      .raw(table.afterData)
+      .raw(es.of(secondsMs(event.sourceTimestamp)))
+      .raw(ID)
+      .number(id)
+      .raw(table.afterId);
     if (event.op === "update" && event.before && event.after) changed(out, table, event.before, event.after);
     else out.raw(NULL);
-    return out.raw(table.afterOld).number(Date.now()).raw(TYPE[event.op]).take();
+    return out.raw(table.afterOld).raw(ts.of(Date.now())).raw(TYPE[event.op]).take();
   },
   ddl(event: DdlEvent, id: number): Buffer {
     const message = {
