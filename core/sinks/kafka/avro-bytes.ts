@@ -1,20 +1,12 @@
+import { ByteWriter } from "./byte-writer.ts";
+
 /**
  * Avro's binary encoding of the primitives the dts-avro Record uses, written into one growing
  * buffer (https://avro.apache.org/docs/1.11.1/specification/#binary-encoding): int and long as
  * zig-zag varints, strings and bytes length-prefixed, doubles little-endian. Numbers are exact up
  * to 2^53, which covers every id and timestamp the encoder writes.
  */
-export class AvroBytes {
-  private buffer = Buffer.allocUnsafe(16 * 1024);
-  private at = 0;
-
-  private room(bytes: number): void {
-    if (this.at + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + bytes));
-    this.buffer.copy(grown, 0, 0, this.at);
-    this.buffer = grown;
-  }
-
+export class AvroBytes extends ByteWriter {
   /** int or long: zig-zag, then 7 bits a byte, low bits first. */
   long(value: number): this {
     this.room(10);
@@ -45,20 +37,5 @@ export class AvroBytes {
     this.buffer.writeDoubleLE(value, this.at);
     this.at += 8;
     return this;
-  }
-
-  /** Bytes already in Avro's encoding (a piece written once and repeated). */
-  raw(value: Uint8Array): this {
-    this.room(value.length);
-    this.buffer.set(value, this.at);
-    this.at += value.length;
-    return this;
-  }
-
-  /** What was written, as a buffer of its own; the writer starts over. */
-  take(): Buffer {
-    const out = Buffer.from(this.buffer.subarray(0, this.at));
-    this.at = 0;
-    return out;
   }
 }

@@ -1,28 +1,12 @@
+import { ByteWriter } from "./byte-writer.ts";
+
 /**
  * JSON text written straight into one growing buffer, then copied out per message: canal-json
  * messages are assembled from per-table byte pieces and each value's string literal, without the
  * intermediate strings (about 2 KB a row) that building the text first costs. Strings are written
  * exactly as JSON.stringify writes them.
  */
-export class JsonBytes {
-  private buffer = Buffer.allocUnsafe(16 * 1024);
-  private at = 0;
-
-  private room(bytes: number): void {
-    if (this.at + bytes <= this.buffer.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.at + bytes));
-    this.buffer.copy(grown, 0, 0, this.at);
-    this.buffer = grown;
-  }
-
-  /** Bytes prepared once (see piece). */
-  raw(bytes: Uint8Array): this {
-    this.room(bytes.length);
-    this.buffer.set(bytes, this.at);
-    this.at += bytes.length;
-    return this;
-  }
-
+export class JsonBytes extends ByteWriter {
   /** A number as String(value) writes it; non-negative safe integers without a string. */
   number(value: number): this {
     if (!Number.isSafeInteger(value) || value < 0) {
@@ -80,14 +64,6 @@ export class JsonBytes {
     this.room(literal.length * 3);
     this.at += this.buffer.write(literal, this.at, "utf8");
     return this;
-  }
-
-  /** The bytes written since the last take, as their own buffer; the writer starts again. */
-  take(): Buffer {
-    const out = Buffer.allocUnsafe(this.at);
-    this.buffer.copy(out, 0, 0, this.at);
-    this.at = 0;
-    return out;
   }
 }
 
