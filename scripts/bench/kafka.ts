@@ -1,7 +1,8 @@
 /**
  * npm run bench:kafka — migration into Kafka on the local stack, for each message format:
- *  1. full load: `dts run` (schema + full) of a table of N rows into a 3-partition topic (hash-pk);
- *     rows/s from the task's record, peak RSS of the dts process;
+ *  1. full load: `dts run` (schema + full) of a table of N rows into a 3-partition topic (hash-pk),
+ *     --load-rounds times per format, alternating; rows/s from the task's record (median), peak
+ *     RSS of the dts process;
  *  2. incremental: with the tailer stopped, write a backlog of M row changes (inserts and updates,
  *     1,000 per transaction), start the tailer and time it until it has caught up (events/s),
  *     sampling its RSS.
@@ -11,7 +12,7 @@
  *
  *   npm run bench:kafka -- [--rows 500000] [--changes 300000] [--drain-changes 1000000]
  *                          [--rows-per-txn 10] [--rounds 3] [--no-debezium] [--no-load]
- *                          [--drain-tools debezium,canal-json,dts-avro]
+ *                          [--load-rounds 3] [--drain-tools debezium,canal-json,dts-avro]
  */
 import { execFileSync, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -29,7 +30,7 @@ import { localEnvironment } from "../../local/environment.ts";
 import { dtsOutput, rssMb, sleep } from "./cdc-common.ts";
 import { createEventsTable } from "./events-table.ts";
 import { freshTask } from "./fresh-task.ts";
-import { sideBySide } from "./kafka-drain.ts";
+import { median, sideBySide } from "./kafka-drain.ts";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const SOURCE = { host: "127.0.0.1", port: 33061, user: "root", password: "dts-root" };
@@ -41,6 +42,8 @@ const { values: args } = parseArgs({
     "drain-changes": { type: "string", default: "1000000" },
     "rows-per-txn": { type: "string", default: "10" },
     rounds: { type: "string", default: "3" },
+    /** Full loads of each format, alternating; the median is reported. */
+    "load-rounds": { type: "string", default: "3" },
     debezium: { type: "boolean", default: true },
     /** The full load and incremental runs of each format before the side-by-side drain. */
     load: { type: "boolean", default: true },
@@ -51,6 +54,7 @@ const { values: args } = parseArgs({
 });
 const ROWS = Number(args.rows);
 const CHANGES = Number(args.changes);
+const LOAD_ROUNDS = Math.max(1, Number(args["load-rounds"]));
 for (const [key, value] of Object.entries(localEnvironment())) process.env[key] ??= value;
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -94,10 +98,8 @@ execFileSync("bash", [join(REPO, "scripts/stack/stack.sh"), "up"], { stdio: "inh
 const source = await mysql.createConnection({ ...SOURCE, multipleStatements: true });
 if (args.load) await createEventsTable(source, DB, ROWS);
 
-const results: { format: string; full: number; fullRss: number; cdc: number; cdcRss: number }[] = [];
-let nextId = ROWS + 1;
-for (const format of args.load ? (["canal-json", "dts-avro"] as const) : []) {
-  const task = `bench-kafka-${format}`;
+/** A `dts run` of a new task of `format` (schema and full, then `more`): rows/s of its full load, peak RSS. */
+async function measuredLoad(format: string, task: string, more: string[] = []) {
   freshTask(task);
   const topic = await createTopic(`bench-${format}`);
   const spec = join(tmpdir(), `${task}.json`);
@@ -107,17 +109,35 @@ for (const format of args.load ? (["canal-json", "dts-avro"] as const) : []) {
       name: task,
       source: SOURCE,
       destination: { type: "kafka", brokers: ["127.0.0.1:39092"], topic, format, partitionPolicy: "hash-pk" },
-      migrationTypes: ["schema", "full", "incremental"],
+      migrationTypes: ["schema", "full", ...more],
       objects: [{ database: DB }],
       fullLoad: { chunkRows: 50_000, parallelism: 4 },
     }),
   );
   process.stdout.write(`${format}: full load of ${ROWS.toLocaleString("en-US")} rows into ${topic}...\n`);
   const full = await dtsMeasured("run", spec);
-  const record = await defaultTaskStore().get(task);
-  const load = record?.fullLoad;
+  const load = (await defaultTaskStore().get(task))?.fullLoad;
   if (!load?.completedAt) throw new Error(`full load did not complete:\n${full.output}`);
-  const fullSeconds = (Date.parse(load.completedAt) - Date.parse(load.startedAt)) / 1000;
+  const seconds = (Date.parse(load.completedAt) - Date.parse(load.startedAt)) / 1000;
+  return { rate: Math.round((load.rows ?? 0) / seconds), peak: Math.round(full.peak) };
+}
+
+const formats = args.load ? (["canal-json", "dts-avro"] as const) : [];
+// Full loads alternate between the formats; the last of each is the incremental task's own.
+const loads = new Map<string, { rate: number; peak: number }[]>();
+for (let round = 1; round < LOAD_ROUNDS; round++)
+  for (const format of formats)
+    loads.set(format, [
+      ...(loads.get(format) ?? []),
+      await measuredLoad(format, `bench-kafka-load-${format}`),
+    ]);
+
+const results: { format: string; full: number[]; fullRss: number; cdc: number; cdcRss: number }[] = [];
+let nextId = ROWS + 1;
+for (const format of formats) {
+  const task = `bench-kafka-${format}`;
+  const own = await measuredLoad(format, task, ["incremental"]);
+  const samples = [...(loads.get(format) ?? []), own];
   dtsOutput("stop", task);
 
   process.stdout.write(`${format}: backlog of ${CHANGES.toLocaleString("en-US")} row changes...\n`);
@@ -153,8 +173,8 @@ for (const format of args.load ? (["canal-json", "dts-avro"] as const) : []) {
   dtsOutput("stop", task);
   results.push({
     format,
-    full: Math.round((load.rows ?? 0) / fullSeconds),
-    fullRss: Math.round(full.peak),
+    full: samples.map((sample) => sample.rate),
+    fullRss: Math.max(...samples.map((sample) => sample.peak)),
     cdc: Math.round(CHANGES / cdcSeconds),
     cdcRss: Math.round(peak),
   });
@@ -177,11 +197,13 @@ console.log(
   `\nMigration into Kafka (local stack, 3 partitions, hash-pk, acks=all, idempotent producer)\n` +
     `full load: ${ROWS.toLocaleString("en-US")} rows of ~200 bytes; incremental: backlog of ${CHANGES.toLocaleString("en-US")} changes\n`,
 );
-console.log("| format | full load rows/s | dts run peak RSS | incremental events/s | tailer peak RSS |");
-console.log("|---|---|---|---|---|");
+console.log(
+  `| format | full load rows/s (median of ${LOAD_ROUNDS}) | each load | dts run peak RSS | incremental events/s | tailer peak RSS |`,
+);
+console.log("|---|---|---|---|---|---|");
 for (const r of results)
   console.log(
-    `| ${r.format} | ${r.full.toLocaleString("en-US")} | ${r.fullRss} MB | ${r.cdc.toLocaleString("en-US")} | ${r.cdcRss} MB |`,
+    `| ${r.format} | ${median(r.full).toLocaleString("en-US")} | ${r.full.map((v) => v.toLocaleString("en-US")).join(", ")} | ${r.fullRss} MB | ${r.cdc.toLocaleString("en-US")} | ${r.cdcRss} MB |`,
   );
 
 if (drained.length > 0) {
