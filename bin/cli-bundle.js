@@ -130,11 +130,16 @@ async function build(repo, cache, manifestFile) {
   }
 }
 
-/** Bundles a day old: a process still running one has loaded its chunks long ago. */
+/**
+ * Bundles a day old: a command still running one has loaded its chunks long ago. A local tailer
+ * runs for weeks and may load a chunk late: the bundle of a live tailer (pid files in .stack/) stays.
+ */
 function removeOldBundles(cache, keep) {
   const dayAgo = Date.now() - 86_400_000;
+  const inUse = tailerCommandLines(join(cache, ".."));
   for (const name of readdirSync(cache)) {
     if (!name.startsWith("cli-") || name === keep) continue;
+    if (inUse.some((command) => command.includes(`/${name}/`))) continue;
     try {
       if (statSync(join(cache, name)).mtimeMs < dayAgo)
         rmSync(join(cache, name), { recursive: true, force: true });
@@ -142,4 +147,23 @@ function removeOldBundles(cache, keep) {
       // removed by another run meanwhile
     }
   }
+}
+
+/** The command lines of the live processes named by the tailer pid files in `stackDir`. */
+function tailerCommandLines(stackDir) {
+  const commands = [];
+  try {
+    for (const file of readdirSync(stackDir)) {
+      if (!/^tailer-.*\.pid$/.test(file)) continue;
+      try {
+        const pid = Number(readFileSync(join(stackDir, file), "utf8"));
+        commands.push(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
+      } catch {
+        // gone, or not a Linux /proc: nothing to keep for it
+      }
+    }
+  } catch {
+    // no .stack yet
+  }
+  return commands;
 }

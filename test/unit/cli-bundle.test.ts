@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
-import { existsSync, statSync, utimesSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -61,5 +61,34 @@ describe("the bundled CLI", () => {
     expect(isTailerCommand(["node", join(REPO, "bin", "dts.js"), "run", "spec.json", ""].join("\0"))).toBe(
       false,
     );
+  });
+
+  it("keeps a day-old bundle while a live tailer runs from it, and removes the others", async () => {
+    const cache = join(REPO, ".stack", "cache");
+    const used = join(cache, `cli-test-used-${process.pid}`);
+    const unused = join(cache, `cli-test-unused-${process.pid}`);
+    const pidFile = join(REPO, ".stack", `tailer-bundle-test-${process.pid}.pid`);
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    for (const dir of [used, unused]) {
+      mkdirSync(dir, { recursive: true });
+      utimesSync(dir, twoDaysAgo, twoDaysAgo);
+    }
+    // A process whose command line names the used bundle's tailer, as a local tailer's does.
+    const tailer = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60000)", join(used, "tailer.js")]);
+    writeFileSync(pidFile, String(tailer.pid));
+    const source = join(REPO, "cli", "main.ts");
+    const { atime, mtime } = statSync(source);
+    try {
+      utimesSync(source, atime, new Date(mtime.getTime() + 2000));
+      expect(await bundledCli(REPO)).toBeTruthy();
+      expect(existsSync(used)).toBe(true);
+      expect(existsSync(unused)).toBe(false);
+    } finally {
+      utimesSync(source, atime, mtime);
+      tailer.kill();
+      rmSync(pidFile, { force: true });
+      rmSync(used, { recursive: true, force: true });
+      rmSync(unused, { recursive: true, force: true });
+    }
   });
 });
