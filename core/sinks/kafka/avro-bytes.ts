@@ -19,7 +19,26 @@ export class AvroBytes extends ByteWriter {
     return this;
   }
 
+  /** UTF-8, length-prefixed; ASCII text is copied in place, its length being its byte count. */
   string(text: string): this {
+    const start = this.at;
+    this.long(text.length);
+    this.room(text.length);
+    const buffer = this.buffer;
+    let at = this.at;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) {
+        this.at = start;
+        return this.utf8(text);
+      }
+      buffer[at++] = c;
+    }
+    this.at = at;
+    return this;
+  }
+
+  private utf8(text: string): this {
     const length = Buffer.byteLength(text, "utf8");
     this.long(length);
     this.room(length);

@@ -13,7 +13,7 @@ import {
   timestampParts,
 } from "./dts-avro-types.ts";
 import type { DdlEvent, MessageEncoder, RowEvent } from "./record.ts";
-import { type ColumnValue, charsetBytes, columnValue } from "./values.ts";
+import { type ColumnValue, charsetBytes, columnValue, textKind, textOf } from "./values.ts";
 
 const NS = "com.alibaba.dts.formats.avro";
 
@@ -42,8 +42,44 @@ const BRANCH = {
   TextObject: 11,
 } as const;
 
-/** Writes one column's value as its union branch, the column's constants worked out once. */
-function valueWriter(column: CatalogColumn): (out: AvroBytes, value: ColumnValue) => void {
+type ValueWriter = (out: AvroBytes, value: unknown) => void;
+
+/** Character sets whose bytes are the text's UTF-8 (see charsetBytes). */
+const UTF8 = new Set(["utf8mb4", "utf8", "utf8mb3"]);
+
+/**
+ * Writes one column's value as its union branch, the column's constants worked out once. Integers,
+ * decimals and UTF-8 text are written from the value's text straight away; other types go through
+ * columnValue.
+ */
+function valueWriter(column: CatalogColumn): ValueWriter {
+  const write = canonicalWriter(column);
+  const kind = textKind(column);
+  const typed = (branch: number, tail: (out: AvroBytes, text: string) => void): ValueWriter => {
+    return (out, value) => {
+      const text = textOf(value);
+      if (text === null) out.long(BRANCH.null);
+      else tail(out.long(branch), text);
+    };
+  };
+  if (kind === "integer") {
+    const precision = integerPrecision(column);
+    return typed(BRANCH.Integer, (out, text) => out.long(precision).string(text));
+  }
+  if (kind === "decimal") {
+    const [precision, scale] = precisionScale(column.columnType) ?? [10, 0];
+    return typed(BRANCH.Decimal, (out, text) => out.string(text).long(precision).long(scale));
+  }
+  const charset = column.charset ?? "utf8mb4";
+  if (kind === "text" && UTF8.has(charset.toLowerCase())) {
+    const charsetName = new AvroBytes().string(charset).take();
+    return typed(BRANCH.Character, (out, text) => out.raw(charsetName).string(text));
+  }
+  return (out, value) => write(out, columnValue(value, column));
+}
+
+/** Writes one column's canonical value (columnValue) as its union branch. */
+function canonicalWriter(column: CatalogColumn): (out: AvroBytes, value: ColumnValue) => void {
   const integerPrecisionValue = integerPrecision(column);
   const [decimalPrecision, decimalScale] = precisionScale(column.columnType) ?? [10, 0];
   const [floatPrecision, floatScale] = precisionScale(column.columnType) ?? [-1, -1];
@@ -95,7 +131,7 @@ function valueWriter(column: CatalogColumn): (out: AvroBytes, value: ColumnValue
 interface CompiledTable {
   /** objectName, processTimestamps (null), tags and fields, encoded. */
   header: Buffer;
-  columns: { source: string; definition: CatalogColumn; write: ReturnType<typeof valueWriter> }[];
+  columns: { source: string; definition: CatalogColumn; write: ValueWriter }[];
 }
 
 const compiled = new WeakMap<TableRoute, CompiledTable>();
@@ -141,7 +177,7 @@ function writeImages(out: AvroBytes, table: CompiledTable, row: Row | undefined)
   }
   out.long(2);
   if (table.columns.length > 0) out.long(table.columns.length);
-  for (const c of table.columns) c.write(out, columnValue(row[c.source], c.definition));
+  for (const c of table.columns) c.write(out, row[c.source]);
   out.long(0);
 }
 

@@ -174,6 +174,24 @@ export function javaFloatText(value: number, float32: boolean): string {
   return `${sign}${digits[0]}.${digits.slice(1).replace(/0+$/, "") || "0"}E${exponent}`;
 }
 
+/**
+ * The kind of a column whose values are kept as their text (numbers as the server wrote them,
+ * temporal values, text): columnValue's `{ kind, text }` with text `textOf(value)`. Undefined for
+ * the other types.
+ */
+export function textKind(column: CatalogColumn): "integer" | "decimal" | "temporal" | "text" | undefined {
+  const type = column.dataType;
+  if (INTEGER.has(type)) return "integer";
+  if (DECIMAL.has(type)) return "decimal";
+  if (TEMPORAL.has(type)) return "temporal";
+  if (TEXT.has(type)) return "text";
+  return undefined;
+}
+
+/** The text of a value of a textKind column; null for SQL NULL. */
+export const textOf = (value: unknown): string | null =>
+  typeof value === "string" ? value : value == null ? null : asText(value);
+
 /** A column's values as canal-json writes them (see canalTextOf). */
 export type CanalText = (value: unknown) => string | null;
 
@@ -182,9 +200,8 @@ export type CanalText = (value: unknown) => string | null;
  * value as read (numbers, temporal values, text) skip the per-value type dispatch.
  */
 export function canalTextOf(column: CatalogColumn): CanalText {
+  if (textKind(column)) return textOf;
   const type = column.dataType;
-  if (INTEGER.has(type) || DECIMAL.has(type) || TEMPORAL.has(type) || TEXT.has(type))
-    return (value) => (typeof value === "string" ? value : value == null ? null : asText(value));
   if (BINARY.has(type))
     return (value) =>
       value == null ? null : (Buffer.isBuffer(value) ? value : Buffer.from(asText(value))).toString("latin1");
