@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildRoutes, type TableRoute } from "#core/pipeline/table-route.ts";
 import { CANAL_FIELDS, canalJsonEncoder, ddlType, sqlTypeOf } from "#core/sinks/kafka/canal-json.ts";
+import { dtsAvroEncoder } from "#core/sinks/kafka/dts-avro.ts";
 import { JsonBytes } from "#core/sinks/kafka/json-bytes.ts";
 import { javaHashCode, partitionOf } from "#core/sinks/kafka/partition.ts";
 import { canalText, canalTextOf, columnValue, float32Text, javaFloatText } from "#core/sinks/kafka/values.ts";
@@ -287,5 +288,25 @@ describe("JSON bytes of numbers", () => {
         expect(written(v)).toBe(String(v));
       }),
     );
+  });
+});
+
+describe("an encoding that throws halfway", () => {
+  it("leaves nothing of that message in the next, in either format", () => {
+    // A JSON column's value that cannot be written: its encoding throws at the table's last column.
+    const unwritable = { ...ROW, j: { big: 1n } };
+    const canal = (id: number) => {
+      const message = JSON.parse(canalJsonEncoder.row(event("insert", undefined, ROW), id).toString());
+      delete message.ts;
+      return message;
+    };
+    const clean = canal(1);
+    expect(() => canalJsonEncoder.row(event("insert", undefined, unwritable), 2)).toThrow();
+    expect(canal(1)).toEqual(clean);
+
+    const avro = dtsAvroEncoder({ sourceVersion: "10.11.6-MariaDB" });
+    const bytes = avro.row(event("insert", undefined, ROW), 1);
+    expect(() => avro.row(event("insert", undefined, unwritable), 2)).toThrow();
+    expect(avro.row(event("insert", undefined, ROW), 1).equals(bytes)).toBe(true);
   });
 });

@@ -14,6 +14,15 @@ export class ByteWriter {
     this.buffer = grown;
   }
 
+  /**
+   * Drops what was written since the last take: every message starts here, so one whose encoding
+   * threw halfway leaves nothing in the next.
+   */
+  restart(): this {
+    this.at = 0;
+    return this;
+  }
+
   /** Bytes already encoded (a piece prepared once and repeated). */
   raw(value: Uint8Array): this {
     this.room(value.length);

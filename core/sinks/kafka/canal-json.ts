@@ -213,7 +213,7 @@ export const canalJsonEncoder: MessageEncoder = {
   row(event: RowEvent, id: number): Buffer {
     const table = compile(event.table);
     const data = event.op === "delete" ? event.before : event.after;
-    const out = bytes.raw(OPEN_DATA);
+    const out = bytes.restart().raw(OPEN_DATA);
     if (data) image(out, table, data);
     else out.raw(NULL);
     out

@@ -213,6 +213,7 @@ export function dtsAvroEncoder(options: AvroEncoderOptions): MessageEncoder {
   const source = new AvroBytes().long(0).string(options.sourceVersion).take();
   const envelope = (id: number, sourceTimestamp: number, position: string, txid: string, operation: number) =>
     out
+      .restart()
       .long(1)
       .long(id)
       .long(Math.floor(sourceTimestamp / 1000))
