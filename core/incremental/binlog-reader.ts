@@ -6,6 +6,7 @@ import { type Row, type RowChange, type SourceTransaction, setField } from "../m
 import { INSECURE_AUTH } from "../source/auth-plugins.ts";
 import { endpointConnectionOptions, isAccessDenied, sessionStatement } from "../source/connection.ts";
 import type { MysqlEndpoint } from "../spec/schema.ts";
+import { restoreYearZero, yearColumns } from "./year-zero.ts";
 import { type BinlogCommand, decodeRowsBeforeZongji, type ZongjiInternals } from "./zongji-rows.ts";
 
 /** The binlog as a stream of committed transactions (the port the tailer reads). */
@@ -57,7 +58,10 @@ interface ZongjiEvent {
   query?: string;
   schema?: string;
   tableId?: number;
-  tableMap?: Record<number, { parentSchema: string; tableName: string; columns?: { name: string }[] }>;
+  tableMap?: Record<
+    number,
+    { parentSchema: string; tableName: string; columns?: { name: string; type?: number }[] }
+  >;
   rows?: (Row | { before: Row; after: Row })[];
 }
 
@@ -221,7 +225,15 @@ export class ZongjiBinlogReader implements BinlogReader {
         const rows = table.columns?.some((c) => c.name === PROTO_STANDIN)
           ? e.rows?.map((row) => restoreRow(row, op === "update"))
           : e.rows;
+        const years = yearColumns(table, realName);
         for (const row of rows ?? []) {
+          if (years.length > 0) {
+            const pair = row as { before?: Row; after?: Row };
+            if (op === "update") {
+              restoreYearZero(pair.before, years);
+              restoreYearZero(pair.after, years);
+            } else restoreYearZero(row as Row, years);
+          }
           if (op === "update") {
             const pair = row as { before: Row; after: Row };
             changes.push({

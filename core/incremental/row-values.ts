@@ -238,7 +238,11 @@ export function valueReader(column: ColumnDescription): ValueReader | undefined 
     case T.TIME2:
       return timeReader(meta.decimals ?? 0);
     case T.YEAR:
-      return (c) => (c.buf[c.pos++] as number) + 1900;
+      // 0 is YEAR 0000, as restoreYearZero (year-zero.ts) gives it back from ZongJi's rows.
+      return (c) => {
+        const year = c.buf[c.pos++] as number;
+        return year === 0 ? "0000" : year + 1900;
+      };
     case T.ENUM:
     case T.SET:
       return enumSetReader(column);

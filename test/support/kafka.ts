@@ -159,7 +159,7 @@ function avroText(value: Record<string, Record<string, unknown>> | null, typeNum
       const [y, mo, d, h, mi, s, us] = ["year", "month", "day", "hour", "minute", "second", "millis"].map(
         part,
       );
-      if (typeNumber === 13) return String(y);
+      if (typeNumber === 13) return pad(y ?? 0, 4);
       if (typeNumber === 10) return `${pad(y ?? 0, 4)}-${pad(mo ?? 0)}-${pad(d ?? 0)}`;
       const negative = [h, mi, s, us].some((v) => (v ?? 0) < 0);
       const clock = `${pad(h ?? 0)}:${pad(mi ?? 0)}:${pad(s ?? 0)}.${pad(us ?? 0, 6)}`;
