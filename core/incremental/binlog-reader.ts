@@ -6,6 +6,7 @@ import { type Row, type RowChange, type SourceTransaction, setField } from "../m
 import { INSECURE_AUTH } from "../source/auth-plugins.ts";
 import { endpointConnectionOptions, isAccessDenied, sessionStatement } from "../source/connection.ts";
 import type { MysqlEndpoint } from "../spec/schema.ts";
+import { completeEnumSetValues } from "./enum-values.ts";
 import { restoreYearZero, yearColumns } from "./year-zero.ts";
 import { type BinlogCommand, decodeRowsBeforeZongji, type ZongjiInternals } from "./zongji-rows.ts";
 
@@ -60,7 +61,12 @@ interface ZongjiEvent {
   tableId?: number;
   tableMap?: Record<
     number,
-    { parentSchema: string; tableName: string; columns?: { name: string; type?: number }[] }
+    {
+      parentSchema: string;
+      tableName: string;
+      columns?: { name: string; type?: number }[];
+      columnSchemas?: Parameters<typeof completeEnumSetValues>[0];
+    }
   >;
   rows?: (Row | { before: Row; after: Row })[];
 }
@@ -214,7 +220,9 @@ export class ZongjiBinlogReader implements BinlogReader {
     zongji.on("binlog", (e) => {
       const name = e.getEventName();
       if (name === "tablemap") {
-        protectColumnNames(e.tableMap?.[e.tableId ?? -1]);
+        const table = e.tableMap?.[e.tableId ?? -1];
+        protectColumnNames(table);
+        completeEnumSetValues(table?.columnSchemas);
         return;
       }
       const op = OPS[name];

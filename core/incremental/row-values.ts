@@ -6,6 +6,7 @@
  * them on the source's own binlog.
  */
 import iconv from "iconv-lite";
+import { enumSetValues } from "./enum-values.ts";
 import {
   type Cursor,
   dateReader,
@@ -115,7 +116,7 @@ function textDecoder(
   return (b, from, to) => iconv.decode(b.subarray(from, to), name, { stripBOM: false });
 }
 
-/** Values of an ENUM or SET definition's list, split as the table map's INFORMATION_SCHEMA text gives it. */
+/** Values of an ENUM or SET definition's list split on commas: the last resort when enumSetValues cannot read it. */
 function definitionValues(type: string, prefix: number): string[] {
   return type
     .slice(prefix, type.length - 1)
@@ -173,14 +174,14 @@ function enumSetReader(column: ColumnDescription): ValueReader {
   const size = column.metadata?.size ?? 1;
   const def = column.schema.COLUMN_TYPE ?? "";
   if (column.type === T.ENUM) {
-    const choices = column.schema.ENUM_VALUES ?? definitionValues(def, 5);
+    const choices = column.schema.ENUM_VALUES ?? enumSetValues(def) ?? definitionValues(def, 5);
     return (c) => {
       const raw = c.buf.readUIntLE(c.pos, size);
       c.pos += size;
       return choices[raw - 1] as string;
     };
   }
-  const choices = column.schema.SET_VALUES ?? definitionValues(def, 4);
+  const choices = column.schema.SET_VALUES ?? enumSetValues(def) ?? definitionValues(def, 4);
   return (c) => {
     const low = c.buf.readUIntLE(c.pos, Math.min(size, 4));
     const high = size === 8 ? c.buf.readUInt32LE(c.pos + 4) : 0;

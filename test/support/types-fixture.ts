@@ -16,7 +16,7 @@ export function typesFixture(db: string): string[] {
       c CHAR(10), v VARCHAR(100), tx TEXT, l1 VARCHAR(20) CHARACTER SET latin1,
       bin BINARY(4), vb VARBINARY(16), bl BLOB,
       b1 BIT(1), b64 BIT(64),
-      e ENUM('a','b','c d'), st SET('x','y','z'),
+      e ENUM('a','b','c d','it''s, with a comma'), st SET('x','y','z'),
       j JSON, geo GEOMETRY
     )`,
     // Zero dates are allowed on this source (no NO_ZERO_DATE in the session's sql_mode).
@@ -45,7 +45,7 @@ export function typesFixture(db: string): string[] {
        '9999-12-31', '9999-12-31 23:59:59.999999', '2038-01-19 12:14:07.000001', '-00:00:00.000001', 0,
        'x', 'ＦＵＬＬＷＩＤＴＨ', REPEAT('long ', 5000), 'ÿ',
        0x7F, 0xFFFFFFFF, REPEAT(0x00FF, 1000), b'1', b'1000000000000000000000000000000000000000000000000000000000000001',
-       'b', 'x,y,z', '{"deep": {"a": {"b": {"c": "🚀"}}}}', ST_GeomFromText('LINESTRING(0 0,1 1,2 2)'))`,
+       'it''s, with a comma', 'x,y,z', '{"deep": {"a": {"b": {"c": "🚀"}}}}', ST_GeomFromText('LINESTRING(0 0,1 1,2 2)'))`,
     "SET SESSION time_zone = '+00:00'",
     `CREATE TABLE ${db}.pairs (a INT NOT NULL, b VARCHAR(10) NOT NULL, v DECIMAL(10,2), note VARCHAR(20), PRIMARY KEY (a, b))`,
     `INSERT INTO ${db}.pairs SELECT seq DIV 5, CONCAT('k', seq MOD 5), seq / 100, CONCAT('n', seq) FROM ${db}.seq_1_to_2500`,
