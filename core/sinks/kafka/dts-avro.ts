@@ -13,7 +13,7 @@ import {
   timestampParts,
 } from "./dts-avro-types.ts";
 import type { DdlEvent, MessageEncoder, RowEvent } from "./record.ts";
-import { type ColumnValue, charsetBytes, columnValue, textKind, textOf } from "./values.ts";
+import { type ColumnValue, charsetBytes, columnValue, isUtf8Charset, textKind, textOf } from "./values.ts";
 
 const NS = "com.alibaba.dts.formats.avro";
 
@@ -44,16 +44,12 @@ const BRANCH = {
 
 type ValueWriter = (out: AvroBytes, value: unknown) => void;
 
-/** Character sets whose bytes are the text's UTF-8 (see charsetBytes). */
-const UTF8 = new Set(["utf8mb4", "utf8", "utf8mb3"]);
-
 /**
  * Writes one column's value as its union branch, the column's constants worked out once. Integers,
  * decimals and UTF-8 text are written from the value's text straight away; other types go through
  * columnValue.
  */
 function valueWriter(column: CatalogColumn): ValueWriter {
-  const write = canonicalWriter(column);
   const kind = textKind(column);
   const typed = (branch: number, tail: (out: AvroBytes, text: string) => void): ValueWriter => {
     return (out, value) => {
@@ -70,11 +66,11 @@ function valueWriter(column: CatalogColumn): ValueWriter {
     const [precision, scale] = precisionScale(column.columnType) ?? [10, 0];
     return typed(BRANCH.Decimal, (out, text) => out.string(text).long(precision).long(scale));
   }
-  const charset = column.charset ?? "utf8mb4";
-  if (kind === "text" && UTF8.has(charset.toLowerCase())) {
-    const charsetName = new AvroBytes().string(charset).take();
+  if (kind === "text" && isUtf8Charset(column.charset)) {
+    const charsetName = new AvroBytes().string(column.charset ?? "utf8mb4").take();
     return typed(BRANCH.Character, (out, text) => out.raw(charsetName).string(text));
   }
+  const write = canonicalWriter(column);
   return (out, value) => write(out, columnValue(value, column));
 }
 

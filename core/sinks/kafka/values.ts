@@ -140,10 +140,16 @@ export function columnValue(value: unknown, column: CatalogColumn): ColumnValue 
   return { kind: "object", text: asText(value) };
 }
 
+/** True for the character sets whose bytes are the text's UTF-8 (no charset: utf8mb4). */
+export function isUtf8Charset(charset: string | undefined): boolean {
+  const name = (charset ?? "utf8mb4").toLowerCase();
+  return name === "utf8mb4" || name === "utf8" || name === "utf8mb3";
+}
+
 /** The column's bytes in its own character set (Avro Character). */
 export function charsetBytes(text: string, charset: string | undefined): Buffer {
   const name = (charset ?? "utf8mb4").toLowerCase();
-  if (name === "utf8mb4" || name === "utf8" || name === "utf8mb3") return Buffer.from(text, "utf8");
+  if (isUtf8Charset(name)) return Buffer.from(text, "utf8");
   if (name === "latin1") return iconv.encode(text, "cp1252");
   if (name === "binary") return Buffer.from(text, "latin1");
   return iconv.encodingExists(name) ? iconv.encode(text, name) : Buffer.from(text, "utf8");
