@@ -173,14 +173,20 @@ describe("canal-json", () => {
   });
 });
 
+/** The route of shop.`name`, a table of VARCHAR(20) utf8mb4 columns named `columns`. */
+function varcharRoute(name: string, columns: string[]): TableRoute {
+  return buildRoutes(
+    parseTaskSpec(specInput({ objects: [{ database: "shop" }] })),
+    catalogOf(
+      table("shop", name, { columns: columns.map((c) => column(c, "varchar", "varchar(20)", "utf8mb4")) }),
+    ),
+  ).get(tableKey("shop", name)) as TableRoute;
+}
+
 describe("canal-json text", () => {
   it("is byte for byte the message stringified whole, in the documented field order, whatever the names and values", () => {
     const hostile = ["__proto__", 'q"uote', "back\\slash", "emoji 🚀", "line\nbreak", "constructor"];
-    const columns = hostile.map((name) => column(name, "varchar", "varchar(20)", "utf8mb4"));
-    const route = buildRoutes(
-      parseTaskSpec(specInput({ objects: [{ database: "shop" }] })),
-      catalogOf(table("shop", 'or"ders', { columns })),
-    ).get(tableKey("shop", 'or"ders')) as TableRoute;
+    const route = varcharRoute('or"ders', hostile);
     const row = (value: string | null): Record<string, unknown> => {
       const out: Record<string, unknown> = {};
       for (const name of hostile) Object.defineProperty(out, name, { value, enumerable: true });
@@ -216,11 +222,7 @@ describe("canal-json text", () => {
 
 describe("canal-json bytes", () => {
   const names = ["id", "__proto__", 'q"uote', "back\\slash", "ünï", "tab\t"];
-  const columns = names.map((name) => column(name, "varchar", "varchar(20)", "utf8mb4"));
-  const route = buildRoutes(
-    parseTaskSpec(specInput({ objects: [{ database: "shop" }] })),
-    catalogOf(table("shop", "t", { columns })),
-  ).get(tableKey("shop", "t")) as TableRoute;
+  const route = varcharRoute("t", names);
   // Mostly ASCII with quotes and backslashes, sometimes control characters, non-ASCII or lone surrogates.
   const unit = fc.oneof(
     { arbitrary: fc.integer({ min: 0x20, max: 0x7f }), weight: 10 },
